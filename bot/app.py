@@ -1,0 +1,78 @@
+"""The composition root: `python -m bot` runs the bot, `python -m bot check` audits the ledger."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import sys
+from pathlib import Path
+
+from bot.clock import system_clock
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("livegifts")
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+HOW_TO_SET_UP = (
+    "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there "
+    "(Discord Developer Portal → your application → Bot → Reset Token), then run again."
+)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description="livegifts Discord bot")
+    sub = parser.add_subparsers(dest="command")
+    check = sub.add_parser("check", help="audit the ledger and exit (0 clean, 1 discrepancies, 2 error)")
+    check.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"livegifts: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    logging.basicConfig(level=settings.log_level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if args.command == "check":
+        return run_check(args.database or settings.database_path)
+    if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
+        print(f"livegifts: {HOW_TO_SET_UP}", file=sys.stderr)
+        return EXIT_USAGE
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_bot(settings))
+    return EXIT_OK
+
+
+def run_check(path: Path) -> int:
+    from storage import DatabaseError
+    from storage.audit import audit_file
+
+    try:
+        problems = audit_file(path)
+    except DatabaseError as error:
+        print(f"livegifts check: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    if not problems:
+        print(f"{path}: ledger is clean")
+        return EXIT_OK
+    print(f"{path}: {len(problems)} discrepancies")
+    for problem in problems:
+        print(f"  - {problem}")
+    return EXIT_FAILED
+
+
+async def run_bot(settings: Settings) -> None:
+    from bot.client import LiveGiftsBot
+    from bot.services import build_services
+    from storage import Database
+
+    db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
+    try:
+        services = await build_services(settings, db, system_clock)
+        async with LiveGiftsBot(settings, services) as bot:
+            await bot.start(settings.discord_token.get_secret_value())
+    finally:
+        await db.close()

@@ -1,0 +1,70 @@
+"""The Bot subclass: loads the cogs, syncs commands, runs background upkeep."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.services import Services
+from bot.settings import Settings
+from bot.tree import LiveGiftsTree
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("cogs.wallet", "cogs.coins")
+CHECKPOINT_EVERY_S = 1.0
+
+
+class LiveGiftsBot(commands.Bot):
+    def __init__(self, settings: Settings, services: Services) -> None:
+        super().__init__(
+            command_prefix=commands.when_mentioned,
+            intents=discord.Intents.default(),
+            tree_cls=LiveGiftsTree,
+            allowed_mentions=discord.AllowedMentions.none(),
+            help_command=None,
+        )
+        self.settings = settings
+        self.services = services
+        self._upkeep: asyncio.Task[None] | None = None
+
+    async def setup_hook(self) -> None:
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        self._upkeep = asyncio.create_task(self._checkpoint_loop(), name="wal-checkpoint")
+        await self.sync_commands()
+
+    async def sync_commands(self) -> None:
+        """Dev guilds get the commands at once; otherwise a global sync (can take up to an hour)."""
+        if self.settings.dev_guild_ids:
+            for guild_id in self.settings.dev_guild_ids:
+                guild = discord.Object(id=guild_id)
+                self.tree.copy_global_to(guild=guild)
+                synced = await self.tree.sync(guild=guild)
+                log.info("synced %d commands to guild %s", len(synced), guild_id)
+        else:
+            synced = await self.tree.sync()
+            log.info("synced %d global commands", len(synced))
+
+    async def _checkpoint_loop(self) -> None:
+        # WAL checkpoints off the commit path keep the writer's tail latency low.
+        while True:
+            await asyncio.sleep(CHECKPOINT_EVERY_S)
+            try:
+                await self.services.db.checkpoint()
+            except Exception:
+                log.warning("WAL checkpoint failed", exc_info=True)
+
+    async def close(self) -> None:
+        if self._upkeep is not None:
+            self._upkeep.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._upkeep
+        await super().close()
+
+    async def on_ready(self) -> None:
+        log.info("logged in as %s in %d guilds", self.user, len(self.guilds))

@@ -1,0 +1,1 @@
+"""The economy: the only code that changes balances (wallets, purchases, gifts, payouts)."""

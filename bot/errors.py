@@ -1,0 +1,54 @@
+"""Domain errors: refusals a member should read. The command tree turns them into ephemeral replies."""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A refusal with a message that is safe and useful to show to the member."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class InvalidAmount(DomainError):
+    pass
+
+
+class InsufficientCoins(DomainError):
+    def __init__(self, needed: int, available: int) -> None:
+        super().__init__(f"You need {needed:,} coins but have {available:,}. Buy more with `/coins buy`.")
+        self.needed = needed
+        self.available = available
+
+
+class InsufficientDiamonds(DomainError):
+    pass
+
+
+class UnknownPackage(DomainError):
+    pass
+
+
+class UnknownRegion(DomainError):
+    pass
+
+
+class IdempotencyConflict(DomainError):
+    """The same idempotency key arrived with different parameters."""
+
+
+class PaymentDeclined(DomainError):
+    pass
+
+
+class NotPermitted(DomainError):
+    pass
+
+
+class NotFound(DomainError):
+    pass
+
+
+class Conflict(DomainError):
+    pass

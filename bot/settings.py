@@ -1,0 +1,58 @@
+"""Settings from the environment and `.env`; built inside main(), never at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+SUPPORTED_REGIONS = ("US", "GB", "IN", "AU", "CA", "PH", "MX", "BR", "KR")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    discord_token: SecretStr | None = None
+    database_path: Path = Path("data/livegifts.db")
+    dev_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
+    platform_fee_percent: int = Field(default=50, ge=0, le=100)
+    default_region: str = "US"
+    payment_provider: Literal["sandbox"] = "sandbox"
+    sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+
+    @field_validator("dev_guild_ids", mode="before")
+    @classmethod
+    def _split_ids(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("log_level", "sqlite_synchronous", "default_region", mode="before")
+    @classmethod
+    def _upper(cls, value: object) -> object:
+        return value.upper() if isinstance(value, str) else value
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in SUPPORTED_REGIONS:
+            raise ValueError(f"must be one of {', '.join(SUPPORTED_REGIONS)}")
+        return value
+
+
+class SettingsError(Exception):
+    """A setting is invalid; the message names it."""
+
+
+def load_settings(**overrides: object) -> Settings:
+    try:
+        return Settings(**overrides)
+    except ValidationError as error:
+        problems = []
+        for item in error.errors():
+            name = str(item["loc"][0]).upper() if item["loc"] else "settings"
+            problems.append(f"{name}: {item['msg']}")
+        raise SettingsError("invalid setting " + "; ".join(problems)) from None

@@ -1,0 +1,65 @@
+"""The command tree and the one place where errors become replies."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+
+from bot.errors import DomainError
+
+log = logging.getLogger(__name__)
+
+APOLOGY = "Sorry, something went wrong on our side. Nothing was charged; please try again in a moment."
+
+
+def describe_error(error: BaseException) -> str | None:
+    """The message a member should read for a known refusal, or None for an unexpected failure."""
+    original = getattr(error, "original", error)
+    if isinstance(original, DomainError):
+        return original.message
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return "This command only works inside a server."
+    if isinstance(error, app_commands.MissingPermissions):
+        return "Only moderators (Manage Server permission) can do that."
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return f"Slow down a little: try again in {error.retry_after:.0f} s."
+    if isinstance(error, app_commands.TransformerError):
+        return "One of the options has a value I cannot use. Check it and try again."
+    if isinstance(error, app_commands.CheckFailure):
+        return str(error) or "You cannot use this command here."
+    return None
+
+
+async def reply_with_error(interaction: discord.Interaction, error: BaseException) -> None:
+    message = describe_error(error)
+    if message is None:
+        command = interaction.command.qualified_name if interaction.command else "component"
+        log.error("unexpected error in %s", command, exc_info=getattr(error, "original", error))
+        message = APOLOGY
+    await send_ephemeral(interaction, message)
+
+
+async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
+    allowed = discord.AllowedMentions.none()
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(message, ephemeral=True, allowed_mentions=allowed)
+        else:
+            await interaction.response.send_message(message, ephemeral=True, allowed_mentions=allowed)
+    except discord.HTTPException:
+        log.warning("could not tell the member about an error", exc_info=True)
+
+
+class LiveGiftsTree(app_commands.CommandTree):
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        # `guild_only` only asks Discord to hide commands in DMs; refuse them here as well.
+        if interaction.guild_id is None:
+            if interaction.type is discord.InteractionType.autocomplete:
+                return False
+            raise app_commands.NoPrivateMessage()
+        return True
+
+    async def on_error(self, interaction: discord.Interaction, error: app_commands.AppCommandError) -> None:
+        await reply_with_error(interaction, error)

@@ -1,0 +1,90 @@
+"""/coins: packages in the member's currency, and buying one after a confirmation."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.economy.purchases import Offer, PurchaseResult
+from bot.services import Services
+from cogs.views import ConfirmView
+
+COLOUR = discord.Colour.gold()
+
+
+def render_packages(offers: list[Offer]) -> discord.Embed:
+    embed = discord.Embed(title="Coin packages", colour=COLOUR)
+    if not offers:
+        embed.description = "No packages are on sale in your region."
+        return embed
+    region = offers[0].region
+    embed.description = "\n".join(f"🪙 **{o.coins:,} coins** — {o.price_text()}" for o in offers)
+    embed.set_footer(text=f"Prices for {region.name} ({region.currency}) · buy with /coins buy")
+    return embed
+
+
+def render_offer(offer: Offer) -> discord.Embed:
+    return discord.Embed(
+        title="Confirm your purchase",
+        description=(
+            f"Buy **{offer.coins:,} coins** for **{offer.price_text()}**?\n"
+            "Coins are non-refundable and cannot be transferred."
+        ),
+        colour=COLOUR,
+    )
+
+
+def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
+    embed = discord.Embed(
+        title="Purchase complete",
+        description=f"You bought **{result.coins:,} coins** for {result.price.format(offer.region.locale)}.",
+        colour=discord.Colour.green(),
+    )
+    embed.add_field(name="Balance", value=f"🪙 {result.balance:,}")
+    embed.set_footer(text=f"Receipt #{result.entry_id}")
+    return embed
+
+
+@app_commands.guild_only()
+class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coins"):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        super().__init__()
+
+    @app_commands.command(name="packages", description="Coin packages and their prices in your currency")
+    async def packages(self, interaction: discord.Interaction) -> None:
+        offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_message(embed=render_packages(offers), ephemeral=True)
+
+    @app_commands.command(name="buy", description="Buy a coin package (you confirm before paying)")
+    @app_commands.describe(package="Number of coins in the package")
+    async def buy(self, interaction: discord.Interaction, package: int) -> None:
+        guild_id, user_id = interaction.guild_id, interaction.user.id
+        offer = await self.services.purchases.offer(guild_id, user_id, package)
+        # The slash command's id is the idempotency key: a second click on Confirm, or Discord
+        # re-sending the click, finds the first purchase instead of making another.
+        key = str(interaction.id)
+
+        async def confirmed(click: discord.Interaction) -> None:
+            result = await self.services.purchases.purchase(guild_id, user_id, offer.coins, key)
+            await click.response.edit_message(embed=render_receipt(result, offer), view=None)
+
+        view = ConfirmView(user_id, confirmed, confirm_label=f"Pay {offer.price_text()}")
+        await interaction.response.send_message(embed=render_offer(offer), view=view, ephemeral=True)
+        view.prompt = interaction
+
+    @buy.autocomplete("package")
+    async def package_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+        return [
+            app_commands.Choice(name=f"{o.coins:,} coins — {o.price_text()}", value=o.coins)
+            for o in offers
+            if current.strip() in str(o.coins)
+        ][:25]
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(CoinsCog(bot.services))

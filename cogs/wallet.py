@@ -1,0 +1,100 @@
+"""/wallet: a member's private balance, region and history."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
+from bot.money import CoinRate
+from bot.services import Services
+
+COLOUR = discord.Colour.gold()
+
+KIND_WORDS = {
+    "purchase": "Bought coins",
+    "gift": "Gift",
+    "grant": "Granted coins",
+    "reversal": "Reversal",
+}
+
+
+def render_balance(view: WalletView) -> discord.Embed:
+    embed = discord.Embed(title="Your wallet", colour=COLOUR)
+    embed.add_field(name="Coins", value=f"🪙 {view.coins:,}\n≈ {view.rate.show(view.coins)}")
+    embed.add_field(name="Diamonds", value=f"💎 {view.diamonds:,}")
+    embed.set_footer(text=f"Region: {view.rate.region.name} ({view.rate.region.currency}) · /wallet region")
+    return embed
+
+
+def render_region(rate: CoinRate) -> str:
+    region = rate.region
+    return (
+        f"Region set to **{region.name}** ({region.currency}). "
+        f"{rate.coins:,} coins cost {rate.show(rate.coins)} here."
+    )
+
+
+def history_line(item: HistoryItem, rate: CoinRate) -> str:
+    when = discord.utils.format_dt(item.at, "R")
+    words = KIND_WORDS.get(item.kind, item.kind.replace("_", " ").capitalize())
+    parts = []
+    if item.coins:
+        parts.append(f"{item.coins:+,} coins (≈ {rate.show(abs(item.coins))})")
+    if item.diamonds:
+        parts.append(f"{item.diamonds:+,} diamonds")
+    if item.money is not None:
+        parts.append(f"paid {item.money.format(rate.region.locale)}")
+    detail = discord.utils.escape_markdown(item.memo) if item.memo and item.kind != "purchase" else ""
+    suffix = f" — {detail}" if detail else ""
+    return f"`#{item.entry_id}` {when} **{words}**: {', '.join(parts)}{suffix}"
+
+
+def render_history(items: list[HistoryItem], rate: CoinRate) -> discord.Embed:
+    embed = discord.Embed(title="Your history", colour=COLOUR)
+    if not items:
+        embed.description = "Nothing yet. Buy coins with `/coins buy`."
+    else:
+        embed.description = "\n".join(history_line(item, rate) for item in items)[:4096]
+    return embed
+
+
+@app_commands.guild_only()
+class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your coins and diamonds"):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        super().__init__()
+
+    @app_commands.command(name="balance", description="Your coins and diamonds, and what they are worth")
+    async def balance(self, interaction: discord.Interaction) -> None:
+        view = await self.services.wallets.balance(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_message(embed=render_balance(view), ephemeral=True)
+
+    @app_commands.command(name="region", description="Choose your region: prices and values use its currency")
+    @app_commands.describe(region="Your country")
+    async def region(self, interaction: discord.Interaction, region: str) -> None:
+        rate = await self.services.wallets.set_region(interaction.guild_id, interaction.user.id, region)
+        await interaction.response.send_message(render_region(rate), ephemeral=True)
+
+    @region.autocomplete("region")
+    async def region_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [
+            app_commands.Choice(name=f"{r.name} ({r.currency})", value=r.code)
+            for r in self.services.regions.search(current)
+        ][:25]
+
+    @app_commands.command(name="history", description="Your most recent coin and diamond movements")
+    @app_commands.describe(limit=f"How many rows (1–{HISTORY_MAX})")
+    async def history(
+        self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, HISTORY_MAX] = 10
+    ) -> None:
+        items = await self.services.wallets.history(interaction.guild_id, interaction.user.id, limit)
+        rate = await self.services.regions.member_rate(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_message(embed=render_history(items, rate), ephemeral=True)
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(WalletCog(bot.services))

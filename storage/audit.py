@@ -1,0 +1,94 @@
+"""The ledger audit: every invariant of the books, checked from the rows themselves."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+from storage.database import DatabaseError
+from storage.ledger import postings_digest
+
+APPEND_ONLY_TRIGGERS = (
+    "postings_append_only_update",
+    "postings_append_only_delete",
+    "journal_append_only_update",
+    "journal_append_only_delete",
+)
+
+
+def find_discrepancies(conn: sqlite3.Connection) -> list[str]:
+    """Everything wrong with the books, one line each; an empty list means clean."""
+    problems: list[str] = []
+    for row in conn.execute(
+        "SELECT entry_id, asset, SUM(amount) FROM postings GROUP BY entry_id, asset HAVING SUM(amount) <> 0"
+    ):
+        problems.append(f"entry {row[0]}: {row[1]} postings sum to {row[2]}, not 0")
+    for row in conn.execute(
+        "SELECT e.id FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id"
+        " GROUP BY e.id HAVING COUNT(p.id) < 2"
+    ):
+        problems.append(f"entry {row[0]}: has fewer than two postings")
+    for row in conn.execute(
+        "WITH sums AS ("
+        "  SELECT guild_id, user_id,"
+        "   SUM(CASE WHEN asset = 'coins' THEN amount ELSE 0 END) AS coins,"
+        "   SUM(CASE WHEN asset = 'diamonds' THEN amount ELSE 0 END) AS diamonds"
+        "  FROM postings WHERE user_id IS NOT NULL GROUP BY guild_id, user_id)"
+        " SELECT w.guild_id, w.user_id, w.coins, w.diamonds, COALESCE(s.coins, 0), COALESCE(s.diamonds, 0)"
+        " FROM wallets w LEFT JOIN sums s ON s.guild_id = w.guild_id AND s.user_id = w.user_id"
+        " WHERE w.coins <> COALESCE(s.coins, 0) OR w.diamonds <> COALESCE(s.diamonds, 0)"
+        " UNION ALL"
+        " SELECT s.guild_id, s.user_id, NULL, NULL, s.coins, s.diamonds FROM sums s"
+        " LEFT JOIN wallets w ON w.guild_id = s.guild_id AND w.user_id = s.user_id WHERE w.user_id IS NULL"
+    ):
+        guild, user, coins, diamonds, posted_coins, posted_diamonds = row
+        if coins is None:
+            problems.append(f"guild {guild} user {user}: postings exist but the wallet is missing")
+        else:
+            problems.append(
+                f"guild {guild} user {user}: wallet says {coins} coins / {diamonds} diamonds,"
+                f" postings say {posted_coins} / {posted_diamonds}"
+            )
+    for row in conn.execute(
+        "SELECT guild_id, user_id, asset, SUM(amount) FROM postings WHERE user_id IS NOT NULL"
+        " GROUP BY guild_id, user_id, asset HAVING SUM(amount) < 0"
+    ):
+        problems.append(f"guild {row[0]} user {row[1]}: {row[2]} balance is negative ({row[3]})")
+    for row in conn.execute("SELECT guild_id, user_id FROM wallets WHERE coins < 0 OR diamonds < 0"):
+        problems.append(f"guild {row[0]} user {row[1]}: wallet balance is negative")
+    problems.extend(_changed_postings(conn))
+    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    for trigger in APPEND_ONLY_TRIGGERS:
+        if trigger not in present:
+            problems.append(f"append-only trigger {trigger} is missing")
+    return problems
+
+
+def _changed_postings(conn: sqlite3.Connection) -> list[str]:
+    problems = []
+    current_entry, current_digest, rows = None, "", []
+    query = (
+        "SELECT e.id, e.postings_digest, p.user_id, p.system_account, p.asset, p.amount"
+        " FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id ORDER BY e.id, p.id"
+    )
+    for entry_id, digest, user_id, system_account, asset, amount in conn.execute(query):
+        if entry_id != current_entry:
+            if current_entry is not None and postings_digest(rows) != current_digest:
+                problems.append(f"entry {current_entry}: postings were changed after they were written")
+            current_entry, current_digest, rows = entry_id, digest, []
+        if asset is not None:
+            rows.append((user_id, system_account, asset, amount))
+    if current_entry is not None and postings_digest(rows) != current_digest:
+        problems.append(f"entry {current_entry}: postings were changed after they were written")
+    return problems
+
+
+def audit_file(path: Path) -> list[str]:
+    """Audit a database file without creating or migrating it."""
+    if not path.is_file():
+        raise DatabaseError(f"database file {path} does not exist")
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        return find_discrepancies(conn)
+    finally:
+        conn.close()

@@ -1,0 +1,257 @@
+"""The database: connections, PRAGMAs, migrations and the one writer that owns transactions.
+
+Every query in `storage/` is a plain function taking a `sqlite3.Connection`. Reads run on a read
+connection; writes are queued to a single writer task that commits them in groups (group commit):
+one `BEGIN IMMEDIATE … COMMIT` per batch, a SAVEPOINT per operation so that one refused operation
+undoes only its own statements, and each caller's future resolved only after COMMIT returned.
+
+A whole batch runs as one call on the aiosqlite connection's thread. Awaiting each statement
+separately costs a thread hop per statement and caps throughput far below the durable ceiling
+(see shared/performance-notes.md), and it is what makes interleaved transactions possible at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import aiosqlite
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+Operation = Callable[[sqlite3.Connection], T]
+
+MAX_BATCH = 256
+BUSY_TIMEOUT_MS = 5000
+
+
+class DatabaseError(Exception):
+    """The database cannot be used (missing file, newer schema, corrupt file)."""
+
+
+class BalanceTooLow(Exception):  # noqa: N818 - a refusal, not a failure
+    """A guarded debit found less than it needed; the operation's savepoint is rolled back."""
+
+    def __init__(self, asset: str, needed: int, available: int) -> None:
+        super().__init__(f"{asset}: needed {needed}, available {available}")
+        self.asset = asset
+        self.needed = needed
+        self.available = available
+
+
+@dataclass(frozen=True)
+class Migration:
+    version: int
+    name: str
+    sql: str
+
+
+def load_migrations() -> list[Migration]:
+    """The numbered `NNN_name.sql` files shipped in storage/migrations, in order."""
+    migrations = []
+    for item in resources.files("storage").joinpath("migrations").iterdir():
+        if item.name.endswith(".sql"):
+            number, _, rest = item.name.partition("_")
+            migrations.append(Migration(int(number), rest.removesuffix(".sql"), item.read_text("utf-8")))
+    migrations.sort(key=lambda m: m.version)
+    versions = [m.version for m in migrations]
+    if versions != list(range(1, len(versions) + 1)):
+        raise DatabaseError(f"migrations are not numbered 1..n without gaps: {versions}")
+    return migrations
+
+
+def _apply_pragmas(conn: sqlite3.Connection, synchronous: str) -> None:
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if mode.lower() != "wal":
+        raise DatabaseError(f"could not switch the database to WAL mode (got {mode})")
+    conn.execute(f"PRAGMA synchronous = {synchronous}")
+
+
+def _migrate(conn: sqlite3.Connection, migrations: list[Migration]) -> int:
+    """Apply missing migrations in one transaction; returns the schema version afterwards."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        current = conn.execute("PRAGMA user_version").fetchone()[0]
+        latest = migrations[-1].version if migrations else 0
+        if current > latest:
+            raise DatabaseError(
+                f"the database is at schema version {current}, newer than this livegifts "
+                f"(which knows up to {latest}); upgrade livegifts instead of using an older one"
+            )
+        for migration in migrations:
+            if migration.version > current:
+                log.info("applying migration %03d %s", migration.version, migration.name)
+                for statement in _split_statements(migration.sql):
+                    conn.execute(statement)
+        conn.execute(f"PRAGMA user_version = {latest}")
+        conn.execute("COMMIT")
+        return latest
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+
+
+def _split_statements(script: str) -> list[str]:
+    """Split a migration into statements (executescript would commit our transaction)."""
+    statements, buffer = [], ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            if buffer.strip():
+                statements.append(buffer)
+            buffer = ""
+    if buffer.strip() and not buffer.strip().startswith("--"):
+        statements.append(buffer)
+    return statements
+
+
+def _run_batch(conn: sqlite3.Connection, operations: list[Operation[Any]]) -> list[tuple[bool, Any]]:
+    """Run queued operations in one transaction, each inside its own savepoint. Runs on the
+    connection's thread, so nothing else can touch the connection until it returns."""
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for operation in operations:
+            conn.execute("SAVEPOINT operation")
+            try:
+                result = operation(conn)
+            except Exception as error:  # a refusal: undo this operation only
+                conn.execute("ROLLBACK TO operation")
+                conn.execute("RELEASE operation")
+                outcomes.append((False, error))
+            else:
+                conn.execute("RELEASE operation")
+                outcomes.append((True, result))
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+class Database:
+    """An open livegifts database. Use `await Database.open(path)` and `await db.close()`."""
+
+    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+        self.path = path
+        self._writer = writer
+        self._reader = reader
+        self._queue: asyncio.Queue[tuple[Operation[Any], asyncio.Future[Any]] | None] = asyncio.Queue()
+        self._writer_task: asyncio.Task[None] | None = None
+        self._closed = False
+
+    @classmethod
+    async def open(
+        cls,
+        path: str | Path,
+        *,
+        synchronous: Literal["FULL", "NORMAL"] = "FULL",
+        create: bool = True,
+    ) -> Database:
+        """Open (and, unless `create` is false, create) the database and bring its schema up to date."""
+        path = Path(path)
+        if not create and not path.exists():
+            raise DatabaseError(f"database file {path} does not exist")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        migrations = load_migrations()
+        writer = await aiosqlite.connect(path, isolation_level=None)
+        try:
+            await writer._execute(_apply_pragmas, writer._conn, synchronous)
+            await writer._execute(_migrate, writer._conn, migrations)
+            reader = await aiosqlite.connect(path, isolation_level=None)
+        except BaseException:
+            await writer.close()
+            raise
+        try:
+            await reader._execute(_apply_pragmas, reader._conn, synchronous)
+            await reader.execute("PRAGMA query_only = ON")
+        except BaseException:
+            await reader.close()
+            await writer.close()
+            raise
+        db = cls(path, writer, reader)
+        db._writer_task = asyncio.get_running_loop().create_task(db._write_loop(), name="livegifts-writer")
+        return db
+
+    async def write(self, operation: Operation[T]) -> T:
+        """Run `operation(conn)` inside a write transaction; its exception (if any) is re-raised here
+        after its own changes were rolled back. Returns only after the transaction committed."""
+        if self._closed:
+            raise DatabaseError("the database is closed")
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait((operation, future))
+        # Shield: a caller that gives up must not take the queued operation's future with it; the
+        # writer still commits or rolls it back as a whole.
+        return await asyncio.shield(future)
+
+    async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
+        """Run `query(conn)` on the read connection (a consistent snapshot for its duration)."""
+        return await self._reader._execute(_run_read, self._reader._conn, query)
+
+    async def _write_loop(self) -> None:
+        while True:
+            item = await self._queue.get()
+            if item is None:
+                return
+            batch = [item]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                nxt = self._queue.get_nowait()
+                if nxt is None:
+                    await self._commit(batch)
+                    return
+                batch.append(nxt)
+            await self._commit(batch)
+
+    async def _commit(self, batch: list[tuple[Operation[Any], asyncio.Future[Any]]]) -> None:
+        operations = [operation for operation, _ in batch]
+        try:
+            outcomes = await self._writer._execute(_run_batch, self._writer._conn, operations)
+        except Exception as error:  # the whole transaction failed (disk full, I/O error …)
+            log.exception("write transaction failed; %d operations rolled back", len(batch))
+            for _, future in batch:
+                if not future.done():
+                    future.set_exception(error)
+            return
+        for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            if future.done():
+                continue
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+
+    async def checkpoint(self) -> None:
+        """Move WAL pages into the database file off the commit path (keeps commit tail latency low)."""
+        await self._reader._execute(
+            lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall(), self._reader._conn
+        )
+
+    async def close(self) -> None:
+        """Finish queued writes, then close both connections (aiosqlite hangs on exit otherwise)."""
+        if self._closed:
+            return
+        self._closed = True
+        if self._writer_task is not None:
+            self._queue.put_nowait(None)
+            await self._writer_task
+        await self._reader.close()
+        await self._writer.close()
+
+
+def _run_read(conn: sqlite3.Connection, query: Callable[[sqlite3.Connection], T]) -> T:
+    conn.execute("BEGIN")
+    try:
+        return query(conn)
+    finally:
+        conn.execute("COMMIT")

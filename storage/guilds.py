@@ -1,0 +1,26 @@
+"""Per-guild settings, created (and seeded with defaults) the first time a guild is seen."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def ensure_guild(conn: sqlite3.Connection, guild_id: int, fee_percent: int, now: int) -> bool:
+    """Create the guild's settings and copy the default packages; False if it already existed."""
+    created = conn.execute(
+        "INSERT INTO guild_settings (guild_id, fee_percent, created_at) VALUES (?, ?, ?)"
+        " ON CONFLICT (guild_id) DO NOTHING",
+        (guild_id, fee_percent, now),
+    ).rowcount
+    if not created:
+        return False
+    conn.execute(
+        "INSERT INTO coin_packages (guild_id, region, coins, price_minor)"
+        " SELECT ?, region, coins, price_minor FROM default_coin_packages",
+        (guild_id,),
+    )
+    return True
+
+
+def settings(conn: sqlite3.Connection, guild_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()

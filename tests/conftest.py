@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import pytest
+
+from bot.client import EXTENSIONS, LiveGiftsBot
+from bot.services import Services, build_services
+from bot.settings import Settings
+from storage import Database
+from tests.support.clock import FakeClock
+from tests.support.discord_fakes import Driver, install_adapter
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:
+    return Settings(_env_file=None, database_path=tmp_path / "livegifts.db", discord_token=None)
+
+
+@pytest.fixture
+async def db(settings):
+    database = await Database.open(settings.database_path)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+async def services(settings, db, clock) -> Services:
+    return await build_services(settings, db, clock)
+
+
+@pytest.fixture
+async def bot(settings, services):
+    async with LiveGiftsBot(settings, services) as client:  # binds the client to this event loop
+        for extension in EXTENSIONS:
+            await client.load_extension(extension)
+        yield client
+
+
+@pytest.fixture
+def driver(bot) -> Driver:
+    return Driver(bot, install_adapter())

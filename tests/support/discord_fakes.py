@@ -1,0 +1,359 @@
+"""Drive the real command tree with real `discord.Interaction` objects, without a network.
+
+Interactions are built from Discord's JSON payloads and fed to discord.py's own
+`ConnectionState.parse_interaction_create`, so option parsing, group routing, checks, views and the
+error handler all run as in production. Everything discord.py would send to Discord's webhook
+endpoints (interaction callbacks, follow-ups, edits of @original) is captured by `RecordingAdapter`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+import discord
+from discord import app_commands
+from discord.webhook import async_ as webhook_async
+
+APPLICATION_ID = 900_000_000_000_000_001
+BOT_USER_ID = 900_000_000_000_000_002
+GUILD_ID = 800_000_000_000_000_001
+CHANNEL_ID = 800_000_000_000_000_002
+EPHEMERAL = 1 << 6
+MANAGE_GUILD = 1 << 5
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use app commands
+
+_ids = itertools.count(1_100_000_000_000_000_000)
+
+
+def snowflake() -> int:
+    return next(_ids)
+
+
+@dataclass
+class Reply:
+    """A message the member saw: an interaction response, a follow-up or an edit."""
+
+    kind: str  # "response", "followup", "edit", "autocomplete"
+    interaction_id: int
+    message_id: int | None
+    content: str | None
+    embeds: list[dict[str, Any]]
+    components: list[dict[str, Any]]
+    ephemeral: bool
+    choices: list[dict[str, Any]] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)
+    allowed_mentions: dict[str, Any] | None = None
+
+    @property
+    def text(self) -> str:
+        """Content and every embed's visible text, for assertions on what the member reads."""
+        parts = [self.content or ""]
+        for embed in self.embeds:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+            parts.append(embed.get("footer", {}).get("text", ""))
+        return "\n".join(p for p in parts if p)
+
+    def button(self, label_part: str) -> dict[str, Any]:
+        for row in self.components:
+            for component in row.get("components", []):
+                if label_part.lower() in (component.get("label") or "").lower():
+                    return component
+        raise AssertionError(f"no button labelled like {label_part!r} in {self.components}")
+
+
+def _message_payload(message_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": str(message_id),
+        "channel_id": str(CHANNEL_ID),
+        "author": {"id": str(BOT_USER_ID), "username": "livegifts", "discriminator": "0", "bot": True},
+        "content": data.get("content") or "",
+        "embeds": data.get("embeds") or [],
+        "components": data.get("components") or [],
+        "attachments": [],
+        "timestamp": "2026-11-28T00:00:00+00:00",
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "type": 0,
+        "flags": data.get("flags", 0),
+    }
+
+
+class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
+    """Stands in for Discord's webhook endpoints and records what the bot sent."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.replies: list[Reply] = []
+        self._message_of_interaction: dict[int, int] = {}
+        self._flags_of_message: dict[int, int] = {}
+
+    async def request(self, route, session, *, payload=None, multipart=None, files=None, **_: Any) -> Any:  # noqa: ANN001
+        if multipart:
+            payload = json.loads(next(p["value"] for p in multipart if p["name"] == "payload_json"))
+        payload = payload or {}
+        path = route.path
+        params = route.__dict__
+        if path.endswith("/callback"):
+            return self._callback(int(params["webhook_id"]), payload, files)
+        if path.endswith("/messages/@original"):
+            return self._edit_original(route, payload, files)
+        if route.method == "POST" and path == "/webhooks/{webhook_id}/{webhook_token}":
+            message_id = snowflake()
+            data = payload
+            self._record("followup", 0, message_id, data, files)
+            self._flags_of_message[message_id] = data.get("flags", 0)
+            return _message_payload(message_id, data)
+        raise AssertionError(f"unexpected webhook request {route.method} {path}")
+
+    def _record(self, kind: str, interaction_id: int, message_id: int | None, data: dict, files) -> Reply:  # noqa: ANN001
+        reply = Reply(
+            kind=kind,
+            interaction_id=interaction_id,
+            message_id=message_id,
+            content=data.get("content"),
+            embeds=data.get("embeds") or [],
+            components=data.get("components") or [],
+            ephemeral=bool(data.get("flags", 0) & EPHEMERAL),
+            choices=data.get("choices") or [],
+            files=[f.filename for f in files or []],
+            allowed_mentions=data.get("allowed_mentions"),
+        )
+        self.replies.append(reply)
+        return reply
+
+    def _callback(self, interaction_id: int, payload: dict, files) -> dict[str, Any]:  # noqa: ANN001
+        response_type = payload["type"]
+        data = payload.get("data") or {}
+        if response_type == 8:  # autocomplete result
+            self._record("autocomplete", interaction_id, None, data, files)
+            return {"interaction": {"id": str(interaction_id), "type": 4}}
+        if response_type == 7:  # update the message the component is on
+            message_id = self._message_of_interaction.get(interaction_id) or snowflake()
+            reply = self._record("update", interaction_id, message_id, data, files)
+            reply.ephemeral = bool(self._flags_of_message.get(message_id, 0) & EPHEMERAL)
+        else:
+            message_id = snowflake()
+            self._record("response", interaction_id, message_id, data, files)
+            self._flags_of_message[message_id] = data.get("flags", 0)
+        self._message_of_interaction[interaction_id] = message_id
+        return {
+            "interaction": {
+                "id": str(interaction_id),
+                "type": 2,
+                "response_message_id": str(message_id),
+                "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
+            },
+            "resource": {"type": response_type, "message": _message_payload(message_id, data)},
+        }
+
+    def _edit_original(self, route, payload: dict, files) -> dict[str, Any]:  # noqa: ANN001
+        token = route.__dict__["webhook_token"]
+        interaction_id = int(token.removeprefix("token-"))
+        message_id = self._message_of_interaction.get(interaction_id) or snowflake()
+        if route.method == "GET":
+            return _message_payload(message_id, {})
+        reply = self._record("edit", interaction_id, message_id, payload, files)
+        reply.ephemeral = bool(self._flags_of_message.get(message_id, 0) & EPHEMERAL)
+        return _message_payload(message_id, payload)
+
+    def for_interaction(self, interaction_id: int) -> list[Reply]:
+        return [r for r in self.replies if r.interaction_id == interaction_id]
+
+
+@dataclass
+class Member:
+    user_id: int
+    name: str = "member"
+    permissions: int = MEMBER_PERMISSIONS
+    roles: list[int] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        return {
+            "user": {
+                "id": str(self.user_id),
+                "username": self.name,
+                "discriminator": "0",
+                "global_name": self.name,
+                "avatar": None,
+            },
+            "roles": [str(r) for r in self.roles],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+            "permissions": str(self.permissions),
+        }
+
+
+def moderator(user_id: int, name: str = "mod") -> Member:
+    return Member(user_id, name, MEMBER_PERMISSIONS | MANAGE_GUILD)
+
+
+def _option_payload(parameter: app_commands.Parameter, value: Any) -> dict[str, Any]:
+    option_type = parameter.type
+    if option_type in (
+        discord.AppCommandOptionType.user,
+        discord.AppCommandOptionType.channel,
+        discord.AppCommandOptionType.role,
+        discord.AppCommandOptionType.mentionable,
+    ):
+        value = str(value)
+    return {"name": parameter.display_name, "type": option_type.value, "value": value}
+
+
+class Driver:
+    """Acts as members of one guild towards a bot whose cogs are loaded."""
+
+    def __init__(self, bot: discord.Client, adapter: RecordingAdapter, guild_id: int = GUILD_ID) -> None:
+        self.bot = bot
+        self.adapter = adapter
+        state = bot._connection
+        if state.user is None:  # what READY would have told the client about itself
+            state.user = discord.ClientUser(
+                state=state,
+                data={
+                    "id": str(BOT_USER_ID),
+                    "username": "livegifts",
+                    "discriminator": "0",
+                    "bot": True,
+                    "avatar": None,
+                },
+            )
+            state.application_id = APPLICATION_ID
+        self.guild_id = guild_id
+        self._resolved: dict[str, dict[str, Any]] = {"users": {}, "members": {}, "roles": {}, "channels": {}}
+
+    def _base(self, interaction_type: int, member: Member | None, data: dict[str, Any]) -> dict[str, Any]:
+        interaction_id = snowflake()
+        payload: dict[str, Any] = {
+            "id": str(interaction_id),
+            "application_id": str(APPLICATION_ID),
+            "type": interaction_type,
+            "token": f"token-{interaction_id}",
+            "version": 1,
+            "data": data,
+            "locale": "en-US",
+            "app_permissions": str((1 << 53) - 1),
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "entitlements": [],
+            "authorizing_integration_owners": {},
+        }
+        if member is None:  # a DM
+            payload["user"] = Member(snowflake()).payload()["user"]
+            payload["context"] = 1
+        else:
+            payload.update(
+                guild_id=str(self.guild_id),
+                guild_locale="en-US",
+                member=member.payload(),
+                channel_id=str(CHANNEL_ID),
+                channel={
+                    "id": str(CHANNEL_ID),
+                    "type": 0,
+                    "guild_id": str(self.guild_id),
+                    "name": "general",
+                    "position": 0,
+                    "permission_overwrites": [],
+                },
+                context=0,
+            )
+        return payload
+
+    def _command(self, path: str) -> app_commands.Command:
+        names = path.split()
+        command = self.bot.tree.get_command(names[0])
+        for name in names[1:]:
+            command = command.get_command(name)
+        if command is None:
+            raise AssertionError(f"no command /{path}")
+        return command
+
+    def _data(
+        self, command: app_commands.Command, options: dict[str, Any], focused: str | None = None
+    ) -> dict:
+        by_name = {p.display_name: p for p in command.parameters}
+        built = []
+        for name, value in options.items():
+            option = _option_payload(by_name[name], value)
+            if name == focused:
+                option.update(focused=True, type=3, value=str(value))
+            built.append(option)
+        data: dict[str, Any] = {"type": 1, "name": command.name, "options": built}
+        node: app_commands.Command | app_commands.Group = command
+        while node.parent is not None:
+            data = {
+                "type": 2 if isinstance(node, app_commands.Group) else 1,
+                "name": node.parent.name,
+                "options": [data],
+            }
+            node = node.parent
+        data = {
+            "id": str(snowflake()),
+            "type": 1,
+            "name": node.name,
+            "options": data["options"],
+            "resolved": self._resolved,
+        }
+        return data
+
+    async def _dispatch(self, payload: dict[str, Any]) -> int:
+        interaction_id = int(payload["id"])
+        webhook_async.async_context.set(self.adapter)  # tasks created below inherit this context
+        self.bot._connection.parse_interaction_create(payload)
+        await self.settle(interaction_id)
+        return interaction_id
+
+    async def settle(self, interaction_id: int | None = None, timeout: float = 5.0) -> None:
+        """Let the dispatched tasks run until the interaction was answered (and a little more)."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while interaction_id is not None and not self.adapter.for_interaction(interaction_id):
+            if loop.time() > deadline:
+                raise AssertionError(f"interaction {interaction_id} was never answered")
+            await asyncio.sleep(0.005)
+        for _ in range(20):
+            await asyncio.sleep(0)
+
+    async def slash(self, path: str, member: Member | None, **options: Any) -> Reply:
+        """Invoke `/path` as `member` (None: from a DM) and return the first reply."""
+        command = self._command(path)
+        payload = self._base(2, member, self._data(command, options))
+        interaction_id = await self._dispatch(payload)
+        return self.adapter.for_interaction(interaction_id)[0]
+
+    async def autocomplete(self, path: str, member: Member, focused: str, **options: Any) -> list[dict]:
+        command = self._command(path)
+        payload = self._base(4, member, self._data(command, options, focused=focused))
+        interaction_id = await self._dispatch(payload)
+        return self.adapter.for_interaction(interaction_id)[0].choices
+
+    async def click(self, reply: Reply, label_part: str, member: Member) -> list[Reply]:
+        """Press the button on the message of `reply`; returns the replies to the click."""
+        button = reply.button(label_part)
+        data = {"component_type": 2, "custom_id": button["custom_id"]}
+        payload = self._base(3, member, data)
+        payload["message"] = _message_payload(reply.message_id, {"components": reply.components})
+        interaction_id = await self._dispatch(payload)
+        return self.adapter.for_interaction(interaction_id)
+
+    def add_resolved_member(self, member: Member) -> None:
+        user = member.payload()["user"]
+        self._resolved["users"][str(member.user_id)] = user
+        self._resolved["members"][str(member.user_id)] = {
+            k: v for k, v in member.payload().items() if k != "user"
+        }
+
+
+def install_adapter() -> RecordingAdapter:
+    adapter = RecordingAdapter()
+    webhook_async.async_context.set(adapter)
+    return adapter
