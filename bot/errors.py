@@ -52,3 +52,19 @@ class NotFound(DomainError):
 
 class Conflict(DomainError):
     pass
+
+
+class BudgetExceeded(DomainError):
+    """A gift would take the member over a budget while the guard is in block mode."""
+
+
+class InvalidTimezone(DomainError):
+    pass
+
+
+class InvalidTimeOfDay(DomainError):
+    pass
+
+
+class InvalidOption(DomainError):
+    """An option outside its fixed choices (e.g. a crafted request)."""

@@ -67,7 +67,9 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         key = str(interaction.id)
 
         async def confirmed(click: discord.Interaction) -> None:
-            result = await self.services.purchases.purchase(guild_id, user_id, offer.coins, key)
+            result = await self.services.purchases.purchase(
+                guild_id, user_id, offer.coins, key, expected_price=offer.price
+            )
             await click.response.edit_message(embed=render_receipt(result, offer), view=None)
 
         view = ConfirmView(user_id, confirmed, confirm_label=f"Pay {offer.price_text()}")

@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -29,6 +30,8 @@ T = TypeVar("T")
 Operation = Callable[[sqlite3.Connection], T]
 
 MAX_BATCH = 256
+BATCHES_IN_FLIGHT = 2
+MIN_SPLIT = 16
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -147,7 +150,9 @@ class Database:
         self.path = path
         self._writer = writer
         self._reader = reader
-        self._queue: asyncio.Queue[tuple[Operation[Any], asyncio.Future[Any]] | None] = asyncio.Queue()
+        self._loop = asyncio.get_running_loop()
+        self._pending: deque[tuple[Operation[Any], asyncio.Future[Any]]] = deque()
+        self._wakeup: asyncio.Future[None] | None = None
         self._writer_task: asyncio.Task[None] | None = None
         self._closed = False
 
@@ -170,6 +175,9 @@ class Database:
             await writer._execute(_apply_pragmas, writer._conn, synchronous)
             await writer._execute(_migrate, writer._conn, migrations)
             reader = await aiosqlite.connect(path, isolation_level=None)
+        except sqlite3.DatabaseError as error:  # e.g. "file is not a database"
+            await writer.close()
+            raise DatabaseError(f"{path} is not a usable SQLite database: {error}") from error
         except BaseException:
             await writer.close()
             raise
@@ -186,32 +194,45 @@ class Database:
 
     async def write(self, operation: Operation[T]) -> T:
         """Run `operation(conn)` inside a write transaction; its exception (if any) is re-raised here
-        after its own changes were rolled back. Returns only after the transaction committed."""
+        after its own changes were rolled back. Returns only after the transaction committed.
+
+        A caller that is cancelled while waiting does not cancel the operation: once queued it is
+        committed or rolled back together with its batch, as a whole."""
         if self._closed:
             raise DatabaseError("the database is closed")
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.put_nowait((operation, future))
-        # Shield: a caller that gives up must not take the queued operation's future with it; the
-        # writer still commits or rolls it back as a whole.
-        return await asyncio.shield(future)
+        future: asyncio.Future[T] = self._loop.create_future()
+        self._pending.append((operation, future))
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
+        return await future
 
     async def read(self, query: Callable[[sqlite3.Connection], T]) -> T:
         """Run `query(conn)` on the read connection (a consistent snapshot for its duration)."""
         return await self._reader._execute(_run_read, self._reader._conn, query)
 
     async def _write_loop(self) -> None:
+        # Two batches in flight: the connection thread runs batch N+1 (SQLite releases the GIL while it
+        # works) while this loop resolves batch N's callers and collects new operations. aiosqlite runs
+        # submitted calls in order on one thread, so the transactions themselves never overlap.
+        slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
+        in_flight: set[asyncio.Task[None]] = set()
         while True:
-            item = await self._queue.get()
-            if item is None:
-                return
-            batch = [item]
-            while len(batch) < MAX_BATCH and not self._queue.empty():
-                nxt = self._queue.get_nowait()
-                if nxt is None:
-                    await self._commit(batch)
-                    return
-                batch.append(nxt)
-            await self._commit(batch)
+            if not self._pending:
+                if self._closed:
+                    break
+                self._wakeup = self._loop.create_future()
+                await self._wakeup
+                continue
+            await slots.acquire()
+            size = min(MAX_BATCH, len(self._pending))
+            if not in_flight and size > MIN_SPLIT:  # split a backlog so the next batch can overlap
+                size = (size + 1) // 2
+            batch = [self._pending.popleft() for _ in range(size)]
+            task = self._loop.create_task(self._commit(batch))
+            in_flight.add(task)
+            task.add_done_callback(lambda done: (in_flight.discard(done), slots.release()))
+        if in_flight:
+            await asyncio.gather(*in_flight)
 
     async def _commit(self, batch: list[tuple[Operation[Any], asyncio.Future[Any]]]) -> None:
         operations = [operation for operation, _ in batch]
@@ -242,8 +263,9 @@ class Database:
         if self._closed:
             return
         self._closed = True
+        if self._wakeup is not None and not self._wakeup.done():
+            self._wakeup.set_result(None)
         if self._writer_task is not None:
-            self._queue.put_nowait(None)
             await self._writer_task
         await self._reader.close()
         await self._writer.close()

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.catalog import seed_defaults
+
 
 def ensure_guild(conn: sqlite3.Connection, guild_id: int, fee_percent: int, now: int) -> bool:
     """Create the guild's settings and copy the default packages; False if it already existed."""
@@ -19,8 +21,19 @@ def ensure_guild(conn: sqlite3.Connection, guild_id: int, fee_percent: int, now:
         " SELECT ?, region, coins, price_minor FROM default_coin_packages",
         (guild_id,),
     )
+    seed_defaults(conn, guild_id, now)  # the default gift catalog
     return True
 
 
 def settings(conn: sqlite3.Connection, guild_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
+
+
+# Settings changed by /config (issue 3). Column names come from this tuple, never from input.
+SETTING_COLUMNS = ("timezone", "alerts_channel_id", "spender_role_id", "gift_confirm_threshold")
+
+
+def set_setting(conn: sqlite3.Connection, guild_id: int, column: str, value: object) -> None:
+    if column not in SETTING_COLUMNS:
+        raise ValueError(f"unknown setting {column!r}")
+    conn.execute(f"UPDATE guild_settings SET {column} = ? WHERE guild_id = ?", (value, guild_id))

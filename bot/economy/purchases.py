@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from bot.clock import Clock, to_micros
 from bot.economy.payments import ChargeRequest, PaymentProvider
 from bot.economy.regions import RegionBook
-from bot.errors import IdempotencyConflict, InvalidAmount, UnknownPackage
+from bot.errors import Conflict, IdempotencyConflict, InvalidAmount, UnknownPackage
 from bot.guilds import GuildDirectory
 from bot.money import Money, Region
 from storage import Connection, Database, Row, ledger, regions, wallets
@@ -67,10 +67,18 @@ class PurchaseService:
         raise UnknownPackage(f"There is no {package_coins:,}-coin package. Packages: {sizes}.")
 
     async def purchase(
-        self, guild_id: int, user_id: int, package_coins: int, idempotency_key: str
+        self,
+        guild_id: int,
+        user_id: int,
+        package_coins: int,
+        idempotency_key: str,
+        *,
+        expected_price: Money | None = None,
     ) -> PurchaseResult:
         """Charge for and credit one package. The same key again returns the first result and credits
-        nothing; the same key with different parameters raises IdempotencyConflict."""
+        nothing; the same key with different parameters raises IdempotencyConflict. With
+        `expected_price` (the price the member confirmed), a different current price (region or
+        packages changed meanwhile) raises Conflict instead of charging what they did not see."""
         if not idempotency_key:
             raise ValueError("a purchase needs an idempotency key")
         key = f"purchase:{idempotency_key}"
@@ -79,6 +87,11 @@ class PurchaseService:
         if earlier is not None:
             return await self._replay(earlier, fingerprint, guild_id, user_id)
         offer = await self.offer(guild_id, user_id, package_coins)
+        if expected_price is not None and offer.price != expected_price:
+            raise Conflict(
+                f"The price of the {offer.coins:,}-coin package is now {offer.price_text()}, not what you "
+                "confirmed. Nothing was charged; run `/coins buy` again."
+            )
         await self._guilds.ensure(guild_id)
         receipt = await self._provider.charge(ChargeRequest(key, guild_id, user_id, offer.coins, offer.price))
         entry = NewEntry(

@@ -27,7 +27,7 @@ class RegionBook:
         region = self._by_code.get(code.strip().upper()) if isinstance(code, str) else None
         if region is None:
             supported = ", ".join(sorted(self._by_code))
-            raise UnknownRegion(f"Unknown region {code[:40]!r}. Supported regions: {supported}.")
+            raise UnknownRegion(f"Unknown region {str(code)[:40]!r}. Supported regions: {supported}.")
         return region
 
     def search(self, text: str) -> list[Region]:

@@ -1,0 +1,121 @@
+"""Guild settings changed by moderators with /config: time zone, spender role, alerts channel,
+gift confirmation threshold. Every change is written to the audit log."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+from bot.clock import Clock, to_micros
+from bot.errors import InvalidAmount, NotPermitted
+from bot.guilds import GuildDirectory
+from bot.text import whole_number
+from storage import Connection, Database, audit_log, guilds
+
+CONFIRM_THRESHOLD_MAX = 10_000_000
+
+
+@dataclass(frozen=True)
+class GuildConfig:
+    guild_id: int
+    fee_percent: int
+    timezone: str
+    alerts_channel_id: int | None
+    spender_role_id: int | None
+    gift_confirm_threshold: int
+
+    @property
+    def zone(self) -> ZoneInfo:
+        try:
+            return ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            return ZoneInfo("UTC")
+
+
+@functools.cache
+def _zones() -> tuple[str, ...]:
+    return tuple(sorted(available_timezones()))
+
+
+def search_timezones(text: str, limit: int = 25) -> list[str]:
+    """IANA names containing `text` (for autocomplete); exact and prefix matches first."""
+    needle = text.strip().lower().replace(" ", "_")
+    found = [z for z in _zones() if needle in z.lower()]
+    found.sort(key=lambda z: (z.lower() != needle, not z.lower().startswith(needle), z))
+    return found[:limit]
+
+
+def parse_timezone(name: object) -> str:
+    if not isinstance(name, str) or not name.strip() or len(name) > 64:
+        raise InvalidAmount("Give an IANA time zone name such as `Europe/London` or `America/New_York`.")
+    wanted = name.strip()
+    canonical = {z.lower(): z for z in _zones()}.get(wanted.lower())
+    if canonical is None:
+        raise InvalidAmount(
+            f"`{wanted[:64]}` is not a time zone I know. Pick one from the list, e.g. `Europe/Berlin`."
+        )
+    ZoneInfo(canonical)  # loads: the name is usable
+    return canonical
+
+
+class GuildConfigService:
+    def __init__(self, db: Database, guilds_dir: GuildDirectory, clock: Clock) -> None:
+        self._db = db
+        self._guilds = guilds_dir
+        self._clock = clock
+
+    async def get(self, guild_id: int) -> GuildConfig:
+        await self._guilds.ensure(guild_id)
+        row = await self._db.read(lambda conn: guilds.settings(conn, guild_id))
+        return GuildConfig(
+            guild_id=guild_id,
+            fee_percent=row["fee_percent"],
+            timezone=row["timezone"],
+            alerts_channel_id=row["alerts_channel_id"],
+            spender_role_id=row["spender_role_id"],
+            gift_confirm_threshold=row["gift_confirm_threshold"],
+        )
+
+    async def require_spender(self, guild_id: int, user_id: int, role_ids: list[int] | set[int]) -> None:
+        """Refuse politely when the guild gates spending behind a role the member lacks."""
+        config = await self.get(guild_id)
+        if config.spender_role_id is not None and config.spender_role_id not in set(role_ids):
+            raise NotPermitted(
+                f"Sorry, in this server only members with the <@&{config.spender_role_id}> role can buy"
+                " coins or send gifts. Ask a moderator how to get it."
+            )
+
+    async def set_timezone(self, guild_id: int, actor_id: int, name: str) -> GuildConfig:
+        zone = parse_timezone(name)
+        return await self._set(guild_id, actor_id, "timezone", zone)
+
+    async def set_spender_role(self, guild_id: int, actor_id: int, role_id: int | None) -> GuildConfig:
+        if role_id is not None and (type(role_id) is not int or role_id <= 0):
+            raise InvalidAmount("That is not a role of this server.")
+        return await self._set(guild_id, actor_id, "spender_role_id", role_id)
+
+    async def set_alerts_channel(self, guild_id: int, actor_id: int, channel_id: int | None) -> GuildConfig:
+        if channel_id is not None and (type(channel_id) is not int or channel_id <= 0):
+            raise InvalidAmount("That is not a channel of this server.")
+        return await self._set(guild_id, actor_id, "alerts_channel_id", channel_id)
+
+    async def set_gift_confirm_threshold(self, guild_id: int, actor_id: int, coins: int) -> GuildConfig:
+        coins = whole_number(coins, 1, CONFIRM_THRESHOLD_MAX, "The confirmation threshold")
+        return await self._set(guild_id, actor_id, "gift_confirm_threshold", coins)
+
+    async def _set(self, guild_id: int, actor_id: int, column: str, value: object) -> GuildConfig:
+        await self._guilds.ensure(guild_id)
+        now = to_micros(self._clock())
+
+        def change(conn: Connection) -> None:
+            before = guilds.settings(conn, guild_id)[column]
+            if before == value:
+                return
+            guilds.set_setting(conn, guild_id, column, value)
+            audit_log.record(
+                conn, guild_id, now, actor_id, f"config.{column}", f"setting:{column}", before, value
+            )
+
+        await self._db.write(change)
+        return await self.get(guild_id)

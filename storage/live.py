@@ -1,0 +1,60 @@
+"""Live sessions of creators and what they received."""
+
+from __future__ import annotations
+
+import sqlite3
+
+
+def open_session(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT * FROM live_sessions WHERE guild_id = ? AND creator_id = ? AND ended_at IS NULL",
+        (guild_id, creator_id),
+    ).fetchone()
+
+
+def start(conn: sqlite3.Connection, guild_id: int, creator_id: int, title: str | None, now: int) -> int:
+    return conn.execute(
+        "INSERT INTO live_sessions (guild_id, creator_id, title, started_at) VALUES (?, ?, ?, ?)",
+        (guild_id, creator_id, title, now),
+    ).lastrowid
+
+
+def end(conn: sqlite3.Connection, session_id: int, now: int) -> bool:
+    return (
+        conn.execute(
+            "UPDATE live_sessions SET ended_at = ? WHERE id = ? AND ended_at IS NULL", (now, session_id)
+        ).rowcount
+        == 1
+    )
+
+
+def session(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM live_sessions WHERE id = ?", (session_id,)).fetchone()
+
+
+def totals(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row:
+    """Sends, gifts (units) and coins received during the session."""
+    return conn.execute(
+        "SELECT COUNT(*) AS sends, COALESCE(SUM(count), 0) AS gifts,"
+        " COALESCE(SUM(count * unit_price), 0) AS coins, COUNT(DISTINCT sender_id) AS senders"
+        " FROM gift_entries WHERE live_session_id = ?",
+        (session_id,),
+    ).fetchone()
+
+
+def top_gifters(conn: sqlite3.Connection, session_id: int, limit: int = 3) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT sender_id, SUM(count * unit_price) AS coins FROM gift_entries WHERE live_session_id = ?"
+        " GROUP BY sender_id ORDER BY coins DESC, MIN(entry_id) LIMIT ?",
+        (session_id, limit),
+    ).fetchall()
+
+
+def breakdown(conn: sqlite3.Connection, session_id: int) -> list[sqlite3.Row]:
+    """Per gift: how many and how many coins (the name as the gift is called now)."""
+    return conn.execute(
+        "SELECT g.name, g.emoji, SUM(e.count) AS count, SUM(e.count * e.unit_price) AS coins"
+        " FROM gift_entries e JOIN gifts g ON g.id = e.gift_id WHERE e.live_session_id = ?"
+        " GROUP BY e.gift_id ORDER BY coins DESC, g.name_key",
+        (session_id,),
+    ).fetchall()

@@ -1,0 +1,117 @@
+"""Cash-out requests (payouts) and the guild settings that govern them: fee and cash-out minimum."""
+
+from __future__ import annotations
+
+import sqlite3
+
+PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
+
+
+def insert_payout(
+    conn: sqlite3.Connection,
+    *,
+    guild_id: int,
+    creator_id: int,
+    diamonds: int,
+    fee_percent: int,
+    region: str,
+    currency: str,
+    requested_at: int,
+    reserve_entry_id: int,
+) -> int:
+    """A new pending request. The partial UNIQUE index refuses a second pending one per creator
+    (sqlite3.IntegrityError)."""
+    return conn.execute(
+        "INSERT INTO payouts (guild_id, creator_id, diamonds, fee_percent, region, currency, requested_at,"
+        " reserve_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        (guild_id, creator_id, diamonds, fee_percent, region, currency, requested_at, reserve_entry_id),
+    ).lastrowid
+
+
+def payout(conn: sqlite3.Connection, guild_id: int, payout_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM payouts WHERE guild_id = ? AND id = ?", (guild_id, payout_id)).fetchone()
+
+
+def payout_by_reserve_entry(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
+    return conn.execute("SELECT * FROM payouts WHERE reserve_entry_id = ?", (entry_id,)).fetchone()
+
+
+def pending_of(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sqlite3.Row | None:
+    return conn.execute(
+        "SELECT * FROM payouts WHERE guild_id = ? AND creator_id = ? AND status = 'pending'",
+        (guild_id, creator_id),
+    ).fetchone()
+
+
+def pending(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[sqlite3.Row]:
+    """Pending requests of the guild, oldest first."""
+    return conn.execute(
+        "SELECT * FROM payouts WHERE guild_id = ? AND status = 'pending' ORDER BY id LIMIT ?",
+        (guild_id, limit),
+    ).fetchall()
+
+
+def of_creator(conn: sqlite3.Connection, guild_id: int, creator_id: int, limit: int) -> list[sqlite3.Row]:
+    return conn.execute(
+        "SELECT * FROM payouts WHERE guild_id = ? AND creator_id = ? ORDER BY id DESC LIMIT ?",
+        (guild_id, creator_id, limit),
+    ).fetchall()
+
+
+def decide(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    payout_id: int,
+    *,
+    status: str,
+    decided_at: int,
+    decided_by: int,
+    reason: str | None,
+    money_minor: int | None = None,
+    creator_diamonds: int | None = None,
+    platform_diamonds: int | None = None,
+) -> bool:
+    """Move a pending request to `status`; False if it was no longer pending (someone else decided)."""
+    if status not in (APPROVED, REJECTED):
+        raise ValueError(f"not a decision: {status!r}")
+    return (
+        conn.execute(
+            "UPDATE payouts SET status = ?, decided_at = ?, decided_by = ?, reason = ?, money_minor = ?,"
+            " creator_diamonds = ?, platform_diamonds = ?"
+            " WHERE guild_id = ? AND id = ? AND status = 'pending'",
+            (
+                status,
+                decided_at,
+                decided_by,
+                reason,
+                money_minor,
+                creator_diamonds,
+                platform_diamonds,
+                guild_id,
+                payout_id,
+            ),
+        ).rowcount
+        == 1
+    )
+
+
+def set_decision_entry(conn: sqlite3.Connection, payout_id: int, entry_id: int) -> None:
+    conn.execute("UPDATE payouts SET decision_entry_id = ? WHERE id = ?", (entry_id, payout_id))
+
+
+def cashout_minimum(conn: sqlite3.Connection, guild_id: int) -> int | None:
+    row = conn.execute("SELECT cashout_minimum FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
+    return row[0] if row else None
+
+
+def set_cashout_minimum(conn: sqlite3.Connection, guild_id: int, diamonds: int) -> None:
+    conn.execute("UPDATE guild_settings SET cashout_minimum = ? WHERE guild_id = ?", (diamonds, guild_id))
+
+
+def fee_percent(conn: sqlite3.Connection, guild_id: int) -> int | None:
+    row = conn.execute("SELECT fee_percent FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
+    return row[0] if row else None
+
+
+def set_fee_percent(conn: sqlite3.Connection, guild_id: int, percent: int) -> None:
+    conn.execute("UPDATE guild_settings SET fee_percent = ? WHERE guild_id = ?", (percent, guild_id))
