@@ -22,6 +22,12 @@ HOW_TO_SET_UP = (
 )
 
 
+LOGIN_REFUSED_HELP = (
+    "Check the token in .env (Discord Developer Portal → your application → Bot → Reset Token, "
+    "then paste the new one)."
+)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="livegifts Discord bot")
     sub = parser.add_subparsers(dest="command")
@@ -41,8 +47,19 @@ def main(argv: list[str] | None = None) -> int:
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(f"livegifts: {HOW_TO_SET_UP}", file=sys.stderr)
         return EXIT_USAGE
-    with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(run_bot(settings))
+    from discord import LoginFailure
+
+    from storage import DatabaseError
+
+    try:
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(run_bot(settings))
+    except DatabaseError as error:  # newer schema, not a database …
+        print(f"livegifts: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except LoginFailure:
+        print(f"livegifts: Discord refused DISCORD_TOKEN. {LOGIN_REFUSED_HELP}", file=sys.stderr)
+        return EXIT_USAGE
     return EXIT_OK
 
 

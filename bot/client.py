@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import UTC
 
 import discord
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
 from bot.services import Services
@@ -15,7 +17,21 @@ from bot.tree import LiveGiftsTree
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("cogs.wallet", "cogs.coins")
+EXTENSIONS = (
+    "cogs.wallet",
+    "cogs.coins",
+    "cogs.budget",
+    "cogs.config",
+    "cogs.catalog",
+    "cogs.creator",
+    "cogs.live",
+    "cogs.gift",
+    "cogs.leaderboard",
+    "cogs.alerts",
+    "cogs.payouts",
+    "cogs.ledger",
+    "cogs.audit",
+)
 CHECKPOINT_EVERY_S = 1.0
 
 
@@ -31,10 +47,14 @@ class LiveGiftsBot(commands.Bot):
         self.settings = settings
         self.services = services
         self._upkeep: asyncio.Task[None] | None = None
+        # Cogs add their jobs when loaded (explicit ids, rebuilt from SQLite at every start);
+        # it runs on the bot's loop once setup_hook starts it.
+        self.scheduler = AsyncIOScheduler(timezone=UTC)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        self.scheduler.start()
         self._upkeep = asyncio.create_task(self._checkpoint_loop(), name="wal-checkpoint")
         await self.sync_commands()
 
@@ -60,6 +80,8 @@ class LiveGiftsBot(commands.Bot):
                 log.warning("WAL checkpoint failed", exc_info=True)
 
     async def close(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
         if self._upkeep is not None:
             self._upkeep.cancel()
             with contextlib.suppress(asyncio.CancelledError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.alerts import TEMPLATE_MAX, validate_template
 from bot.clock import Clock, to_micros
 from bot.errors import Conflict, InvalidAmount, NotFound
 from bot.guilds import GuildDirectory
@@ -11,7 +12,6 @@ from bot.text import whole_number
 from storage import Connection, Database, Row, audit_log, creators
 
 THRESHOLD_MAX = 1_000_000_000
-TEMPLATE_MAX = 300
 
 
 @dataclass(frozen=True)
@@ -89,8 +89,6 @@ class CreatorService:
 
     async def set_thanks(self, guild_id: int, user_id: int, template: str | None) -> Creator:
         """Store the creator's thank-you template (None or blank: back to the default text)."""
-        from bot.alerts import validate_template  # the alerts engine owns the template language
-
         if template is not None and not isinstance(template, str):
             raise InvalidAmount("The thank-you message must be text.")
         text = template.strip() if template else ""

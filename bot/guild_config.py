@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from bot.clock import Clock, to_micros
-from bot.errors import InvalidAmount, NotPermitted
+from bot.errors import InvalidAmount, InvalidTimezone, NotPermitted
 from bot.guilds import GuildDirectory
 from bot.text import whole_number
 from storage import Connection, Database, audit_log, guilds
@@ -48,11 +48,11 @@ def search_timezones(text: str, limit: int = 25) -> list[str]:
 
 def parse_timezone(name: object) -> str:
     if not isinstance(name, str) or not name.strip() or len(name) > 64:
-        raise InvalidAmount("Give an IANA time zone name such as `Europe/London` or `America/New_York`.")
+        raise InvalidTimezone("Give an IANA time zone name such as `Europe/London` or `America/New_York`.")
     wanted = name.strip()
     canonical = {z.lower(): z for z in _zones()}.get(wanted.lower())
     if canonical is None:
-        raise InvalidAmount(
+        raise InvalidTimezone(
             f"`{wanted[:64]}` is not a time zone I know. Pick one from the list, e.g. `Europe/Berlin`."
         )
     ZoneInfo(canonical)  # loads: the name is usable

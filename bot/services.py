@@ -4,13 +4,26 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.alerts import AlertEngine
+from bot.budgets import BudgetGuard, BudgetService
+from bot.catalog import CatalogService
 from bot.clock import Clock
+from bot.creators import CreatorService
+from bot.earnings import EarningsService
+from bot.economy.corrections import CorrectionService
+from bot.economy.gifts import GiftService
 from bot.economy.payments import provider_named
+from bot.economy.payouts import PayoutService
 from bot.economy.purchases import PurchaseService
 from bot.economy.regions import RegionBook
 from bot.economy.wallets import WalletService
+from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
+from bot.leaderboards import LeaderboardService
+from bot.live import LiveService
+from bot.reminders import ReminderService
 from bot.settings import Settings
+from bot.statements import StatementService
 from storage import Database
 
 
@@ -22,11 +35,41 @@ class Services:
     regions: RegionBook
     wallets: WalletService
     purchases: PurchaseService
+    budgets: BudgetService
+    spending: BudgetGuard  # the SpendingGuard (bot/spending.py) asked before every gift
+    reminders: ReminderService
+    guild_config: GuildConfigService
+    catalog: CatalogService
+    creators: CreatorService
+    live: LiveService
+    gifts: GiftService
+    leaderboards: LeaderboardService
+    payouts: PayoutService  # its `notifier` (DMs to creators) is attached by cogs.payouts
+    corrections: CorrectionService
+    earnings: EarningsService
+    statements: StatementService
+    alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
 
 
 async def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
     guilds = GuildDirectory(db, settings.platform_fee_percent, clock)
     regions = await RegionBook.load(db, settings.default_region)
+    budgets = BudgetService(db, regions, clock)
+    spending = BudgetGuard(budgets)
+    guild_config = GuildConfigService(db, guilds, clock)
+    catalog = CatalogService(db, guilds, clock)
+    creators = CreatorService(db, guilds, clock)
+    alerts = AlertEngine()  # publishes nothing (False) until cogs.alerts starts it
+    gifts = GiftService(
+        db,
+        catalog_service=catalog,
+        creators_service=creators,
+        guild_config=guild_config,
+        regions=regions,
+        spending=spending,
+        alerts=alerts,
+        clock=clock,
+    )
     return Services(
         db=db,
         clock=clock,
@@ -34,4 +77,18 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         regions=regions,
         wallets=WalletService(db, regions),
         purchases=PurchaseService(db, regions, guilds, provider_named(settings.payment_provider), clock),
+        budgets=budgets,
+        spending=spending,
+        reminders=ReminderService(db, budgets, regions, clock),
+        guild_config=guild_config,
+        catalog=catalog,
+        creators=creators,
+        live=LiveService(db, creators, guild_config, clock),
+        gifts=gifts,
+        leaderboards=LeaderboardService(db, guild_config, clock),
+        payouts=PayoutService(db, regions, guilds, clock),
+        corrections=CorrectionService(db, guilds, clock),
+        earnings=EarningsService(db, regions, guilds, clock),
+        statements=StatementService(db, clock),
+        alerts=alerts,
     )

@@ -8,6 +8,8 @@ from discord.ext import commands
 
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
+from cogs import ledger as ledger_ui
+from cogs.checks import moderator_only
 from cogs.views import ConfirmView
 
 COLOUR = discord.Colour.gold()
@@ -61,6 +63,9 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     @app_commands.describe(package="Number of coins in the package")
     async def buy(self, interaction: discord.Interaction, package: int) -> None:
         guild_id, user_id = interaction.guild_id, interaction.user.id
+        # /config spender-role: communities gate spending behind a role (age/verification)
+        roles = [role.id for role in getattr(interaction.user, "roles", [])]
+        await self.services.guild_config.require_spender(guild_id, user_id, roles)
         offer = await self.services.purchases.offer(guild_id, user_id, package)
         # The slash command's id is the idempotency key: a second click on Confirm, or Discord
         # re-sending the click, finds the first purchase instead of making another.
@@ -86,6 +91,20 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
             for o in offers
             if current.strip() in str(o.coins)
         ][:25]
+
+    # Giveaways (issue 6): a moderator command inside the members' group; the body is in cogs/ledger.py.
+    @app_commands.command(name="grant", description="Moderators: give a member coins (giveaways), audited")
+    @app_commands.describe(member="Who receives the coins", coins="How many coins", reason="Why (audit log)")
+    @app_commands.default_permissions(manage_guild=True)
+    @moderator_only
+    async def grant(
+        self,
+        interaction: discord.Interaction,
+        member: discord.Member,
+        coins: ledger_ui.GRANT_RANGE,
+        reason: ledger_ui.REASON_RANGE,
+    ) -> None:
+        await ledger_ui.grant_coins(self.services, interaction, member, coins, reason)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
 from bot.money import CoinRate
 from bot.services import Services
+from cogs import ledger as ledger_ui
 
 COLOUR = discord.Colour.gold()
 
@@ -17,6 +18,8 @@ KIND_WORDS = {
     "gift": "Gift",
     "grant": "Granted coins",
     "reversal": "Reversal",
+    "cashout_reserve": "Cash-out requested",
+    "cashout_release": "Cash-out returned",
 }
 
 
@@ -94,6 +97,24 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
         items = await self.services.wallets.history(interaction.guild_id, interaction.user.id, limit)
         rate = await self.services.regions.member_rate(interaction.guild_id, interaction.user.id)
         await interaction.response.send_message(embed=render_history(items, rate), ephemeral=True)
+
+
+    @app_commands.command(name="privacy", description="Hide your amounts on public leaderboards")
+    @app_commands.describe(hidden="True: you are still ranked, but without figures")
+    async def privacy(self, interaction: discord.Interaction, hidden: bool) -> None:
+        hidden = await self.services.leaderboards.set_privacy(interaction.guild_id, interaction.user.id, hidden)
+        text = (
+            "Your amounts are now hidden on public leaderboards and live summaries (you are still ranked)."
+            if hidden
+            else "Your amounts are shown on public leaderboards again."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    # Statements (issue 6): the body lives in cogs/ledger.py.
+    @app_commands.command(name="export", description="Download your statement as a CSV file")
+    @app_commands.describe(month="A month as YYYY-MM, e.g. 2026-11 (leave empty for your whole history)")
+    async def export(self, interaction: discord.Interaction, month: str | None = None) -> None:
+        await ledger_ui.send_statement(self.services, interaction, month)
 
 
 async def setup(bot: commands.Bot) -> None:

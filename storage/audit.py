@@ -90,5 +90,7 @@ def audit_file(path: Path) -> list[str]:
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
         return find_discrepancies(conn)
+    except sqlite3.Error as error:  # not SQLite at all, or not a livegifts database
+        raise DatabaseError(f"{path} is not a livegifts database ({error})") from error
     finally:
         conn.close()

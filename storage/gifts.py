@@ -18,12 +18,13 @@ class GiftDetails:
     unit_price: int
     live_session_id: int | None
     created_at: int
+    message: str | None = None
 
 
 def record(conn: sqlite3.Connection, details: GiftDetails) -> None:
     conn.execute(
         "INSERT INTO gift_entries (entry_id, guild_id, sender_id, creator_id, gift_id, gift_name, count,"
-        " unit_price, live_session_id, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        " unit_price, live_session_id, created_at, message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         (
             details.entry_id,
             details.guild_id,
@@ -35,6 +36,7 @@ def record(conn: sqlite3.Connection, details: GiftDetails) -> None:
             details.unit_price,
             details.live_session_id,
             details.created_at,
+            details.message,
         ),
     )
 

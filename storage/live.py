@@ -44,8 +44,9 @@ def totals(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row:
 
 def top_gifters(conn: sqlite3.Connection, session_id: int, limit: int = 3) -> list[sqlite3.Row]:
     return conn.execute(
-        "SELECT sender_id, SUM(count * unit_price) AS coins FROM gift_entries WHERE live_session_id = ?"
-        " GROUP BY sender_id ORDER BY coins DESC, MIN(entry_id) LIMIT ?",
+        "SELECT e.sender_id, SUM(e.count * e.unit_price) AS coins, COALESCE(MAX(p.hide_amounts), 0) AS hidden"
+        " FROM gift_entries e LEFT JOIN member_prefs p ON p.guild_id = e.guild_id AND p.user_id = e.sender_id"
+        " WHERE e.live_session_id = ? GROUP BY e.sender_id ORDER BY coins DESC, MIN(e.entry_id) LIMIT ?",
         (session_id, limit),
     ).fetchall()
 

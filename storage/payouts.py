@@ -29,7 +29,9 @@ def insert_payout(
 
 
 def payout(conn: sqlite3.Connection, guild_id: int, payout_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM payouts WHERE guild_id = ? AND id = ?", (guild_id, payout_id)).fetchone()
+    return conn.execute(
+        "SELECT * FROM payouts WHERE guild_id = ? AND id = ?", (guild_id, payout_id)
+    ).fetchone()
 
 
 def payout_by_reserve_entry(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
@@ -68,15 +70,19 @@ def decide(
     decided_by: int,
     reason: str | None,
     money_minor: int | None = None,
+    region: str | None = None,
+    currency: str | None = None,
     creator_diamonds: int | None = None,
     platform_diamonds: int | None = None,
 ) -> bool:
-    """Move a pending request to `status`; False if it was no longer pending (someone else decided)."""
+    """Move a pending request to `status`; False if it was no longer pending (someone else decided).
+    An approval records the cash paid and the region/currency it was computed in."""
     if status not in (APPROVED, REJECTED):
         raise ValueError(f"not a decision: {status!r}")
     return (
         conn.execute(
             "UPDATE payouts SET status = ?, decided_at = ?, decided_by = ?, reason = ?, money_minor = ?,"
+            " region = COALESCE(?, region), currency = COALESCE(?, currency),"
             " creator_diamonds = ?, platform_diamonds = ?"
             " WHERE guild_id = ? AND id = ? AND status = 'pending'",
             (
@@ -85,6 +91,8 @@ def decide(
                 decided_by,
                 reason,
                 money_minor,
+                region,
+                currency,
                 creator_diamonds,
                 platform_diamonds,
                 guild_id,
@@ -100,7 +108,9 @@ def set_decision_entry(conn: sqlite3.Connection, payout_id: int, entry_id: int) 
 
 
 def cashout_minimum(conn: sqlite3.Connection, guild_id: int) -> int | None:
-    row = conn.execute("SELECT cashout_minimum FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
+    row = conn.execute(
+        "SELECT cashout_minimum FROM guild_settings WHERE guild_id = ?", (guild_id,)
+    ).fetchone()
     return row[0] if row else None
 
 

@@ -79,7 +79,10 @@ async def test_migrations_build_the_schema_from_an_empty_file(tmp_path):
         for table in ("regions", "default_coin_packages", "guild_settings", "coin_packages", "wallets"):
             assert tables[table] == 1, f"{table} is not STRICT"
         assert tables["journal_entries"] == 1 and tables["postings"] == 1
-        assert await db.read(lambda c: c.execute("SELECT COUNT(*) FROM default_coin_packages").fetchone()[0]) == 27
+        assert (
+            await db.read(lambda c: c.execute("SELECT COUNT(*) FROM default_coin_packages").fetchone()[0])
+            == 27
+        )
     finally:
         await db.close()
 
@@ -107,11 +110,17 @@ async def test_reopening_applies_nothing_twice_and_keeps_data(tmp_path):
 
 async def test_strict_tables_and_foreign_keys_refuse_bad_rows(db):
     with pytest.raises(sqlite3.IntegrityError):  # STRICT: text in an INTEGER column
-        await db.write(lambda c: c.execute("INSERT INTO wallets (guild_id, user_id, coins) VALUES (1, 2, 'lots')"))
+        await db.write(
+            lambda c: c.execute("INSERT INTO wallets (guild_id, user_id, coins) VALUES (1, 2, 'lots')")
+        )
     with pytest.raises(sqlite3.IntegrityError):  # foreign key: no such region
-        await db.write(lambda c: c.execute("INSERT INTO wallets (guild_id, user_id, region) VALUES (1, 2, 'XX')"))
+        await db.write(
+            lambda c: c.execute("INSERT INTO wallets (guild_id, user_id, region) VALUES (1, 2, 'XX')")
+        )
     with pytest.raises(sqlite3.IntegrityError):  # CHECK (coins >= 0)
-        await db.write(lambda c: c.execute("INSERT INTO wallets (guild_id, user_id, coins) VALUES (1, 2, -5)"))
+        await db.write(
+            lambda c: c.execute("INSERT INTO wallets (guild_id, user_id, coins) VALUES (1, 2, -5)")
+        )
     assert await db.read(lambda c: c.execute("SELECT COUNT(*) FROM wallets").fetchone()[0]) == 0
 
 
@@ -254,7 +263,9 @@ async def test_a_hundred_concurrent_operations_lose_nothing_and_invent_nothing(d
     assert await db.read(find_discrepancies) == []
     minted = sum(n for kind, _, n in plan if kind == "grant")
     spent = await db.read(
-        lambda c: c.execute("SELECT COALESCE(SUM(amount), 0) FROM postings WHERE system_account = 'spent'").fetchone()[0]
+        lambda c: c.execute(
+            "SELECT COALESCE(SUM(amount), 0) FROM postings WHERE system_account = 'spent'"
+        ).fetchone()[0]
     )
     assert sum(model.values()) + spent == minted
 

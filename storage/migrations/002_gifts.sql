@@ -72,7 +72,8 @@ CREATE TABLE gift_entries (
     count            INTEGER NOT NULL CHECK (count BETWEEN 1 AND 10000),
     unit_price       INTEGER NOT NULL CHECK (unit_price > 0),   -- coins per gift when sent
     live_session_id  INTEGER REFERENCES live_sessions(id),
-    created_at       INTEGER NOT NULL
+    created_at       INTEGER NOT NULL,
+    message          TEXT                             -- the sender's note (mentions neutralised)
 ) STRICT;
 
 CREATE INDEX gift_entries_guild_time ON gift_entries (guild_id, created_at);

@@ -47,6 +47,7 @@ class Reply:
     choices: list[dict[str, Any]] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
     allowed_mentions: dict[str, Any] | None = None
+    file_data: dict[str, bytes] = field(default_factory=dict)  # attachment name → bytes sent
 
     @property
     def text(self) -> str:
@@ -87,6 +88,16 @@ def _message_payload(message_id: int, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _read_files(files) -> dict[str, bytes]:  # noqa: ANN001
+    """The bytes of attachments the bot sent (each file rewound, so nothing else is disturbed)."""
+    found = {}
+    for attachment in files or []:
+        attachment.reset()
+        found[attachment.filename] = attachment.fp.read()
+        attachment.reset()
+    return found
+
+
 class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
     """Stands in for Discord's webhook endpoints and records what the bot sent."""
 
@@ -125,6 +136,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
             ephemeral=bool(data.get("flags", 0) & EPHEMERAL),
             choices=data.get("choices") or [],
             files=[f.filename for f in files or []],
+            file_data=_read_files(files),
             allowed_mentions=data.get("allowed_mentions"),
         )
         self.replies.append(reply)
@@ -330,6 +342,13 @@ class Driver:
         interaction_id = await self._dispatch(payload)
         return self.adapter.for_interaction(interaction_id)[0]
 
+    async def slash_with(self, path: str, invoker: Member | None, options: dict[str, Any]) -> Reply:
+        """Like `slash`, with the options in a dict (for commands with an option called `member`)."""
+        command = self._command(path)
+        payload = self._base(2, invoker, self._data(command, options))
+        interaction_id = await self._dispatch(payload)
+        return self.adapter.for_interaction(interaction_id)[0]
+
     async def autocomplete(self, path: str, member: Member, focused: str, **options: Any) -> list[dict]:
         command = self._command(path)
         payload = self._base(4, member, self._data(command, options, focused=focused))
@@ -342,6 +361,9 @@ class Driver:
         data = {"component_type": 2, "custom_id": button["custom_id"]}
         payload = self._base(3, member, data)
         payload["message"] = _message_payload(reply.message_id, {"components": reply.components})
+        # A click's "update the message" answer edits the message the button is on (and keeps its
+        # ephemeral flag).
+        self.adapter._message_of_interaction[int(payload["id"])] = reply.message_id
         interaction_id = await self._dispatch(payload)
         return self.adapter.for_interaction(interaction_id)
 
@@ -351,6 +373,51 @@ class Driver:
         self._resolved["members"][str(member.user_id)] = {
             k: v for k, v in member.payload().items() if k != "user"
         }
+
+    def add_resolved_role(self, role_id: int, name: str = "role") -> None:
+        """A role option's value resolves to this role (it is also put into the guild cache)."""
+        self._resolved["roles"][str(role_id)] = role_payload(role_id, name)
+        cache_role(self.bot, role_id, name, self.guild_id)
+
+    def add_resolved_channel(self, channel_id: int, name: str = "alerts", channel_type: int = 0) -> None:
+        """A channel option's value resolves to this channel (a text channel unless told otherwise);
+        `discord.TextChannel` options also need it in the guild cache (tests/support/channels.py)."""
+        self._resolved["channels"][str(channel_id)] = {
+            "id": str(channel_id),
+            "type": channel_type,
+            "name": name,
+            "permissions": str((1 << 53) - 1),
+            "guild_id": str(self.guild_id),
+            "position": 1,
+            "parent_id": None,
+        }
+
+
+def role_payload(role_id: int, name: str) -> dict[str, Any]:
+    return {
+        "id": str(role_id),
+        "name": name,
+        "color": 0,
+        "hoist": False,
+        "position": 1,
+        "permissions": "0",
+        "managed": False,
+        "mentionable": False,
+        "flags": 0,
+    }
+
+
+def cache_role(bot: discord.Client, role_id: int, name: str = "role", guild_id: int = GUILD_ID) -> discord.Role:
+    """Put a role into the bot's guild cache (creating the cached guild if needed), so that
+    `member.roles` of interaction members carrying it resolves."""
+    state = bot._connection
+    guild = state._get_guild(guild_id)
+    if guild is None:
+        guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)  # type: ignore[typeddict-item]
+        state._add_guild(guild)
+    role = discord.Role(guild=guild, state=state, data=role_payload(role_id, name))  # type: ignore[arg-type]
+    guild._add_role(role)
+    return role
 
 
 def install_adapter() -> RecordingAdapter:

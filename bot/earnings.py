@@ -1,0 +1,107 @@
+"""A creator's earnings: diamonds held and pending cash-out, their cash value after the guild's fee in
+the creator's currency, top supporters, and diamonds received per day (for the chart)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.clock import Clock, from_micros, to_micros
+from bot.economy.payouts import cash_value
+from bot.economy.regions import RegionBook
+from bot.guilds import GuildDirectory
+from bot.money import CoinRate, Money
+from bot.statements import zone_named
+from storage import Connection, Database, payouts, statements, wallets
+
+CHART_DAYS = 30
+TOP_SUPPORTERS = 5
+
+
+@dataclass(frozen=True)
+class Supporter:
+    user_id: int
+    diamonds: int
+    gifts: int
+
+
+@dataclass(frozen=True)
+class Earnings:
+    creator_id: int
+    held: int
+    pending: int
+    fee_percent: int
+    rate: CoinRate
+    value_after_fee: Money  # of the diamonds held, rounded down (what a cash-out would pay now)
+    total_received: int  # diamonds from gifts, all time (reversed gifts left out)
+    supporters: list[Supporter]
+    daily: list[tuple[date, int]]  # CHART_DAYS days, oldest first, today (creator's time zone) last
+    timezone: str
+
+    @property
+    def has_gifts(self) -> bool:
+        return self.total_received > 0
+
+    @property
+    def recent_total(self) -> int:
+        return sum(value for _, value in self.daily)
+
+    def value_text(self) -> str:
+        return self.value_after_fee.format(self.rate.region.locale)
+
+    def pending_value_text(self) -> str:
+        return cash_value(self.pending, self.rate, self.fee_percent).format(self.rate.region.locale)
+
+
+class EarningsService:
+    def __init__(self, db: Database, regions: RegionBook, guilds: GuildDirectory, clock: Clock) -> None:
+        self._db = db
+        self._regions = regions
+        self._guilds = guilds
+        self._clock = clock
+
+    async def earnings(self, guild_id: int, creator_id: int, days: int = CHART_DAYS) -> Earnings:
+        await self._guilds.ensure(guild_id)
+        rate = await self._regions.member_rate(guild_id, creator_id)
+        now = self._clock()
+
+        def look(conn: Connection) -> tuple:
+            zone = zone_named(statements.member_timezone(conn, guild_id, creator_id))
+            today = now.astimezone(zone).date()
+            first = today - timedelta(days=days - 1)
+            since = to_micros(_midnight(first, zone))
+            wallet = wallets.wallet(conn, guild_id, creator_id)
+            return (
+                zone,
+                today,
+                wallet["diamonds"] if wallet else 0,
+                statements.pending_diamonds(conn, guild_id, creator_id),
+                payouts.fee_percent(conn, guild_id),
+                statements.gift_income_total(conn, guild_id, creator_id),
+                statements.top_supporters(conn, guild_id, creator_id, TOP_SUPPORTERS),
+                statements.gift_income(conn, guild_id, creator_id, since),
+            )
+
+        zone, today, held, pending, fee, total, top, income = await self._db.read(look)
+        per_day = {today - timedelta(days=offset): 0 for offset in range(days)}
+        for row in income:
+            day = from_micros(row["created_at"]).astimezone(zone).date()
+            if day in per_day:
+                per_day[day] += row["diamonds"]
+        return Earnings(
+            creator_id=creator_id,
+            held=held,
+            pending=pending,
+            fee_percent=fee,
+            rate=rate,
+            value_after_fee=cash_value(held, rate, fee),
+            total_received=total,
+            supporters=[Supporter(r["sender_id"], r["diamonds"], r["gifts"]) for r in top],
+            daily=sorted(per_day.items()),
+            timezone=zone.key,
+        )
+
+
+def _midnight(day: date, zone: ZoneInfo) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=zone)

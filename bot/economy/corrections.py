@@ -1,0 +1,296 @@
+"""Moderator corrections: coin grants (giveaways) and reversals of mistaken entries, both audited."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.clock import Clock, from_micros, to_micros
+from bot.economy.payouts import PAYOUT_KINDS, clean_reason
+from bot.errors import Conflict, IdempotencyConflict, InvalidAmount, NotFound, NotPermitted
+from bot.guilds import GuildDirectory
+from bot.text import whole_number
+from storage import BalanceTooLow, Connection, Database, audit_log, ledger, statements, wallets
+from storage.ledger import NewEntry, Posting
+
+MINT = "mint"
+KIND_GRANT = "grant"
+KIND_REVERSAL = "reversal"
+GRANT_MAX = 1_000_000
+RECENT_MAX = 25
+
+KIND_WORDS = {
+    "purchase": "purchase",
+    "gift": "gift",
+    "grant": "grant",
+    "reversal": "reversal",
+    "cashout_reserve": "cash-out request",
+    "cashout": "cash-out",
+    "cashout_release": "cash-out returned",
+}
+
+
+@dataclass(frozen=True)
+class GrantResult:
+    entry_id: int
+    member_id: int
+    coins: int
+    balance: int
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class Movement:
+    """One account's share of an entry (a posting)."""
+
+    user_id: int | None
+    system_account: str | None
+    asset: str
+    amount: int
+
+
+@dataclass(frozen=True)
+class ReversalResult:
+    entry_id: int
+    original_id: int
+    original_kind: str
+    movements: list[Movement]  # the reversal's postings
+    replayed: bool
+
+
+@dataclass(frozen=True)
+class EntrySummary:
+    """A recent entry, for the autocomplete of /ledger reverse."""
+
+    entry_id: int
+    at: datetime
+    kind: str
+    users: list[int]
+    coins: int  # the largest user movement of the entry, in absolute value
+    diamonds: int
+    reversed: bool
+
+    def label(self) -> str:
+        parts = [f"#{self.entry_id} {KIND_WORDS.get(self.kind, self.kind)}"]
+        if self.coins:
+            parts.append(f"{self.coins:,} coins")
+        if self.diamonds:
+            parts.append(f"{self.diamonds:,} diamonds")
+        parts.append(self.at.strftime("%Y-%m-%d %H:%M UTC"))
+        return " · ".join(parts)
+
+
+class CorrectionService:
+    def __init__(self, db: Database, guilds: GuildDirectory, clock: Clock) -> None:
+        self._db = db
+        self._guilds = guilds
+        self._clock = clock
+
+    async def grant(
+        self, guild_id: int, moderator_id: int, member_id: int, coins: int, reason: str, idempotency_key: str
+    ) -> GrantResult:
+        """Mint `coins` into a member's wallet (a giveaway), with the reason in the entry and audit log."""
+        if not idempotency_key:
+            raise ValueError("a grant needs an idempotency key")
+        coins = whole_number(coins, 1, GRANT_MAX, "The number of coins")
+        reason = clean_reason(reason)
+        await self._guilds.ensure(guild_id)
+        key = f"grant:{idempotency_key}"
+        fingerprint = f"{guild_id}:{member_id}:{coins}"
+        now = to_micros(self._clock())
+
+        def mint(conn: Connection) -> tuple[int, bool]:
+            earlier = ledger.entry_by_key(conn, key)
+            if earlier is not None:
+                if earlier["request_fingerprint"] != fingerprint:
+                    raise IdempotencyConflict("This request was already used for a different grant.")
+                return earlier["id"], True
+            entry_id = ledger.post_entry(
+                conn,
+                NewEntry(
+                    guild_id=guild_id,
+                    kind=KIND_GRANT,
+                    created_at=now,
+                    actor_id=moderator_id,
+                    reference=audit_log.member_target(member_id),
+                    idempotency_key=key,
+                    request_fingerprint=fingerprint,
+                    memo=reason,
+                ),
+                [Posting("coins", coins, user_id=member_id), Posting("coins", -coins, system_account=MINT)],
+            )
+            audit_log.record(
+                conn, guild_id, now, moderator_id, "coins.grant", audit_log.member_target(member_id),
+                None, {"coins": coins, "entry": entry_id}, reason,
+            )  # fmt: skip
+            return entry_id, False
+
+        entry_id, replayed = await self._db.write(mint)
+        row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, member_id))
+        return GrantResult(entry_id, member_id, coins, row["coins"] if row else 0, replayed)
+
+    async def reverse(
+        self, guild_id: int, moderator_id: int, entry_id: int, reason: str, idempotency_key: str | None = None
+    ) -> ReversalResult:
+        """Post the mirror image of entry `entry_id` (every posting negated), pointing at it. Refused for
+        an unknown entry, a reversal, a cash-out entry, an entry already reversed, and when any wallet
+        would go below zero (e.g. the creator already cashed the diamonds out)."""
+        if type(entry_id) is not int or entry_id <= 0:
+            raise InvalidAmount("Give the entry number shown in `/wallet history` or `/audit log`.")
+        reason = clean_reason(reason)
+        key = f"reversal:{idempotency_key}" if idempotency_key else None
+        now = to_micros(self._clock())
+
+        def mirror(conn: Connection) -> ReversalResult:
+            if key is not None:
+                earlier = ledger.entry_by_key(conn, key)
+                if earlier is not None:
+                    if earlier["reverses_entry_id"] != entry_id:
+                        raise IdempotencyConflict("This request was already used for a different reversal.")
+                    return _result(conn, guild_id, earlier["id"], entry_id, replayed=True)
+            original = ledger.entry_by_id(conn, guild_id, entry_id)
+            if original is None:
+                raise NotFound(f"There is no entry #{entry_id} in this server.")
+            if original["kind"] == KIND_REVERSAL or original["reverses_entry_id"] is not None:
+                raise NotPermitted(
+                    f"Entry #{entry_id} is itself a reversal (of #{original['reverses_entry_id']}); "
+                    "a reversal cannot be reversed."
+                )
+            if original["kind"] in PAYOUT_KINDS:
+                raise NotPermitted(
+                    f"Entry #{entry_id} belongs to a cash-out; decide cash-outs with `/payouts` instead."
+                )
+            earlier = statements.reversal_of(conn, entry_id)
+            if earlier is not None:
+                raise Conflict(f"Entry #{entry_id} was already reversed by entry #{earlier['id']}.")
+            postings = [
+                Posting(p.asset, -p.amount, p.user_id, p.system_account)
+                for p in ledger.entry_postings(conn, entry_id)
+            ]
+            try:
+                reversal_id = ledger.post_entry(
+                    conn,
+                    NewEntry(
+                        guild_id=guild_id,
+                        kind=KIND_REVERSAL,
+                        created_at=now,
+                        actor_id=moderator_id,
+                        reference=f"entry:{entry_id}",
+                        idempotency_key=key,
+                        reverses_entry_id=entry_id,
+                        memo=reason,
+                    ),
+                    postings,
+                )
+            except BalanceTooLow as error:
+                who = next(
+                    (p.user_id for p in postings if p.user_id and p.asset == error.asset and p.amount < 0),
+                    None,
+                )
+                raise Conflict(
+                    f"Reversing entry #{entry_id} would leave <@{who}> with a negative {error.asset} balance "
+                    f"(it takes back {error.needed:,}, they have {error.available:,}), for example because "
+                    "the diamonds were already cashed out. Nothing was changed."
+                ) from None
+            except sqlite3.IntegrityError:  # reverses_entry_id is UNIQUE: a concurrent reversal won
+                raise Conflict(f"Entry #{entry_id} was already reversed.") from None
+            audit_log.record(
+                conn, guild_id, now, moderator_id, "ledger.reverse", f"entry:{entry_id}",
+                {"entry": entry_id, "kind": original["kind"]},
+                {"entry": reversal_id, "reverses": entry_id,
+                 "members": sorted({p.user_id for p in postings if p.user_id is not None})},
+                reason,
+            )  # fmt: skip
+            return _result(conn, guild_id, reversal_id, entry_id, replayed=False)
+
+        await self._guilds.ensure(guild_id)
+        return await self._db.write(mirror)
+
+    async def recent_entries(
+        self, guild_id: int, text: str = "", limit: int = RECENT_MAX
+    ) -> list[EntrySummary]:
+        """Recent entries of the guild that could be reversed (newest first), filtered by `text`: the
+        start of an entry number, a member id, or a kind ("gift", "grant", "purchase")."""
+        needle = (text or "").strip().lstrip("#").lower()
+        rows = await self._db.read(lambda conn: statements.recent_entries(conn, guild_id, 200))
+        found = []
+        for row in rows:
+            summary = EntrySummary(
+                entry_id=row["id"],
+                at=from_micros(row["created_at"]),
+                kind=row["kind"],
+                users=[int(u) for u in (row["users"] or "").split(",") if u],
+                coins=row["coins"] or 0,
+                diamonds=row["diamonds"] or 0,
+                reversed=bool(row["reversed"]),
+            )
+            if summary.reversed or summary.kind == KIND_REVERSAL or summary.kind in PAYOUT_KINDS:
+                continue
+            if needle.isdigit():  # an entry number (prefix) or a member id
+                if not str(summary.entry_id).startswith(needle) and needle not in map(str, summary.users):
+                    continue
+            elif needle and needle not in f"{summary.kind} {KIND_WORDS.get(summary.kind, '')}":
+                continue
+            found.append(summary)
+            if len(found) >= limit:
+                break
+        return found
+
+    async def audit(self, guild_id: int, member_id: int | None = None, limit: int = 20) -> list[AuditItem]:
+        return await recent_audit(self._db, guild_id, member_id, limit)
+
+
+def _result(
+    conn: Connection, guild_id: int, reversal_id: int, original_id: int, *, replayed: bool
+) -> ReversalResult:
+    original = ledger.entry_by_id(conn, guild_id, original_id)
+    movements = [
+        Movement(p.user_id, p.system_account, p.asset, p.amount)
+        for p in ledger.entry_postings(conn, reversal_id)
+    ]
+    return ReversalResult(reversal_id, original_id, original["kind"], movements, replayed)
+
+
+@dataclass(frozen=True)
+class AuditItem:
+    """One row of the moderation audit log, with its JSON values decoded."""
+
+    id: int
+    at: datetime
+    actor_id: int | None
+    action: str
+    target: str | None
+    before: object
+    after: object
+    reason: str | None
+
+
+def _decoded(value: str | None) -> object:
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except ValueError:
+        return value
+
+
+async def recent_audit(
+    db: Database, guild_id: int, member_id: int | None, limit: int = 20
+) -> list[AuditItem]:
+    """The guild's latest audit rows, newest first; with `member_id`, those by or about the member."""
+    rows = await db.read(lambda conn: audit_log.recent(conn, guild_id, member_id, limit))
+    return [
+        AuditItem(
+            id=r["id"],
+            at=from_micros(r["created_at"]),
+            actor_id=r["actor_id"],
+            action=r["action"],
+            target=r["target"],
+            before=_decoded(r["before"]),
+            after=_decoded(r["after"]),
+            reason=r["reason"],
+        )
+        for r in rows
+    ]

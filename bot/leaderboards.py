@@ -1,0 +1,99 @@
+"""Leaderboards of gifters and creators from the ledger's gift entries: today, this week or all
+time, with day and week boundaries in the guild's time zone. Members who chose privacy are ranked
+but shown without figures."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from bot.clock import Clock, to_micros
+from bot.errors import InvalidOption
+from bot.guild_config import GuildConfigService
+from storage import Connection, Database, Row, leaderboards
+
+Period = Literal["today", "week", "all-time"]
+PERIODS: tuple[str, ...] = ("today", "week", "all-time")
+BOARDS = {"gifters": "sender_id", "creators": "creator_id"}
+TOP = 10
+
+
+@dataclass(frozen=True)
+class BoardRow:
+    rank: int
+    user_id: int
+    coins: int | None  # None: the member hides their amounts
+
+    @property
+    def hidden(self) -> bool:
+        return self.coins is None
+
+
+@dataclass(frozen=True)
+class Board:
+    kind: str
+    period: str
+    since: datetime | None  # local start of the period; None for all time
+    timezone: str
+    rows: list[BoardRow]
+    caller: BoardRow | None  # the caller's own row when they are outside the top rows
+    caller_id: int
+
+    @property
+    def caller_listed(self) -> bool:
+        return any(row.user_id == self.caller_id for row in self.rows)
+
+
+def period_start(period: str, now: datetime, zone) -> datetime | None:  # noqa: ANN001
+    """Local midnight today, or local midnight of this week's Monday; None for all time."""
+    if period == "all-time":
+        return None
+    local = now.astimezone(zone)
+    day = local.date()
+    if period == "week":
+        day -= timedelta(days=local.weekday())
+    elif period != "today":
+        raise InvalidOption("Choose today, week or all-time.")
+    return datetime(day.year, day.month, day.day, tzinfo=zone)
+
+
+def _row(row: Row, viewer_id: int) -> BoardRow:
+    hidden = bool(row["hidden"]) and row["user_id"] != viewer_id
+    return BoardRow(row["rank"], row["user_id"], None if hidden else row["coins"])
+
+
+class LeaderboardService:
+    def __init__(self, db: Database, guild_config: GuildConfigService, clock: Clock) -> None:
+        self._db = db
+        self._config = guild_config
+        self._clock = clock
+
+    async def board(self, guild_id: int, caller_id: int, kind: str, period: str = "week") -> Board:
+        if kind not in BOARDS:
+            raise InvalidOption("Choose the gifters or the creators board.")
+        if period not in PERIODS:
+            raise InvalidOption("Choose today, week or all-time.")
+        config = await self._config.get(guild_id)
+        since = period_start(period, self._clock(), config.zone)
+        start = to_micros(since) if since is not None else None
+        who = BOARDS[kind]
+
+        def read(conn: Connection) -> tuple[list[Row], Row | None]:
+            return (
+                leaderboards.top(conn, guild_id, who, start, TOP),
+                leaderboards.rank_of(conn, guild_id, who, start, caller_id),
+            )
+
+        top, own = await self._db.read(read)
+        rows = [_row(r, caller_id) for r in top]
+        caller = _row(own, caller_id) if own is not None else None
+        if caller is not None and any(r.user_id == caller_id for r in rows):
+            caller = None
+        return Board(kind, period, since, config.timezone, rows, caller, caller_id)
+
+    async def set_privacy(self, guild_id: int, user_id: int, hidden: bool) -> bool:
+        if not isinstance(hidden, bool):
+            raise InvalidOption("Choose true or false.")
+        await self._db.write(lambda conn: leaderboards.set_hidden(conn, guild_id, user_id, hidden))
+        return hidden

@@ -1,0 +1,197 @@
+"""Daily budget reminders: who is due, what the DM says, and the APScheduler job that sends them.
+
+One interval job runs every minute and asks which members are due: their local time has reached
+their HH:MM for a local date they were not yet reminded for, at most `grace` late. The date is
+claimed in SQLite before the DM goes out, so nobody gets two reminders for one local day, and a
+restart loses nothing (the state is in the database, the job is rebuilt at start). DST needs no
+special case: "today at 09:00" is converted to UTC afresh for each local date.
+
+Discord-free: the DM sender is injected (`DirectMessages`); it raises `DirectMessagesClosed` when the
+member does not accept DMs, and reminders are then paused instead of retried.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Protocol
+from zoneinfo import ZoneInfo
+
+from apscheduler.job import Job
+from apscheduler.triggers.interval import IntervalTrigger
+
+from bot.budgets import BudgetService, PeriodBudget, local_moment, resolve_zone
+from bot.clock import Clock, to_micros
+from bot.economy.regions import RegionBook
+from bot.money import CoinRate
+from storage import Database, budgets
+
+log = logging.getLogger(__name__)
+
+JOB_ID = "budget-reminders"
+GRACE = timedelta(hours=2)
+CHECK_EVERY = timedelta(minutes=1)
+HIGH_USE_PERCENT = 80
+TURN_OFF_LINE = "Turn these reminders off with `/budget reminders enabled:off` in the server."
+
+
+class DirectMessagesClosed(Exception):
+    """The member does not accept direct messages from the bot (or is gone)."""
+
+
+class DirectMessages(Protocol):
+    async def send(self, guild_id: int, user_id: int, text: str) -> None:
+        """Send `text` to the member privately; raise DirectMessagesClosed if that is impossible."""
+        ...
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    guild_id: int
+    user_id: int
+    local_date: date
+
+
+@dataclass
+class ReminderRun:
+    sent: list[DueReminder] = field(default_factory=list)
+    paused: list[DueReminder] = field(default_factory=list)
+    failed: list[DueReminder] = field(default_factory=list)
+
+
+def due_date(
+    now: datetime, zone: ZoneInfo, minute: int, last_reminded: str | None, grace: timedelta = GRACE
+) -> date | None:
+    """The local date whose reminder is due at `now`, if any: the latest date whose reminder time has
+    passed, not yet reminded, and not more than `grace` ago (at most one late reminder)."""
+    today = now.astimezone(zone).date()
+    for day in (today, today - timedelta(days=1)):
+        moment = local_moment(day, minute, zone)
+        if moment <= now:
+            fresh = now - moment <= grace
+            new = last_reminded is None or last_reminded < day.isoformat()
+            return day if fresh and new else None
+    return None
+
+
+def _left_line(budget: PeriodBudget, rate: CoinRate) -> str:
+    label = "Today" if budget.period == "daily" else "This month"
+    if budget.limit is None:
+        return f"{label}: no {budget.period} budget set (`/budget set`)."
+    if budget.over:
+        return (
+            f"{label}: you are {budget.over:,} coins (≈ {rate.show(budget.over)}) over your "
+            f"{budget.period} budget of {budget.limit:,} coins."
+        )
+    assert budget.left is not None
+    return (
+        f"{label}: {budget.left:,} coins (≈ {rate.show(budget.left)}) left of your "
+        f"{budget.period} budget of {budget.limit:,} coins."
+    )
+
+
+def reminder_text(
+    spent_yesterday: int, yesterday: date, daily: PeriodBudget, monthly: PeriodBudget, rate: CoinRate
+) -> str:
+    lines = [
+        "**Your daily spending reminder**",
+        f"Yesterday ({yesterday:%a} {yesterday.day} {yesterday:%b}) you spent {spent_yesterday:,} coins "
+        f"(≈ {rate.show(spent_yesterday)}) on gifts.",
+        _left_line(daily, rate),
+        _left_line(monthly, rate),
+    ]
+    if monthly.limit is not None and monthly.spent * 100 > monthly.limit * HIGH_USE_PERCENT:
+        percent = monthly.spent * 100 // monthly.limit
+        lines.append(
+            f"You have used {percent} % of your monthly budget this month: {monthly.spent:,} of "
+            f"{monthly.limit:,} coins. Consider taking a break from gifts until it resets."
+        )
+    lines.append(TURN_OFF_LINE)
+    return "\n".join(lines)
+
+
+class ReminderService:
+    def __init__(
+        self,
+        db: Database,
+        budgets_service: BudgetService,
+        regions: RegionBook,
+        clock: Clock,
+        grace: timedelta = GRACE,
+    ) -> None:
+        self._db = db
+        self._budgets = budgets_service
+        self._regions = regions
+        self._clock = clock
+        self._grace = grace
+
+    async def due(self, now: datetime | None = None) -> list[DueReminder]:
+        moment = now or self._clock()
+        rows = await self._db.read(budgets.active_reminders)
+        found = []
+        for row in rows:
+            zone = resolve_zone(row["timezone"], row["guild_timezone"])
+            day = due_date(moment, zone.info, row["reminder_minute"], row["last_reminded_date"], self._grace)
+            if day is not None:
+                found.append(DueReminder(row["guild_id"], row["user_id"], day))
+        return found
+
+    async def compose(self, guild_id: int, user_id: int, now: datetime | None = None) -> str:
+        snapshot = await self._budgets.snapshot(guild_id, user_id, now or self._clock())
+        rate = await self._regions.member_rate(guild_id, user_id)
+        yesterday = snapshot.daily.starts.astimezone(snapshot.zone.info).date() - timedelta(days=1)
+        return reminder_text(snapshot.spent_yesterday, yesterday, snapshot.daily, snapshot.monthly, rate)
+
+    async def send_due(self, messages: DirectMessages) -> ReminderRun:
+        """Send every reminder due now, each at most once per local day."""
+        now = self._clock()
+        run = ReminderRun()
+        for reminder in await self.due(now):
+            text = await self.compose(reminder.guild_id, reminder.user_id, now)
+            day = reminder.local_date.isoformat()
+            claimed = await self._db.write(
+                lambda conn, r=reminder, d=day: budgets.claim_reminder(conn, r.guild_id, r.user_id, d)
+            )
+            if not claimed:  # someone else (an overlapping run) took it
+                continue
+            try:
+                await messages.send(reminder.guild_id, reminder.user_id, text)
+            except DirectMessagesClosed:
+                await self._pause(reminder, now)
+                run.paused.append(reminder)
+                log.info(
+                    "DMs closed: paused reminders of %s in guild %s", reminder.user_id, reminder.guild_id
+                )
+            except Exception:  # one member's failure must not stop the others'; no second try today
+                log.warning("could not send a budget reminder to %s", reminder.user_id, exc_info=True)
+                run.failed.append(reminder)
+            else:
+                run.sent.append(reminder)
+        return run
+
+    async def _pause(self, reminder: DueReminder, now: datetime) -> None:
+        at = to_micros(now)
+        await self._db.write(
+            lambda conn: budgets.pause_reminders(conn, reminder.guild_id, reminder.user_id, at)
+        )
+
+
+def install_reminder_job(
+    scheduler: Any, service: ReminderService, messages: DirectMessages, trigger: Any = None
+) -> Job:
+    """Add (or replace) the reminder job on an APScheduler 3 scheduler: every minute by default, at
+    most one run at a time, missed runs coalesced into one."""
+    if scheduler.get_job(JOB_ID) is not None:  # a not yet started scheduler would keep both
+        scheduler.remove_job(JOB_ID)
+    return scheduler.add_job(
+        service.send_due,
+        trigger or IntervalTrigger(seconds=CHECK_EVERY.total_seconds(), timezone=UTC),
+        args=[messages],
+        id=JOB_ID,
+        name="daily budget reminders",
+        replace_existing=True,
+        coalesce=True,
+        max_instances=1,
+        misfire_grace_time=int(CHECK_EVERY.total_seconds()),
+    )

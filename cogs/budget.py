@@ -1,0 +1,225 @@
+"""/budget: daily and monthly budgets, the spending guard's mode, and the daily reminder DM."""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.budgets import (
+    MAX_BUDGET,
+    MIN_BUDGET,
+    BudgetOverview,
+    LimitChange,
+    PeriodBudget,
+    ReminderSettings,
+    Zone,
+    search_zones,
+    when_text,
+)
+from bot.money import CoinRate
+from bot.reminders import JOB_ID, DirectMessagesClosed, install_reminder_job
+from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+COLOUR = discord.Colour.teal()
+PERIOD_CHOICES = [
+    app_commands.Choice(name="daily", value="daily"),
+    app_commands.Choice(name="monthly", value="monthly"),
+]
+MODE_WORDS = {
+    "warn": "**warn** — a gift that would go over a budget asks you to confirm first",
+    "block": "**block** — a gift that would go over a budget is refused",
+}
+SOURCE_WORDS = {"yours": "your time zone", "server": "the server's time zone", "default": "the default"}
+DM_LIMIT = 2000
+
+
+class DiscordDirectMessages:
+    """Sends reminder DMs through the bot; closed DMs become DirectMessagesClosed (then: paused)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send(self, guild_id: int, user_id: int, text: str) -> None:
+        guild = self._client.get_guild(guild_id)
+        if guild is not None:
+            text = f"From **{discord.utils.escape_markdown(guild.name)}**\n{text}"
+        try:
+            user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
+            await user.send(text[:DM_LIMIT], allowed_mentions=discord.AllowedMentions.none())
+        except (discord.Forbidden, discord.NotFound) as error:
+            raise DirectMessagesClosed(str(error)) from error
+
+
+def _coins(coins: int, rate: CoinRate) -> str:
+    return f"🪙 {coins:,} (≈ {rate.show(coins)})"
+
+
+def render_period(budget: PeriodBudget, overview: BudgetOverview) -> str:
+    snapshot, rate = overview.snapshot, overview.rate
+    lines = [f"Spent {budget.noun}: {_coins(budget.spent, rate)}"]
+    if budget.limit is None:
+        lines.append(f"No {budget.period} budget. Set one with `/budget set`.")
+    elif budget.over:
+        lines.append(f"Budget {budget.limit:,} coins: **{budget.over:,} over**")
+    else:
+        assert budget.left is not None
+        lines.append(f"Left: {_coins(budget.left, rate)} of {budget.limit:,}")
+    if budget.limit is not None:
+        lines.append(f"Resets at {when_text(budget.resets, snapshot.zone, snapshot.now)}")
+    if budget.pending is not None:
+        change = "is cleared" if budget.pending.coins is None else f"rises to {budget.pending.coins:,} coins"
+        lines.append(
+            f"Cooling-off: it {change} at {when_text(budget.pending.at, snapshot.zone, snapshot.now)}"
+        )
+    return "\n".join(lines)
+
+
+def render_reminder_setting(reminders: ReminderSettings, zone: Zone) -> str:
+    if reminders.paused_at is not None:
+        return (
+            "⚠️ **Paused**: I could not send you a reminder because your direct messages are closed. "
+            "Allow DMs from this server's members (Privacy Settings), then run "
+            "`/budget reminders enabled:on` to resume."
+        )
+    if not reminders.enabled:
+        return "Off. Turn on with `/budget reminders enabled:on`."
+    return f"On, every day at {reminders.time} ({zone.name})"
+
+
+def render_overview(overview: BudgetOverview) -> discord.Embed:
+    snapshot = overview.snapshot
+    embed = discord.Embed(title="Your budgets", colour=COLOUR)
+    embed.add_field(name="Daily budget", value=render_period(snapshot.daily, overview), inline=False)
+    embed.add_field(name="Monthly budget", value=render_period(snapshot.monthly, overview), inline=False)
+    embed.add_field(name="Guard", value=MODE_WORDS[snapshot.mode], inline=False)
+    embed.add_field(
+        name="Reminders", value=render_reminder_setting(snapshot.reminders, snapshot.zone), inline=False
+    )
+    embed.set_footer(
+        text=f"Days and months are counted in {snapshot.zone.name} ({SOURCE_WORDS[snapshot.zone.source]})."
+    )
+    return embed
+
+
+def render_limit_change(change: LimitChange) -> str:
+    when = when_text(change.effective_at, change.zone, change.now)
+    rate = change.rate
+    if change.immediate:
+        assert change.in_force is not None
+        return f"Your {change.period} budget is now **{change.in_force:,} coins** (≈ {rate.show(change.in_force)})."
+    current = f"{change.in_force:,} coins" if change.in_force is not None else "none"
+    if change.requested is None:
+        what = f"Your {change.period} budget will be cleared at {when}"
+    else:
+        what = (
+            f"Your {change.period} budget will rise to **{change.requested:,} coins** "
+            f"(≈ {rate.show(change.requested)}) at {when}"
+        )
+    return (
+        f"{what}. Raising or clearing a budget has a 24-hour cooling-off; until then it stays at {current}. "
+        "Lowering a budget takes effect at once."
+    )
+
+
+def render_reminders(reminders: ReminderSettings, zone: Zone) -> str:
+    if not reminders.enabled:
+        return "Daily reminders are **off**."
+    return (
+        f"Daily reminders are **on**: every day at **{reminders.time}** ({zone.name}), by direct message. "
+        "Make sure you accept DMs from this server's members."
+    )
+
+
+@app_commands.guild_only()
+class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit what you spend on gifts"):
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
+        self.services = services
+        super().__init__()
+
+    async def cog_load(self) -> None:
+        # The reminder state lives in SQLite; the job only asks it every minute, so (re)building the
+        # job at start is all a restart needs.
+        install_reminder_job(self.bot.scheduler, self.services.reminders, DiscordDirectMessages(self.bot))
+
+    async def cog_unload(self) -> None:
+        if self.bot.scheduler.get_job(JOB_ID) is not None:
+            self.bot.scheduler.remove_job(JOB_ID)
+
+    @app_commands.command(name="show", description="What you spent today and this month, and what is left")
+    async def show(self, interaction: discord.Interaction) -> None:
+        overview = await self.services.budgets.overview(interaction.guild_id, interaction.user.id)
+        await interaction.response.send_message(embed=render_overview(overview), ephemeral=True)
+
+    @app_commands.command(name="set", description="Set a daily or monthly budget (raising one takes 24 h)")
+    @app_commands.describe(
+        period="daily or monthly", coins=f"The budget in coins ({MIN_BUDGET:,}–{MAX_BUDGET:,})"
+    )
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def set_budget(
+        self,
+        interaction: discord.Interaction,
+        period: str,
+        coins: app_commands.Range[int, MIN_BUDGET, MAX_BUDGET],
+    ) -> None:
+        change = await self.services.budgets.set_limit(
+            interaction.guild_id, interaction.user.id, period, coins
+        )
+        await interaction.response.send_message(render_limit_change(change), ephemeral=True)
+
+    @app_commands.command(name="clear", description="Remove a budget (after a 24-hour cooling-off)")
+    @app_commands.describe(period="daily or monthly")
+    @app_commands.choices(period=PERIOD_CHOICES)
+    async def clear(self, interaction: discord.Interaction, period: str) -> None:
+        change = await self.services.budgets.clear_limit(interaction.guild_id, interaction.user.id, period)
+        await interaction.response.send_message(render_limit_change(change), ephemeral=True)
+
+    @app_commands.command(
+        name="mode", description="Going over a budget: confirm first (warn) or refuse (block)"
+    )
+    @app_commands.describe(mode="warn: ask me to confirm · block: refuse the gift")
+    @app_commands.choices(
+        mode=[
+            app_commands.Choice(name="warn", value="warn"),
+            app_commands.Choice(name="block", value="block"),
+        ]
+    )
+    async def mode(self, interaction: discord.Interaction, mode: str) -> None:
+        chosen = await self.services.budgets.set_mode(interaction.guild_id, interaction.user.id, mode)
+        await interaction.response.send_message(f"Guard mode: {MODE_WORDS[chosen]}.", ephemeral=True)
+
+    @app_commands.command(name="reminders", description="A daily DM with what you spent and what is left")
+    @app_commands.describe(
+        enabled="on or off",
+        time="Local time as HH:MM, 24-hour clock (default 09:00)",
+        timezone="Your time zone, e.g. Europe/London (also used for your budget's days and months)",
+    )
+    @app_commands.choices(
+        enabled=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+    )
+    async def reminders(
+        self,
+        interaction: discord.Interaction,
+        enabled: str,
+        time: str | None = None,
+        timezone: str | None = None,
+    ) -> None:
+        settings, zone = await self.services.budgets.set_reminders(
+            interaction.guild_id, interaction.user.id, enabled, time, timezone
+        )
+        await interaction.response.send_message(render_reminders(settings, zone), ephemeral=True)
+
+    @reminders.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=name, value=name) for name in search_zones(current)]
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(BudgetCog(bot, bot.services))

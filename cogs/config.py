@@ -1,0 +1,120 @@
+"""/config: moderators set the guild's time zone, alerts channel, spender role and gift confirmation."""
+
+from __future__ import annotations
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.guild_config import GuildConfig, search_timezones
+from bot.services import Services
+from cogs.checks import moderator_only
+
+
+def render_config(config: GuildConfig) -> str:
+    channel = f"<#{config.alerts_channel_id}>" if config.alerts_channel_id else "not set"
+    role = f"<@&{config.spender_role_id}>" if config.spender_role_id else "everyone may spend"
+    return (
+        f"Time zone: **{config.timezone}**\n"
+        f"Alerts channel: {channel}\n"
+        f"Spender role: {role}\n"
+        f"Gifts of {config.gift_confirm_threshold:,} coins or more ask for confirmation\n"
+        f"Platform fee on cash-outs: {config.fee_percent} %"
+    )
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class ConfigCog(commands.GroupCog, group_name="config", group_description="Moderators: server settings"):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        super().__init__()
+
+    @app_commands.command(name="show", description="The server's current settings")
+    @moderator_only
+    async def show(self, interaction: discord.Interaction) -> None:
+        config = await self.services.guild_config.get(interaction.guild_id)
+        await interaction.response.send_message(render_config(config), ephemeral=True)
+
+    @app_commands.command(name="timezone", description="The time zone for days and weeks (an IANA name)")
+    @app_commands.describe(timezone="e.g. Europe/London, America/New_York, Asia/Kolkata")
+    @moderator_only
+    async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
+        config = await self.services.guild_config.set_timezone(
+            interaction.guild_id, interaction.user.id, timezone
+        )
+        await interaction.response.send_message(
+            f"Time zone set to **{config.timezone}**: days and weeks of leaderboards start there.",
+            ephemeral=True,
+        )
+
+    @timezone.autocomplete("timezone")
+    async def timezone_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        return [app_commands.Choice(name=zone, value=zone) for zone in search_timezones(current)]
+
+    @app_commands.command(name="alerts-channel", description="Where gift shout-outs and live summaries go")
+    @app_commands.describe(channel="A text channel the bot can post in (leave empty to turn alerts off)")
+    @moderator_only
+    async def alerts_channel(
+        self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
+    ) -> None:
+        channel_id = channel.id if channel is not None else None
+        await self.services.guild_config.set_alerts_channel(interaction.guild_id, interaction.user.id, channel_id)
+        text = f"Shout-outs will be posted in {channel.mention}." if channel else "Shout-outs are turned off."
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="spender-role", description="Only members with this role may buy or gift")
+    @app_commands.describe(role="The required role (leave empty so that everyone may spend)")
+    @moderator_only
+    async def spender_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
+        role_id = role.id if role is not None else None
+        await self.services.guild_config.set_spender_role(interaction.guild_id, interaction.user.id, role_id)
+        text = (
+            f"Only members with {role.mention} can now buy coins or send gifts."
+            if role
+            else "Everyone can buy coins and send gifts again."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @app_commands.command(name="gift-confirmation", description="Gifts of at least this many coins ask first")
+    @app_commands.describe(coins="Coins (default 1,000)")
+    @moderator_only
+    async def gift_confirmation(self, interaction: discord.Interaction, coins: int) -> None:
+        config = await self.services.guild_config.set_gift_confirm_threshold(
+            interaction.guild_id, interaction.user.id, coins
+        )
+        await interaction.response.send_message(
+            f"Gifts of {config.gift_confirm_threshold:,} coins or more now ask the sender to confirm.",
+            ephemeral=True,
+        )
+
+    # Cash-out settings (issue 6).
+    @app_commands.command(name="fee", description="The platform's share of cash-outs, in percent")
+    @app_commands.describe(percent="0–100 (default 50); applies to cash-outs requested from now on")
+    @moderator_only
+    async def fee(self, interaction: discord.Interaction, percent: app_commands.Range[int, 0, 100]) -> None:
+        change = await self.services.payouts.set_fee(interaction.guild_id, interaction.user.id, percent)
+        await interaction.response.send_message(
+            f"The platform fee is now **{change.after} %** (was {change.before} %). It applies to cash-outs "
+            "requested from now on; requests already waiting keep the fee they were made with.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="cashout-minimum", description="The fewest diamonds a creator can cash out")
+    @app_commands.describe(diamonds="Diamonds (default 1,000)")
+    @moderator_only
+    async def cashout_minimum(
+        self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1, 100_000_000]
+    ) -> None:
+        change = await self.services.payouts.set_cashout_minimum(
+            interaction.guild_id, interaction.user.id, diamonds
+        )
+        await interaction.response.send_message(
+            f"Creators can now cash out from **💎 {change.after:,}** (was {change.before:,}).", ephemeral=True
+        )
+
+
+async def setup(bot: commands.Bot) -> None:
+    await bot.add_cog(ConfigCog(bot.services))

@@ -1,0 +1,269 @@
+"""/payouts: moderators decide creators' cash-out requests. Also the pieces /creator uses for
+earnings and cash-out (renderers and the command bodies), and the DM notifier for decisions."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot.charts import daily_diamonds_chart
+from bot.earnings import Earnings
+from bot.economy.payouts import MAX_REASON, CashoutQuote, Decision, Payout
+from bot.services import Services
+from cogs.checks import moderator_only
+from cogs.views import ConfirmView
+
+log = logging.getLogger(__name__)
+
+COLOUR = discord.Colour.purple()
+CHART_FILE = "earnings.png"
+
+
+# --- renderers (pure) ------------------------------------------------------------------------------
+
+
+def payout_line(payout: Payout) -> str:
+    when = discord.utils.format_dt(payout.requested_at, "R")
+    return (
+        f"`#{payout.id}` <@{payout.creator_id}> — 💎 {payout.diamonds:,} "
+        f"(fee {payout.fee_percent} %, paid in {payout.region.currency}) — requested {when}"
+    )
+
+
+def render_pending(payouts: list[Payout]) -> discord.Embed:
+    embed = discord.Embed(title="Pending cash-outs", colour=COLOUR)
+    if not payouts:
+        embed.description = "No cash-out requests are waiting. 🎉"
+        return embed
+    embed.description = "\n".join(payout_line(p) for p in payouts)[:4096]
+    embed.set_footer(text="/payouts approve <id> · /payouts reject <id> <reason>")
+    return embed
+
+
+def render_decision(decision: Decision) -> str:
+    payout = decision.payout
+    if payout.status == "approved":
+        text = (
+            f"Approved cash-out `#{payout.id}`: <@{payout.creator_id}> is paid **{payout.money_text()}** "
+            f"for {payout.diamonds:,} diamonds (fee {payout.fee_percent} %)."
+        )
+    else:
+        text = (
+            f"Rejected cash-out `#{payout.id}`: {payout.diamonds:,} diamonds went back to "
+            f"<@{payout.creator_id}>."
+        )
+    if decision.creator_notified:
+        return text + " They were told by DM."
+    return text + " I could not DM them (their DMs may be closed); please let them know."
+
+
+def render_payout_dm(payout: Payout, guild_name: str) -> discord.Embed:
+    if payout.status == "approved":
+        embed = discord.Embed(
+            title="Your cash-out was approved 🎉",
+            description=(
+                f"Your cash-out `#{payout.id}` of 💎 {payout.diamonds:,} in **{guild_name}** was approved: "
+                f"you receive **{payout.money_text()}** (after the {payout.fee_percent} % platform fee)."
+            ),
+            colour=discord.Colour.green(),
+        )
+    else:
+        embed = discord.Embed(
+            title="Your cash-out was not approved",
+            description=(
+                f"Your cash-out `#{payout.id}` of 💎 {payout.diamonds:,} in **{guild_name}** was rejected, "
+                "and the diamonds are back in your wallet."
+            ),
+            colour=discord.Colour.orange(),
+        )
+        if payout.reason:
+            embed.add_field(name="Reason", value=payout.reason[:1024])
+    return embed
+
+
+def render_quote(quote: CashoutQuote) -> discord.Embed:
+    return discord.Embed(
+        title="Confirm your cash-out",
+        description=(
+            f"Cash out **💎 {quote.diamonds:,}** for **{quote.value_text()}** "
+            f"(after the {quote.fee_percent} % platform fee)?\n"
+            "The diamonds are set aside until a moderator approves the request; the amount is final at "
+            "approval. If it is rejected, the diamonds come back to you."
+        ),
+        colour=COLOUR,
+    )
+
+
+def render_requested(payout: Payout, quote: CashoutQuote) -> discord.Embed:
+    embed = discord.Embed(
+        title="Cash-out requested",
+        description=(
+            f"Request `#{payout.id}`: 💎 {payout.diamonds:,} (≈ {quote.value_text()}) are waiting for a "
+            "moderator. You'll get a DM when it is decided."
+        ),
+        colour=discord.Colour.green(),
+    )
+    embed.add_field(name="Diamonds left", value=f"💎 {quote.held - payout.diamonds:,}")
+    return embed
+
+
+def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
+    embed = discord.Embed(title="Your earnings", colour=COLOUR)
+    embed.add_field(name="Diamonds", value=f"💎 {earnings.held:,}")
+    pending = f"💎 {earnings.pending:,}"
+    if earnings.pending:
+        pending += f" (≈ {earnings.pending_value_text()})"
+    embed.add_field(name="Pending cash-out", value=pending)
+    embed.add_field(
+        name="Cash value after fee",
+        value=f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})",
+    )
+    if not earnings.has_gifts:
+        embed.description = (
+            "No gifts yet — when members send you gifts with `/gift send`, your diamonds, top supporters "
+            "and a chart of your daily earnings show up here. Going live with `/live start` helps! ✨"
+        )
+        return embed
+    if earnings.supporters:
+        embed.add_field(
+            name="Top supporters",
+            value="\n".join(
+                f"{rank}. <@{s.user_id}> — 💎 {s.diamonds:,}" for rank, s in enumerate(earnings.supporters, 1)
+            ),
+            inline=False,
+        )
+    if with_chart:
+        embed.set_image(url=f"attachment://{CHART_FILE}")
+        embed.set_footer(
+            text=f"Diamonds per day, last {len(earnings.daily)} days ({earnings.timezone}) · /creator cashout"
+        )
+    else:
+        embed.set_footer(text=f"No gifts in the last {len(earnings.daily)} days · /creator cashout")
+    return embed
+
+
+# --- command bodies used by /creator ---------------------------------------------------------------
+
+
+async def show_earnings(services: Services, interaction: discord.Interaction) -> None:
+    earnings = await services.earnings.earnings(interaction.guild_id, interaction.user.id)
+    if not earnings.has_gifts or earnings.recent_total == 0:
+        await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
+        return
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
+    await interaction.followup.send(
+        embed=render_earnings(earnings, True),
+        file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
+        ephemeral=True,
+    )
+
+
+async def start_cashout(services: Services, interaction: discord.Interaction, diamonds: int) -> None:
+    guild_id, user_id = interaction.guild_id, interaction.user.id
+    quote = await services.payouts.quote(guild_id, user_id, diamonds)
+    key = str(interaction.id)  # a double click or a re-sent click finds the same request
+
+    async def confirmed(click: discord.Interaction) -> None:
+        payout = await services.payouts.request(guild_id, user_id, quote.diamonds, key)
+        await click.response.edit_message(embed=render_requested(payout, quote), view=None)
+
+    view = ConfirmView(user_id, confirmed, confirm_label=f"Cash out {quote.value_text()}")
+    await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)
+    view.prompt = interaction
+
+
+# --- DMs ---------------------------------------------------------------------------------------------
+
+
+class DiscordPayoutNotifier:
+    """DMs the creator about a decision; closed DMs are logged, never fatal."""
+
+    def __init__(self, bot: commands.Bot) -> None:
+        self.bot = bot
+
+    async def payout_decided(self, payout: Payout) -> bool:
+        guild = self.bot.get_guild(payout.guild_id)
+        guild_name = guild.name if guild is not None else "the server"
+        try:
+            user = self.bot.get_user(payout.creator_id) or await self.bot.fetch_user(payout.creator_id)
+            await user.send(
+                embed=render_payout_dm(payout, guild_name), allowed_mentions=discord.AllowedMentions.none()
+            )
+        except discord.Forbidden:
+            log.info(
+                "creator %s has closed DMs; payout #%s decision not delivered", payout.creator_id, payout.id
+            )
+            return False
+        except discord.HTTPException:
+            log.warning(
+                "could not DM creator %s about payout #%s", payout.creator_id, payout.id, exc_info=True
+            )
+            return False
+        return True
+
+
+# --- /payouts ----------------------------------------------------------------------------------------
+
+
+@app_commands.guild_only()
+@app_commands.default_permissions(manage_guild=True)
+class PayoutsCog(
+    commands.GroupCog, group_name="payouts", group_description="Moderators: creators' cash-outs"
+):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        super().__init__()
+
+    @app_commands.command(name="pending", description="Cash-out requests waiting for a decision")
+    @moderator_only
+    async def pending(self, interaction: discord.Interaction) -> None:
+        payouts = await self.services.payouts.pending(interaction.guild_id)
+        await interaction.response.send_message(embed=render_pending(payouts), ephemeral=True)
+
+    @app_commands.command(name="approve", description="Approve a cash-out: the creator is paid")
+    @app_commands.describe(payout="The request's number (see /payouts pending)")
+    @moderator_only
+    async def approve(self, interaction: discord.Interaction, payout: int) -> None:
+        decision = await self.services.payouts.approve(interaction.guild_id, interaction.user.id, payout)
+        await interaction.response.send_message(render_decision(decision), ephemeral=True)
+
+    @app_commands.command(name="reject", description="Reject a cash-out: the diamonds go back to the creator")
+    @app_commands.describe(payout="The request's number (see /payouts pending)", reason="Told to the creator")
+    @moderator_only
+    async def reject(
+        self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, MAX_REASON]
+    ) -> None:
+        decision = await self.services.payouts.reject(
+            interaction.guild_id, interaction.user.id, payout, reason
+        )
+        await interaction.response.send_message(render_decision(decision), ephemeral=True)
+
+    @approve.autocomplete("payout")
+    @reject.autocomplete("payout")
+    async def payout_autocomplete(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[int]]:
+        if not interaction.permissions.manage_guild:
+            return []
+        needle = current.strip().lstrip("#")
+        choices = []
+        for payout in await self.services.payouts.pending(interaction.guild_id):
+            member = interaction.guild.get_member(payout.creator_id) if interaction.guild else None
+            name = member.display_name if member else f"member {payout.creator_id}"
+            label = f"#{payout.id} · {name} · {payout.diamonds:,} diamonds"
+            if needle and needle not in str(payout.id) and needle.lower() not in name.lower():
+                continue
+            choices.append(app_commands.Choice(name=label[:100], value=payout.id))
+        return choices[:25]
+
+
+async def setup(bot: commands.Bot) -> None:
+    services: Services = bot.services
+    services.payouts.notifier = DiscordPayoutNotifier(bot)
+    await bot.add_cog(PayoutsCog(services))

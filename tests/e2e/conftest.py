@@ -1,0 +1,142 @@
+"""Fixtures: a fake Discord on 127.0.0.1 and the real bot (composition-root pieces) logged in to it."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sqlite3
+from pathlib import Path
+
+import discord
+import discord.gateway
+import discord.http
+import pytest
+import yarl
+
+from bot.client import LiveGiftsBot
+from bot.clock import Clock, system_clock
+from bot.services import Services, build_services
+from bot.settings import Settings
+from storage import Database
+from storage.audit import find_discrepancies
+from tests.e2e.driver import Driver
+from tests.e2e.fake_discord import GUILD_ID, FakeDiscord
+
+FAKE_TOKEN = "fake-token.for-the-local-fake-discord"
+
+
+def point_discord_py_at(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch | None = None) -> None:
+    """The only change to discord.py: its REST base URL and default gateway point at the fake."""
+    gateway = yarl.URL(fake.gateway_url)
+    if monkeypatch is None:
+        discord.http.Route.BASE = fake.api_base
+        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
+        return
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
+    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", gateway)
+
+
+class RunningBot:
+    """The bot as `bot.app.run_bot` runs it, but with handles the tests can look at, and restartable."""
+
+    def __init__(self, fake: FakeDiscord, settings: Settings, clock: Clock = system_clock) -> None:
+        self.fake = fake
+        self.settings = settings
+        self.clock = clock
+        self.db: Database | None = None
+        self.services: Services | None = None
+        self.bot: LiveGiftsBot | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    async def start(self) -> RunningBot:
+        self.fake.identified.clear()
+        self.db = await Database.open(
+            self.settings.database_path, synchronous=self.settings.sqlite_synchronous
+        )
+        self.services = await build_services(self.settings, self.db, self.clock)
+        self.bot = LiveGiftsBot(self.settings, self.services)
+        await self.bot.__aenter__()
+        self._task = asyncio.create_task(self.bot.start(self.settings.discord_token.get_secret_value()))
+        waiter = asyncio.create_task(self.fake.identified.wait())
+        done, _ = await asyncio.wait({waiter, self._task}, timeout=15, return_when=asyncio.FIRST_COMPLETED)
+        if self._task in done:
+            waiter.cancel()
+            self._task.result()  # raises what went wrong
+        if waiter not in done:
+            raise AssertionError("the bot did not connect to the fake gateway")
+        for _ in range(200):  # the bot handles GUILD_CREATE right after READY
+            if self.bot.get_guild(GUILD_ID) is not None:
+                break
+            await asyncio.sleep(0.005)
+        return self
+
+    async def stop(self) -> None:
+        if self.bot is not None:
+            await self.bot.__aexit__(None, None, None)
+        if self._task is not None:
+            with contextlib.suppress(asyncio.CancelledError, discord.ConnectionClosed):
+                await asyncio.wait_for(self._task, 5)
+        if self.db is not None:
+            await self.db.close()
+        self.bot = self.db = self.services = self._task = None
+
+    async def restart(self) -> RunningBot:
+        await self.stop()
+        return await self.start()
+
+
+def e2e_settings(tmp_path: Path) -> Settings:
+    return Settings(
+        _env_file=None,
+        database_path=tmp_path / "livegifts.db",
+        discord_token=FAKE_TOKEN,
+        log_level="WARNING",
+    )
+
+
+def read_db(path: Path):  # noqa: ANN201
+    """A read-only connection to the bot's database, for assertions independent of the bot."""
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    conn.row_factory = sqlite3.Row
+    return conn
+
+
+def audit(path: Path) -> list[str]:
+    conn = read_db(path)
+    try:
+        return find_discrepancies(conn)
+    finally:
+        conn.close()
+
+
+@pytest.fixture
+async def fake_discord(monkeypatch):
+    fake = await FakeDiscord().start()
+    point_discord_py_at(fake, monkeypatch)
+    yield fake
+    await fake.stop()
+    assert not fake.unknown_requests, f"the bot called routes the fake does not know: {fake.unknown_requests}"
+
+
+@pytest.fixture
+def e2e_clock() -> Clock:
+    return system_clock
+
+
+@pytest.fixture
+async def running_bot(fake_discord, tmp_path, e2e_clock, caplog):
+    caplog.set_level(logging.ERROR)
+    runner = await RunningBot(fake_discord, e2e_settings(tmp_path), e2e_clock).start()
+    yield runner
+    await runner.stop()
+    unexpected = [
+        r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))
+    ]
+    assert not unexpected, "the bot logged errors: " + "; ".join(r.getMessage() for r in unexpected)
+    assert audit(runner.settings.database_path) == []
+
+
+@pytest.fixture
+def e2e(running_bot, fake_discord) -> Driver:
+    return Driver(fake_discord)

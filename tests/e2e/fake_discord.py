@@ -1,0 +1,829 @@
+"""A local fake of Discord's API v10 (REST + gateway WebSocket) for end-to-end tests.
+
+It speaks just enough of the protocol for the unmodified bot, running on the real discord.py client, to
+log in, sync its commands, receive INTERACTION_CREATE events and answer them over HTTP. Everything the bot
+sends is recorded: interaction callbacks, follow-ups, edits, channel messages, DMs. Requests to routes the
+fake does not know are answered with 404 and recorded in `unknown_requests` (the fixtures fail the test).
+
+Point discord.py at it from the test side only (see `point_discord_py_at`): `discord.http.Route.BASE` for
+REST and `DiscordWebSocket.DEFAULT_GATEWAY` for the gateway. The gateway sends plain JSON text frames, which
+discord.py accepts whatever compression it asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import WSMsgType, web
+
+APPLICATION_ID = 910_000_000_000_000_001
+BOT_USER_ID = 910_000_000_000_000_001
+GUILD_ID = 920_000_000_000_000_001
+OWNER_ID = 930_000_000_000_000_001
+GENERAL_CHANNEL_ID = 920_000_000_000_000_010
+ALERTS_CHANNEL_ID = 920_000_000_000_000_011
+EVERYONE_ROLE_ID = GUILD_ID
+EPHEMERAL = 1 << 6
+MANAGE_GUILD = 1 << 5
+ADMINISTRATOR = 1 << 3
+MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 31)
+BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
+
+_ids = itertools.count(1_200_000_000_000_000_000)
+
+
+def snowflake() -> int:
+    return next(_ids)
+
+
+def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
+    return {
+        "id": str(user_id),
+        "username": name,
+        "discriminator": "0",
+        "global_name": name,
+        "avatar": None,
+        "bot": bot,
+        "public_flags": 0,
+    }
+
+
+@dataclass
+class FakeUser:
+    user_id: int
+    name: str
+    permissions: int = MEMBER_PERMISSIONS
+    roles: list[int] = field(default_factory=list)
+
+    def user_payload(self) -> dict[str, Any]:
+        return _user(self.user_id, self.name)
+
+    def member_payload(self, *, with_permissions: bool = True) -> dict[str, Any]:
+        payload: dict[str, Any] = {
+            "user": self.user_payload(),
+            "nick": None,
+            "avatar": None,
+            "roles": [str(r) for r in self.roles],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "premium_since": None,
+            "deaf": False,
+            "mute": False,
+            "pending": False,
+            "flags": 0,
+            "communication_disabled_until": None,
+        }
+        if with_permissions:
+            payload["permissions"] = str(self.permissions)
+        return payload
+
+
+@dataclass
+class Attachment:
+    filename: str
+    data: bytes
+    content_type: str | None = None
+
+
+@dataclass
+class Message:
+    """A message as Discord stores it: posted in a channel, as an interaction response or a follow-up."""
+
+    id: int
+    channel_id: int
+    kind: str  # "channel", "response", "followup", "dm"
+    content: str | None = None
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    components: list[dict[str, Any]] = field(default_factory=list)
+    flags: int = 0
+    allowed_mentions: dict[str, Any] | None = None
+    attachments: list[Attachment] = field(default_factory=list)
+    interaction_id: int | None = None
+    deleted: bool = False
+    versions: list[dict[str, Any]] = field(default_factory=list)  # every payload that set or edited it
+
+    @property
+    def ephemeral(self) -> bool:
+        return bool(self.flags & EPHEMERAL)
+
+    @property
+    def text(self) -> str:
+        """Content and every embed's visible text, for assertions on what a member reads."""
+        parts = [self.content or ""]
+        for embed in self.embeds:
+            parts += [embed.get("title", ""), embed.get("description", "")]
+            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
+            parts.append((embed.get("footer") or {}).get("text", ""))
+            parts.append((embed.get("author") or {}).get("name", ""))
+        return "\n".join(p for p in parts if p)
+
+    def buttons(self) -> list[dict[str, Any]]:
+        return [c for row in self.components for c in row.get("components", []) if c.get("type") == 2]
+
+    def button(self, label_part: str) -> dict[str, Any]:
+        for component in self.buttons():
+            if label_part.lower() in (component.get("label") or "").lower():
+                return component
+        raise AssertionError(f"no button labelled like {label_part!r} in {self.components}")
+
+    def apply(self, payload: dict[str, Any], attachments: list[Attachment]) -> None:
+        self.versions.append(payload)
+        for key in ("content", "embeds", "components", "allowed_mentions"):
+            if key in payload:
+                setattr(self, key, payload[key] if payload[key] is not None else self._empty(key))
+        if "flags" in payload and payload["flags"] is not None:
+            self.flags = payload["flags"]
+        kept = payload.get("attachments")
+        if kept is not None and not attachments:
+            kept_names = {a.get("filename") for a in kept}
+            self.attachments = [a for a in self.attachments if a.filename in kept_names]
+        if attachments:
+            self.attachments = attachments
+
+    @staticmethod
+    def _empty(key: str) -> Any:
+        return None if key in ("content", "allowed_mentions") else []
+
+    def payload(self, author: dict[str, Any], guild_id: int | None) -> dict[str, Any]:
+        data = {
+            "id": str(self.id),
+            "channel_id": str(self.channel_id),
+            "author": author,
+            "content": self.content or "",
+            "embeds": self.embeds,
+            "components": self.components,
+            "attachments": [
+                {
+                    "id": str(snowflake()),
+                    "filename": a.filename,
+                    "size": len(a.data),
+                    "url": f"https://cdn.example/{a.filename}",
+                    "proxy_url": f"https://cdn.example/{a.filename}",
+                }
+                for a in self.attachments
+            ],
+            "timestamp": "2026-11-28T00:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "type": 0,
+            "flags": self.flags,
+        }
+        if guild_id is not None:
+            data["guild_id"] = str(guild_id)
+        return data
+
+
+@dataclass
+class InteractionLog:
+    """One INTERACTION_CREATE the fake sent, and everything the bot did in answer."""
+
+    id: int
+    token: str
+    type: int
+    payload: dict[str, Any]
+    sent_at: float
+    callback_at: float | None = None
+    callback_type: int | None = None
+    choices: list[dict[str, Any]] | None = None
+    message_ids: list[int] = field(default_factory=list)  # response first, then follow-ups
+    original_message_id: int | None = None
+    answered: asyncio.Event = field(default_factory=asyncio.Event)
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    status: int
+    body: Any = None
+
+
+RateRule = Callable[[str, str], bool]
+
+
+class RateLimiter:
+    """A sliding window per bucket; over the limit the fake answers 429 like Discord does."""
+
+    def __init__(
+        self, matches: RateRule, limit: int, per_seconds: float, bucket: Callable[[str], str]
+    ) -> None:
+        self.matches = matches
+        self.limit = limit
+        self.per = per_seconds
+        self.bucket = bucket
+        self._hits: dict[str, list[float]] = {}
+        self.refused = 0
+
+    def check(self, method: str, path: str) -> tuple[float | None, dict[str, str]]:
+        key = self.bucket(path)
+        now = time.monotonic()
+        hits = [t for t in self._hits.get(key, []) if now - t < self.per]
+        self._hits[key] = hits
+        if len(hits) >= self.limit:
+            retry_after = max(0.001, self.per - (now - hits[0]))
+            self.refused += 1
+            return retry_after, self._headers(key, 0, retry_after)
+        hits.append(now)
+        reset_after = self.per - (now - hits[0])
+        return None, self._headers(key, self.limit - len(hits), reset_after)
+
+    def _headers(self, key: str, remaining: int, reset_after: float) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.limit),
+            "X-RateLimit-Remaining": str(remaining),
+            "X-RateLimit-Reset": f"{time.time() + reset_after:.3f}",
+            "X-RateLimit-Reset-After": f"{reset_after:.3f}",
+            "X-RateLimit-Bucket": f"fake-{abs(hash(key)) % 10**8}",
+        }
+
+
+class FakeDiscord:
+    """The fake Discord: call `await start()`, point discord.py at `api_base`/`gateway_url`, `await stop()`."""
+
+    def __init__(self) -> None:
+        self.app = web.Application(client_max_size=64 * 1024 * 1024)
+        self.app.router.add_route("*", "/gateway", self._gateway)
+        self.app.router.add_route("*", "/api/v10/{tail:.*}", self._rest)
+        self._runner: web.AppRunner | None = None
+        self.port = 0
+        self.guild_id = GUILD_ID
+        self.guild_name = "Live Lounge"
+        self.users: dict[int, FakeUser] = {
+            OWNER_ID: FakeUser(OWNER_ID, "owner", MEMBER_PERMISSIONS | ADMINISTRATOR)
+        }
+        self.roles: dict[int, dict[str, Any]] = {
+            EVERYONE_ROLE_ID: self._role(EVERYONE_ROLE_ID, "@everyone", MEMBER_PERMISSIONS, 0)
+        }
+        self.channels: dict[int, dict[str, Any]] = {}
+        self.add_text_channel(GENERAL_CHANNEL_ID, "general")
+        self.add_text_channel(ALERTS_CHANNEL_ID, "gift-alerts")
+        self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}  # scope (None = global) → name → cmd
+        self.command_syncs = 0
+        self.messages: dict[int, Message] = {}
+        self.interactions: dict[int, InteractionLog] = {}
+        self._interaction_of_token: dict[str, int] = {}
+        self.dm_channels: dict[int, int] = {}  # user id → DM channel id
+        self.unknown_requests: list[RecordedRequest] = []
+        self.requests: list[RecordedRequest] = []
+        self.rate_limiters: list[RateLimiter] = []
+        self.forced_429: list[tuple[RateRule, int]] = []
+        self.identified = asyncio.Event()
+        self.identify_payloads: list[dict[str, Any]] = []
+        self._ws: web.WebSocketResponse | None = None
+        self._seq = itertools.count(1)
+        self._send_lock = asyncio.Lock()
+        self.message_posted = asyncio.Condition()
+
+    # ------------------------------------------------------------------ set-up
+
+    @staticmethod
+    def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
+        return {
+            "id": str(role_id),
+            "name": name,
+            "color": 0,
+            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
+            "hoist": False,
+            "icon": None,
+            "unicode_emoji": None,
+            "position": position,
+            "permissions": str(permissions),
+            "managed": False,
+            "mentionable": True,
+            "flags": 0,
+        }
+
+    def add_role(self, role_id: int, name: str, permissions: int = 0) -> dict[str, Any]:
+        self.roles[role_id] = self._role(role_id, name, permissions, len(self.roles))
+        return self.roles[role_id]
+
+    def add_text_channel(self, channel_id: int, name: str) -> dict[str, Any]:
+        self.channels[channel_id] = {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(self.guild_id),
+            "name": name,
+            "position": len(self.channels),
+            "permission_overwrites": [],
+            "topic": None,
+            "nsfw": False,
+            "last_message_id": None,
+            "rate_limit_per_user": 0,
+            "parent_id": None,
+        }
+        return self.channels[channel_id]
+
+    def add_user(self, user_id: int, name: str, permissions: int = MEMBER_PERMISSIONS) -> FakeUser:
+        self.users[user_id] = FakeUser(user_id, name, permissions)
+        return self.users[user_id]
+
+    def rate_limit(
+        self, pattern: str, limit: int, per_seconds: float, method: str = "POST|PATCH"
+    ) -> RateLimiter:
+        """Answer 429 once `limit` requests matching `pattern` (a regex on the path after /api/v10) came
+        within `per_seconds` for one channel (Discord's per-route, per-major-parameter buckets)."""
+        regex, methods = re.compile(pattern), set(method.split("|"))
+
+        def bucket(path: str) -> str:
+            found = re.search(r"/channels/(\d+)", path)
+            return found.group(1) if found else path
+
+        limiter = RateLimiter(lambda m, p: m in methods and bool(regex.search(p)), limit, per_seconds, bucket)
+        self.rate_limiters.append(limiter)
+        return limiter
+
+    def force_429(self, pattern: str, times: int = 1) -> None:
+        """The next `times` requests matching `pattern` are answered with 429."""
+        regex = re.compile(pattern)
+        self.forced_429.append((lambda _m, p: bool(regex.search(p)), times))
+
+    @property
+    def api_base(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/v10"
+
+    @property
+    def gateway_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/gateway"
+
+    async def start(self) -> FakeDiscord:
+        self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        return self
+
+    async def stop(self) -> None:
+        if self._ws is not None and not self._ws.closed:
+            await self._ws.close()
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    # ------------------------------------------------------------------ gateway
+
+    async def _gateway(self, request: web.Request) -> web.StreamResponse:
+        ws = web.WebSocketResponse(autoping=True, max_msg_size=0)
+        await ws.prepare(request)
+        self._ws = ws
+        self.identified.clear()
+        await self._send({"op": 10, "d": {"heartbeat_interval": 41_250}})
+        async for msg in ws:
+            if msg.type is not WSMsgType.TEXT:
+                continue
+            data = json.loads(msg.data)
+            op = data.get("op")
+            if op == 1:  # heartbeat
+                await self._send({"op": 11})
+            elif op == 2:  # identify
+                self.identify_payloads.append(data["d"])
+                await self._ready()
+                self.identified.set()
+            elif op == 6:  # resume: not supported, ask for a fresh session
+                await self._send({"op": 9, "d": False})
+        if self._ws is ws:
+            self._ws = None
+        return ws
+
+    async def _send(self, payload: dict[str, Any]) -> None:
+        ws = self._ws
+        if ws is None or ws.closed:
+            raise ConnectionError("the bot is not connected to the gateway")
+        async with self._send_lock:
+            await ws.send_str(json.dumps(payload))
+
+    async def dispatch(self, event: str, data: dict[str, Any]) -> None:
+        await self._send({"op": 0, "t": event, "s": next(self._seq), "d": data})
+
+    async def _ready(self) -> None:
+        await self.dispatch(
+            "READY",
+            {
+                "v": 10,
+                "user": {
+                    **_user(BOT_USER_ID, "livegifts", bot=True),
+                    "verified": True,
+                    "mfa_enabled": False,
+                    "flags": 0,
+                },
+                "guilds": [{"id": str(self.guild_id), "unavailable": True}],
+                "session_id": f"session-{snowflake()}",
+                "resume_gateway_url": self.gateway_url,
+                "shard": [0, 1],
+                "application": {"id": str(APPLICATION_ID), "flags": 0},
+            },
+        )
+        await self.dispatch("GUILD_CREATE", self.guild_payload())
+
+    def guild_payload(self) -> dict[str, Any]:
+        bot_member = FakeUser(BOT_USER_ID, "livegifts").member_payload(with_permissions=False)
+        bot_member["user"]["bot"] = True
+        return {
+            "id": str(self.guild_id),
+            "name": self.guild_name,
+            "icon": None,
+            "splash": None,
+            "discovery_splash": None,
+            "owner_id": str(OWNER_ID),
+            "afk_channel_id": None,
+            "afk_timeout": 300,
+            "verification_level": 0,
+            "default_message_notifications": 0,
+            "explicit_content_filter": 0,
+            "roles": list(self.roles.values()),
+            "emojis": [],
+            "stickers": [],
+            "features": [],
+            "mfa_level": 0,
+            "application_id": None,
+            "system_channel_id": None,
+            "system_channel_flags": 0,
+            "rules_channel_id": None,
+            "vanity_url_code": None,
+            "description": None,
+            "banner": None,
+            "premium_tier": 0,
+            "preferred_locale": "en-US",
+            "public_updates_channel_id": None,
+            "nsfw_level": 0,
+            "premium_progress_bar_enabled": False,
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "large": False,
+            "unavailable": False,
+            "member_count": len(self.users) + 1,
+            "voice_states": [],
+            "members": [bot_member] + [u.member_payload(with_permissions=False) for u in self.users.values()],
+            "channels": list(self.channels.values()),
+            "threads": [],
+            "presences": [],
+            "stage_instances": [],
+            "guild_scheduled_events": [],
+            "soundboard_sounds": [],
+        }
+
+    # ------------------------------------------------------------------ interactions
+
+    def new_interaction(self, interaction_type: int, data: dict[str, Any], **extra: Any) -> InteractionLog:
+        interaction_id = snowflake()
+        token = f"itoken-{interaction_id}-{snowflake()}"
+        payload = {
+            "id": str(interaction_id),
+            "application_id": str(APPLICATION_ID),
+            "type": interaction_type,
+            "token": token,
+            "version": 1,
+            "data": data,
+            "locale": "en-US",
+            "app_permissions": str(BOT_PERMISSIONS),
+            "attachment_size_limit": 8 * 1024 * 1024,
+            "entitlements": [],
+            "authorizing_integration_owners": {"0": str(self.guild_id)},
+            **extra,
+        }
+        log = InteractionLog(interaction_id, token, interaction_type, payload, sent_at=0.0)
+        self.interactions[interaction_id] = log
+        self._interaction_of_token[token] = interaction_id
+        return log
+
+    async def send_interaction(self, log: InteractionLog) -> None:
+        log.sent_at = time.perf_counter()
+        await self.dispatch("INTERACTION_CREATE", log.payload)
+
+    # ------------------------------------------------------------------ REST
+
+    async def _rest(self, request: web.Request) -> web.StreamResponse:
+        path = "/" + request.match_info["tail"]
+        method = request.method
+        for index, (matches, times) in enumerate(self.forced_429):
+            if times > 0 and matches(method, path):
+                self.forced_429[index] = (matches, times - 1)
+                return self._too_many(method, path, 0.05, {})
+        headers: dict[str, str] = {}
+        for limiter in self.rate_limiters:
+            if limiter.matches(method, path):
+                retry_after, headers = limiter.check(method, path)
+                if retry_after is not None:
+                    return self._too_many(method, path, retry_after, headers)
+        try:
+            body, files = await self._read_body(request)
+            status, result = await self._route(method, path, request, body, files)
+        except _NotFoundError:
+            self.unknown_requests.append(RecordedRequest(method, path, 404))
+            status, result = 404, {"message": f"Unknown route {method} {path}", "code": 0}
+        self.requests.append(RecordedRequest(method, path, status))
+        if status == 204:
+            return web.Response(status=204, headers=headers)
+        return _json(result, status, headers)
+
+    def _too_many(self, method: str, path: str, retry_after: float, headers: dict[str, str]) -> web.Response:
+        self.requests.append(RecordedRequest(method, path, 429))
+        headers = {
+            **headers,
+            "Retry-After": str(max(1, round(retry_after))),
+            "X-RateLimit-Remaining": "0",
+            "X-RateLimit-Scope": "shared" if headers else "user",
+            "Via": "1.1 google",
+        }
+        body = {
+            "message": "You are being rate limited.",
+            "retry_after": round(retry_after, 3),
+            "global": False,
+        }
+        return _json(body, 429, headers)
+
+    @staticmethod
+    async def _read_body(request: web.Request) -> tuple[Any, list[Attachment]]:
+        if not request.can_read_body:
+            return None, []
+        if request.content_type.startswith("multipart/"):
+            payload: Any = None
+            files: list[Attachment] = []
+            reader = await request.multipart()
+            async for part in reader:
+                if part.name == "payload_json":
+                    payload = json.loads(await part.text())
+                else:
+                    files.append(
+                        Attachment(
+                            part.filename or part.name or "file",
+                            await part.read(),
+                            part.headers.get("Content-Type"),
+                        )
+                    )
+            return payload, files
+        text = await request.text()
+        return (json.loads(text) if text else None), []
+
+    async def _route(
+        self, method: str, path: str, request: web.Request, body: Any, files: list[Attachment]
+    ) -> tuple[int, Any]:
+        parts = path.strip("/").split("/")
+        match (method, parts):
+            case ("GET", ["users", "@me"]):
+                return 200, {**_user(BOT_USER_ID, "livegifts", bot=True), "verified": True, "flags": 0}
+            case ("GET", ["users", user_id]) if int(user_id) in self.users:
+                return 200, self.users[int(user_id)].user_payload()
+            case ("GET", ["gateway", "bot"]):
+                return 200, {
+                    "url": self.gateway_url,
+                    "shards": 1,
+                    "session_start_limit": {
+                        "total": 1000,
+                        "remaining": 999,
+                        "reset_after": 0,
+                        "max_concurrency": 1,
+                    },
+                }
+            case ("GET", ["gateway"]):
+                return 200, {"url": self.gateway_url}
+            case ("GET", ["applications", "@me"]) | ("GET", ["oauth2", "applications", "@me"]):
+                return 200, self._application()
+            case ("PUT", ["applications", _app, "commands"]):
+                return 200, self._sync_commands(None, body or [])
+            case ("PUT", ["applications", _app, "guilds", guild_id, "commands"]):
+                return 200, self._sync_commands(int(guild_id), body or [])
+            case ("GET", ["applications", _app, "commands"]):
+                return 200, list(self.commands.get(None, {}).values())
+            case ("GET", ["applications", _app, "guilds", guild_id, "commands"]):
+                return 200, list(self.commands.get(int(guild_id), {}).values())
+            case ("POST", ["interactions", interaction_id, token, "callback"]):
+                return await self._callback(int(interaction_id), token, body or {}, files)
+            case ("POST", ["webhooks", _app, token]):
+                return 200, await self._followup(token, body or {}, files)
+            case (_, ["webhooks", _app, token, "messages", message_ref]):
+                return self._webhook_message(method, token, message_ref, body or {}, files)
+            case ("POST", ["users", "@me", "channels"]):
+                return 200, self._dm_channel(int(body["recipient_id"]))
+            case ("GET", ["channels", channel_id]) if int(channel_id) in self.channels:
+                return 200, self.channels[int(channel_id)]
+            case ("POST", ["channels", channel_id, "messages"]):
+                return await self._post_message(int(channel_id), body or {}, files)
+            case ("PATCH", ["channels", channel_id, "messages", message_id]):
+                return self._edit_message(int(channel_id), int(message_id), body or {}, files)
+            case ("GET", ["channels", channel_id, "messages", message_id]):
+                message = self._channel_message(int(channel_id), int(message_id))
+                return 200, message.payload(self._bot_author(), self._guild_of(message.channel_id))
+            case ("DELETE", ["channels", channel_id, "messages", message_id]):
+                self._channel_message(int(channel_id), int(message_id)).deleted = True
+                return 204, None
+            case ("POST", ["channels", _channel_id, "typing"]):
+                return 204, None
+        raise _NotFoundError
+
+    def _application(self) -> dict[str, Any]:
+        return {
+            "id": str(APPLICATION_ID),
+            "name": "livegifts",
+            "icon": None,
+            "description": "fake application",
+            "bot_public": False,
+            "bot_require_code_grant": False,
+            "owner": _user(OWNER_ID, "owner"),
+            "verify_key": "0" * 64,
+            "team": None,
+            "flags": 0,
+            "interactions_endpoint_url": None,
+        }
+
+    def _sync_commands(self, scope: int | None, commands: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        self.command_syncs += 1
+        existing = self.commands.get(scope, {})
+        registered: dict[str, dict[str, Any]] = {}
+        for command in commands:
+            old = existing.get(command["name"])
+            registered[command["name"]] = {
+                "type": 1,
+                "description": "",
+                "options": [],
+                "default_member_permissions": None,
+                "nsfw": False,
+                **command,
+                "id": old["id"] if old else str(snowflake()),
+                "application_id": str(APPLICATION_ID),
+                "version": str(snowflake()),
+                **({"guild_id": str(scope)} if scope is not None else {}),
+            }
+        self.commands[scope] = registered
+        return list(registered.values())
+
+    def registered_commands(self) -> dict[str, dict[str, Any]]:
+        """What a member of the guild sees: global commands, overridden by guild commands."""
+        return {**self.commands.get(None, {}), **self.commands.get(self.guild_id, {})}
+
+    def _bot_author(self) -> dict[str, Any]:
+        return _user(BOT_USER_ID, "livegifts", bot=True)
+
+    def _guild_of(self, channel_id: int) -> int | None:
+        return self.guild_id if channel_id in self.channels else None
+
+    def _interaction(self, token: str) -> InteractionLog:
+        interaction_id = self._interaction_of_token.get(token)
+        if interaction_id is None:
+            raise _NotFoundError
+        return self.interactions[interaction_id]
+
+    async def _callback(
+        self, interaction_id: int, token: str, body: dict[str, Any], files: list[Attachment]
+    ) -> tuple[int, Any]:
+        log = self.interactions.get(interaction_id)
+        if log is None or log.token != token:
+            raise _NotFoundError
+        if log.callback_type is not None:  # Discord: "Interaction has already been acknowledged."
+            return 400, {"message": "Interaction has already been acknowledged.", "code": 40060}
+        log.callback_at = time.perf_counter()
+        response_type = body["type"]
+        log.callback_type = response_type
+        data = body.get("data") or {}
+        channel_id = int(log.payload.get("channel_id") or 0)
+        result: dict[str, Any] = {
+            "interaction": {
+                "id": str(interaction_id),
+                "type": log.type,
+                "response_message_loading": response_type == 5,
+                "response_message_ephemeral": bool(data.get("flags", 0) & EPHEMERAL),
+            }
+        }
+        if response_type == 8:  # autocomplete result
+            log.choices = data.get("choices") or []
+        elif response_type in (4, 5):  # a message (or "thinking…") in answer to the interaction
+            message = Message(
+                snowflake(),
+                channel_id,
+                "response",
+                flags=data.get("flags", 0) or 0,
+                interaction_id=interaction_id,
+            )
+            message.apply(data, files)
+            self.messages[message.id] = message
+            log.message_ids.append(message.id)
+            log.original_message_id = message.id
+            result["interaction"]["response_message_id"] = str(message.id)
+            result["resource"] = {
+                "type": response_type,
+                "message": message.payload(self._bot_author(), self._guild_of(channel_id)),
+            }
+        elif response_type in (6, 7):  # deferred update / update the message the component is on
+            source_id = int(log.payload.get("message", {}).get("id") or 0)
+            message = self.messages.get(source_id)
+            if message is not None and response_type == 7:
+                message.apply(data, files)
+            log.original_message_id = source_id or None
+            if message is not None:
+                result["interaction"]["response_message_id"] = str(message.id)
+                result["interaction"]["response_message_ephemeral"] = message.ephemeral
+                result["resource"] = {
+                    "type": response_type,
+                    "message": message.payload(self._bot_author(), self._guild_of(channel_id)),
+                }
+        elif response_type == 9:  # a modal
+            log.choices = None
+        else:
+            return 400, {"message": f"unsupported callback type {response_type}", "code": 50035}
+        log.answered.set()
+        return 200, result
+
+    async def _followup(self, token: str, body: dict[str, Any], files: list[Attachment]) -> dict[str, Any]:
+        log = self._interaction(token)
+        channel_id = int(log.payload.get("channel_id") or 0)
+        message = Message(
+            snowflake(), channel_id, "followup", flags=body.get("flags", 0) or 0, interaction_id=log.id
+        )
+        message.apply(body, files)
+        self.messages[message.id] = message
+        log.message_ids.append(message.id)
+        log.answered.set()
+        return message.payload(self._bot_author(), self._guild_of(channel_id))
+
+    def _webhook_message(
+        self, method: str, token: str, message_ref: str, body: dict[str, Any], files: list[Attachment]
+    ) -> tuple[int, Any]:
+        log = self._interaction(token)
+        message_id = log.original_message_id if message_ref == "@original" else int(message_ref)
+        message = self.messages.get(message_id or 0)
+        if message is None or message.deleted:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        if method == "PATCH":
+            message.apply(body, files)
+        elif method == "DELETE":
+            message.deleted = True
+            return 204, None
+        elif method != "GET":
+            raise _NotFoundError
+        return 200, message.payload(self._bot_author(), self._guild_of(message.channel_id))
+
+    def _dm_channel(self, user_id: int) -> dict[str, Any]:
+        channel_id = self.dm_channels.setdefault(user_id, snowflake())
+        user = self.users.get(user_id) or FakeUser(user_id, f"user{user_id}")
+        return {
+            "id": str(channel_id),
+            "type": 1,
+            "last_message_id": None,
+            "recipients": [user.user_payload()],
+        }
+
+    def _known_channel(self, channel_id: int) -> bool:
+        return channel_id in self.channels or channel_id in self.dm_channels.values()
+
+    async def _post_message(
+        self, channel_id: int, body: dict[str, Any], files: list[Attachment]
+    ) -> tuple[int, Any]:
+        if not self._known_channel(channel_id):
+            return 404, {"message": "Unknown Channel", "code": 10003}
+        kind = "channel" if channel_id in self.channels else "dm"
+        message = Message(snowflake(), channel_id, kind, flags=body.get("flags", 0) or 0)
+        message.apply(body, files)
+        self.messages[message.id] = message
+        async with self.message_posted:
+            self.message_posted.notify_all()
+        return 200, message.payload(self._bot_author(), self._guild_of(channel_id))
+
+    def _channel_message(self, channel_id: int, message_id: int) -> Message:
+        message = self.messages.get(message_id)
+        if message is None or message.channel_id != channel_id:
+            raise _NotFoundError
+        return message
+
+    def _edit_message(
+        self, channel_id: int, message_id: int, body: dict[str, Any], files: list[Attachment]
+    ) -> tuple[int, Any]:
+        message = self.messages.get(message_id)
+        if message is None or message.channel_id != channel_id or message.deleted:
+            return 404, {"message": "Unknown Message", "code": 10008}
+        message.apply(body, files)
+        return 200, message.payload(self._bot_author(), self._guild_of(channel_id))
+
+    # ------------------------------------------------------------------ reading what the bot did
+
+    def channel_messages(self, channel_id: int) -> list[Message]:
+        return [
+            m
+            for m in self.messages.values()
+            if m.channel_id == channel_id and m.kind == "channel" and not m.deleted
+        ]
+
+    def dms_to(self, user_id: int) -> list[Message]:
+        channel_id = self.dm_channels.get(user_id)
+        return [m for m in self.messages.values() if channel_id is not None and m.channel_id == channel_id]
+
+    def replies_to(self, interaction_id: int) -> list[Message]:
+        return [self.messages[m] for m in self.interactions[interaction_id].message_ids]
+
+
+class _NotFoundError(Exception):
+    pass
+
+
+def _json(data: Any, status: int, headers: dict[str, str]) -> web.Response:
+    # discord.py only parses bodies whose content type is exactly "application/json" (no charset)
+    return web.Response(
+        body=json.dumps(data).encode(), status=status, headers={**headers, "Content-Type": "application/json"}
+    )

@@ -1,0 +1,49 @@
+"""Every moderator command refuses a plain member, whatever Discord shows them."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import read_db
+from tests.e2e.driver import SUB_COMMAND, SUB_COMMAND_GROUP, sample_value
+
+REFUSAL_WORDS = ("moderator", "manage server", "not allowed", "permission")
+
+
+def db_snapshot(running_bot) -> dict[str, list[tuple]]:  # noqa: ANN001
+    conn = read_db(running_bot.settings.database_path)
+    try:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')] for t in tables}  # noqa: S608
+    finally:
+        conn.close()
+
+
+def moderator_paths(driver) -> list[str]:  # noqa: ANN001
+    """Every registered `/group sub` whose top-level command asks Discord for a permission."""
+    paths = []
+    for path in driver.leaf_paths():
+        top = driver.fake.registered_commands()[path.split()[0]]
+        if top.get("default_member_permissions") not in (None, "0"):
+            paths.append(path)
+    return paths
+
+
+async def test_plain_member_is_refused_every_moderator_command(e2e, running_bot):
+    paths = moderator_paths(e2e)
+    if not paths:
+        pytest.skip("no command registers default_member_permissions yet")
+    bob = e2e.member("bob")
+    before = db_snapshot(running_bot)
+    for path in paths:
+        _, leaf = e2e.schema(path)
+        options = {
+            o["name"]: sample_value(o, e2e)
+            for o in leaf.get("options", [])
+            if o["type"] not in (SUB_COMMAND, SUB_COMMAND_GROUP) and o.get("required")
+        }
+        reply = await e2e.slash(path, bob, **options)
+        assert reply.ephemeral, path
+        assert any(word in reply.text.lower() for word in REFUSAL_WORDS), f"/{path}: {reply.text!r}"
+    assert db_snapshot(running_bot) == before
+

@@ -1,0 +1,159 @@
+"""Guild text channels the bot can post in, without a network.
+
+`FakeChannels(bot)` puts a real `discord.Guild` with real `discord.TextChannel`s into the bot's cache (so
+`bot.get_channel` finds them) and answers the bot's REST calls for channel messages (`channel.send`,
+`message.edit`, `bot.fetch_channel`), recording each request's JSON payload, allowed mentions included.
+Channels can be deleted or have the bot's permission taken away to exercise failures.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
+
+import discord
+
+from tests.support.discord_fakes import BOT_USER_ID, GUILD_ID
+
+_ids = itertools.count(1_200_000_000_000_000_000)
+
+
+@dataclass
+class ChannelRequest:
+    """One REST call the bot made to post or edit a message."""
+
+    method: str  # "POST" (send) or "PATCH" (edit)
+    channel_id: int
+    message_id: int | None
+    payload: dict[str, Any]
+
+    @property
+    def content(self) -> str:
+        return self.payload.get("content") or ""
+
+    @property
+    def allowed_mentions(self) -> dict[str, Any] | None:
+        return self.payload.get("allowed_mentions")
+
+
+@dataclass
+class ChannelMessage:
+    id: int
+    channel_id: int
+    content: str
+    embeds: list[dict[str, Any]] = field(default_factory=list)
+    edits: int = 0
+
+
+def _error(kind: type[discord.HTTPException], status: int, code: int, text: str) -> discord.HTTPException:
+    response = SimpleNamespace(status=status, reason=text)
+    return kind(response, {"code": code, "message": text})  # type: ignore[arg-type]
+
+
+class FakeChannels:
+    def __init__(self, bot: discord.Client, guild_id: int = GUILD_ID) -> None:
+        self.bot = bot
+        state = bot._connection
+        guild = state._get_guild(guild_id)
+        if guild is None:
+            guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)  # type: ignore[typeddict-item]
+            state._add_guild(guild)
+        self.guild = guild
+        self.requests: list[ChannelRequest] = []
+        self.messages: dict[int, ChannelMessage] = {}
+        self.forbidden: set[int] = set()
+        self.deleted: set[int] = set()
+        bot.http.request = self._request  # type: ignore[method-assign]
+
+    def add_text_channel(self, channel_id: int | None = None, name: str = "alerts") -> discord.TextChannel:
+        channel_id = channel_id or next(_ids)
+        channel = discord.TextChannel(
+            state=self.bot._connection, guild=self.guild, data=self._payload(channel_id, name)
+        )
+        self.guild._add_channel(channel)
+        return channel
+
+    def delete_channel(self, channel_id: int) -> None:
+        self.guild._remove_channel(discord.Object(id=channel_id))
+        self.deleted.add(channel_id)
+
+    def delete_message(self, message_id: int) -> None:
+        """A moderator deleted the message."""
+        self.messages.pop(message_id, None)
+
+    def forbid(self, channel_id: int) -> None:
+        """The bot loses Send Messages there."""
+        self.forbidden.add(channel_id)
+
+    def posted(self, channel_id: int | None = None) -> list[ChannelMessage]:
+        return [m for m in self.messages.values() if channel_id is None or m.channel_id == channel_id]
+
+    def _payload(self, channel_id: int, name: str) -> dict[str, Any]:
+        return {
+            "id": str(channel_id),
+            "type": 0,
+            "guild_id": str(self.guild.id),
+            "name": name,
+            "position": 1,
+            "permission_overwrites": [],
+            "nsfw": False,
+            "parent_id": None,
+        }
+
+    def _message_payload(self, message: ChannelMessage) -> dict[str, Any]:
+        return {
+            "id": str(message.id),
+            "channel_id": str(message.channel_id),
+            "author": {"id": str(BOT_USER_ID), "username": "livegifts", "discriminator": "0", "bot": True},
+            "content": message.content,
+            "embeds": message.embeds,
+            "components": [],
+            "attachments": [],
+            "timestamp": "2026-11-28T12:00:00+00:00",
+            "edited_timestamp": None,
+            "tts": False,
+            "mention_everyone": False,
+            "mentions": [],
+            "mention_roles": [],
+            "pinned": False,
+            "type": 0,
+            "flags": 0,
+        }
+
+    async def _request(self, route: Any, **kwargs: Any) -> Any:
+        payload = kwargs.get("json")
+        if payload is None and kwargs.get("form"):
+            payload = json.loads(next(p["value"] for p in kwargs["form"] if p["name"] == "payload_json"))
+        payload = payload or {}
+        channel_id = int(route.channel_id) if route.channel_id is not None else None
+        path = route.path
+        if channel_id is None or not path.startswith("/channels/{channel_id}"):
+            raise AssertionError(f"unexpected REST call {route.method} {path}")
+        if channel_id in self.deleted or self.guild.get_channel(channel_id) is None:
+            raise _error(discord.NotFound, 404, 10003, "Unknown Channel")
+        if route.method == "GET" and path == "/channels/{channel_id}":
+            channel = self.guild.get_channel(channel_id)
+            return self._payload(channel_id, channel.name)
+        if channel_id in self.forbidden:
+            raise _error(discord.Forbidden, 403, 50013, "Missing Permissions")
+        if route.method == "POST" and path == "/channels/{channel_id}/messages":
+            message = ChannelMessage(
+                next(_ids), channel_id, payload.get("content") or "", payload.get("embeds") or []
+            )
+            self.messages[message.id] = message
+            self.requests.append(ChannelRequest("POST", channel_id, message.id, payload))
+            return self._message_payload(message)
+        if route.method == "PATCH" and path == "/channels/{channel_id}/messages/{message_id}":
+            message_id = int(route.url.rsplit("/", 1)[1])
+            message = self.messages.get(message_id)
+            if message is None:
+                raise _error(discord.NotFound, 404, 10008, "Unknown Message")
+            if "content" in payload:
+                message.content = payload["content"] or ""
+            message.edits += 1
+            self.requests.append(ChannelRequest("PATCH", channel_id, message_id, payload))
+            return self._message_payload(message)
+        raise AssertionError(f"unexpected REST call {route.method} {path}")

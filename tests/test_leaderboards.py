@@ -1,0 +1,91 @@
+"""Leaderboards from the ledger: periods in the guild's time zone, top 10, own rank, privacy."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.errors import DomainError
+from tests.support.giftbook import GUILD, RecordingPublisher, fund, send_gift
+
+MOD = 500
+CREATORS = (201, 202)
+
+
+@pytest.fixture(autouse=True)
+async def creators(services):
+    services.gifts.alerts = RecordingPublisher()
+    for creator in CREATORS:
+        await services.creators.register(GUILD, creator)
+
+
+async def test_top_ten_with_the_callers_own_rank_when_outside(services):
+    for fan in range(1, 13):  # fan n sends n roses
+        await fund(services, fan, 100)
+        await send_gift(services, fan, 201, "Rose", fan)
+
+    board = await services.leaderboards.board(GUILD, 1, "gifters", "all-time")
+
+    assert [(r.rank, r.user_id, r.coins) for r in board.rows][:3] == [(1, 12, 12), (2, 11, 11), (3, 10, 10)]
+    assert len(board.rows) == 10
+    assert (board.caller.rank, board.caller.coins) == (12, 1)
+    inside = await services.leaderboards.board(GUILD, 12, "gifters", "all-time")
+    assert inside.caller is None and inside.caller_listed
+
+
+async def test_creators_board_and_ties_share_a_rank(services):
+    await fund(services, 1, 100)
+    await send_gift(services, 1, 201, "Perfume")
+    await send_gift(services, 1, 202, "Perfume")
+    board = await services.leaderboards.board(GUILD, 999, "creators", "week")
+    assert [(r.rank, r.coins) for r in board.rows] == [(1, 20), (1, 20)]
+    assert board.caller is None  # the caller received nothing
+
+
+async def test_today_and_week_start_in_the_guilds_time_zone(services, clock):
+    await services.guild_config.set_timezone(GUILD, MOD, "america/new_york")
+    await fund(services, 1, 100)
+    await fund(services, 2, 100)
+    # Monday 2026-11-30 03:00 UTC is still Sunday evening in New York (UTC-5)
+    clock.now = datetime(2026, 11, 30, 3, 0, tzinfo=UTC)
+    await send_gift(services, 1, 201, "Perfume")
+    clock.now = datetime(2026, 11, 30, 6, 0, tzinfo=UTC)  # Monday 01:00 in New York
+    await send_gift(services, 2, 201, "Rose")
+
+    today = await services.leaderboards.board(GUILD, 1, "gifters", "today")
+    week = await services.leaderboards.board(GUILD, 1, "gifters", "week")
+    all_time = await services.leaderboards.board(GUILD, 1, "gifters", "all-time")
+
+    assert [r.user_id for r in today.rows] == [2]
+    assert [r.user_id for r in week.rows] == [2]  # the week began at Monday 00:00 New York time
+    assert [r.user_id for r in all_time.rows] == [1, 2]
+    assert today.since == datetime(2026, 11, 30, 5, 0, tzinfo=UTC)
+    assert today.timezone == "America/New_York"
+
+
+async def test_hidden_members_are_ranked_without_figures(services):
+    await fund(services, 1, 100)
+    await fund(services, 2, 100)
+    await send_gift(services, 1, 201, "Doughnut")
+    await send_gift(services, 2, 201, "Rose")
+    await services.leaderboards.set_privacy(GUILD, 1, True)
+
+    seen_by_other = await services.leaderboards.board(GUILD, 2, "gifters", "all-time")
+    seen_by_self = await services.leaderboards.board(GUILD, 1, "gifters", "all-time")
+
+    assert [(r.rank, r.user_id, r.coins) for r in seen_by_other.rows] == [(1, 1, None), (2, 2, 1)]
+    assert seen_by_self.rows[0].coins == 30
+
+
+@pytest.mark.parametrize(("kind", "period"), [("gifters", "year"), ("whales", "week"), ("gifters", None)])
+async def test_crafted_options_are_refused(services, kind, period):
+    with pytest.raises(DomainError):
+        await services.leaderboards.board(GUILD, 1, kind, period)
+
+
+@pytest.mark.parametrize("zone", ["Mars/Olympus", "", "../../etc/passwd", "x" * 100])
+async def test_unknown_time_zones_are_refused(services, zone):
+    with pytest.raises(DomainError):
+        await services.guild_config.set_timezone(GUILD, MOD, zone)
+    assert (await services.guild_config.get(GUILD)).timezone == "UTC"
