@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check bench clean
+.PHONY: run test lint format check bench clean crash-test e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,9 +32,17 @@ format: $(STAMP)
 check: $(STAMP)
 	$(BIN)/python -m bot check
 
+# Both are part of `make test`; these run them alone.
+crash-test: $(STAMP)
+	$(BIN)/python -m pytest tests/test_crash_safety.py tests/test_money_state_machine.py -s
+
+e2e: $(STAMP)
+	$(BIN)/python -m pytest tests/e2e -s
+
 bench: $(STAMP)
 	$(BIN)/python bench/gift_throughput.py
 	$(BIN)/python bench/alert_burst.py
+	$(BIN)/python bench/interaction_latency.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -89,7 +89,11 @@ class CatalogService:
 
     async def search(self, guild_id: int, text: str, *, include_retired: bool = False) -> list[Gift]:
         needle = name_key(text or "")
-        return [g for g in await self.gifts(guild_id, include_retired=include_retired) if needle in name_key(g.name)]
+        return [
+            g
+            for g in await self.gifts(guild_id, include_retired=include_retired)
+            if needle in name_key(g.name)
+        ]
 
     async def find(self, guild_id: int, name: object, *, active_only: bool = True) -> Gift:
         """The gift called `name` (any case), or NotFound naming what exists."""

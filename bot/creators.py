@@ -8,10 +8,11 @@ from bot.alerts import TEMPLATE_MAX, validate_template
 from bot.clock import Clock, to_micros
 from bot.errors import Conflict, InvalidAmount, NotFound
 from bot.guilds import GuildDirectory
-from bot.text import whole_number
+from bot.text import short_text, whole_number
 from storage import Connection, Database, Row, audit_log, creators
 
 THRESHOLD_MAX = 1_000_000_000
+REASON_MAX = 200
 
 
 @dataclass(frozen=True)
@@ -67,6 +68,7 @@ class CreatorService:
         return await self.require(guild_id, user_id, yourself=True)
 
     async def remove(self, guild_id: int, actor_id: int, user_id: int, reason: str | None = None) -> None:
+        reason = short_text(reason, REASON_MAX, "The reason", required=False)
         now = to_micros(self._clock())
 
         def remove(conn: Connection) -> None:
@@ -95,12 +97,16 @@ class CreatorService:
         if len(text) > TEMPLATE_MAX:
             raise InvalidAmount(f"The thank-you message can be at most {TEMPLATE_MAX} characters.")
         stored = validate_template(text) if text else None
-        await self._update(guild_id, user_id, lambda conn: creators.set_thanks(conn, guild_id, user_id, stored))
+        await self._update(
+            guild_id, user_id, lambda conn: creators.set_thanks(conn, guild_id, user_id, stored)
+        )
         return await self.require(guild_id, user_id, yourself=True)
 
     async def set_threshold(self, guild_id: int, user_id: int, coins: int) -> Creator:
         coins = whole_number(coins, 1, THRESHOLD_MAX, "The shout-out threshold")
-        await self._update(guild_id, user_id, lambda conn: creators.set_threshold(conn, guild_id, user_id, coins))
+        await self._update(
+            guild_id, user_id, lambda conn: creators.set_threshold(conn, guild_id, user_id, coins)
+        )
         return await self.require(guild_id, user_id, yourself=True)
 
     async def _update(self, guild_id: int, user_id: int, change) -> None:  # noqa: ANN001

@@ -4,6 +4,7 @@ gift confirmation threshold. Every change is written to the audit log."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -77,14 +78,16 @@ class GuildConfigService:
             gift_confirm_threshold=row["gift_confirm_threshold"],
         )
 
-    async def require_spender(self, guild_id: int, user_id: int, role_ids: list[int] | set[int]) -> None:
-        """Refuse politely when the guild gates spending behind a role the member lacks."""
+    async def require_spender(self, guild_id: int, user_id: int, role_ids: Collection[int]) -> GuildConfig:
+        """Refuse politely when the guild gates spending behind a role the member lacks; returns the
+        guild's settings otherwise."""
         config = await self.get(guild_id)
         if config.spender_role_id is not None and config.spender_role_id not in set(role_ids):
             raise NotPermitted(
                 f"Sorry, in this server only members with the <@&{config.spender_role_id}> role can buy"
                 " coins or send gifts. Ask a moderator how to get it."
             )
+        return config
 
     async def set_timezone(self, guild_id: int, actor_id: int, name: str) -> GuildConfig:
         zone = parse_timezone(name)

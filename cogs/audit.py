@@ -83,9 +83,9 @@ def audit_line(item: AuditItem) -> str:
         parts.append(f"`#{after['payout']}` of")
         after = {k: v for k, v in after.items() if k not in ("payout", "money_minor", "currency")}
         before = {k: v for k, v in before.items() if k != "payout"} if isinstance(before, dict) else before
-        if item.after.get("money_minor") is not None and item.after.get("currency"):
-            after["paid"] = f"{money_cell(Money(item.after['money_minor'], item.after['currency']))} "
-            after["paid"] += item.after["currency"]
+        paid, currency = item.after.get("money_minor"), item.after.get("currency")
+        if paid is not None and currency:
+            after["paid"] = f"{money_cell(Money(paid, currency))} {currency}"
     target = target_text(item.target)
     if target:
         parts.append(target)

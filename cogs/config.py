@@ -61,7 +61,9 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
         self, interaction: discord.Interaction, channel: discord.TextChannel | None = None
     ) -> None:
         channel_id = channel.id if channel is not None else None
-        await self.services.guild_config.set_alerts_channel(interaction.guild_id, interaction.user.id, channel_id)
+        await self.services.guild_config.set_alerts_channel(
+            interaction.guild_id, interaction.user.id, channel_id
+        )
         text = f"Shout-outs will be posted in {channel.mention}." if channel else "Shout-outs are turned off."
         await interaction.response.send_message(text, ephemeral=True)
 

@@ -40,13 +40,17 @@ def render_board(board: Board) -> discord.Embed:
 
 
 @app_commands.guild_only()
-class LeaderboardCog(commands.GroupCog, group_name="leaderboard", group_description="Top gifters and creators"):
+class LeaderboardCog(
+    commands.GroupCog, group_name="leaderboard", group_description="Top gifters and creators"
+):
     def __init__(self, services: Services) -> None:
         self.services = services
         super().__init__()
 
     async def _show(self, interaction: discord.Interaction, kind: str, period: str) -> None:
-        board = await self.services.leaderboards.board(interaction.guild_id, interaction.user.id, kind, period)
+        board = await self.services.leaderboards.board(
+            interaction.guild_id, interaction.user.id, kind, period
+        )
         await interaction.response.send_message(
             embed=render_board(board), allowed_mentions=discord.AllowedMentions.none()
         )

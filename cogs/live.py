@@ -84,7 +84,9 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
             return False
         channel = self.bot.get_channel(summary.alerts_channel_id)
         if not isinstance(channel, discord.abc.Messageable):
-            log.warning("alerts channel %s of guild %s is gone", summary.alerts_channel_id, summary.session.guild_id)
+            log.warning(
+                "alerts channel %s of guild %s is gone", summary.alerts_channel_id, summary.session.guild_id
+            )
             return False
         try:
             await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
@@ -96,7 +98,9 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
 
 def not_posted_reason(summary: LiveSummary) -> str:
     if summary.alerts_channel_id is None:
-        return "No alerts channel is set, so the summary was not posted (moderators: `/config alerts-channel`)."
+        return (
+            "No alerts channel is set, so the summary was not posted (moderators: `/config alerts-channel`)."
+        )
     return "I could not post the summary in the alerts channel (it may be gone, or I lack permission there)."
 
 

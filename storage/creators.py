@@ -8,7 +8,8 @@ import sqlite3
 def creator(conn: sqlite3.Connection, guild_id: int, user_id: int) -> sqlite3.Row | None:
     """The creator's row if they are registered (not removed)."""
     return conn.execute(
-        "SELECT * FROM creators WHERE guild_id = ? AND user_id = ? AND removed_at IS NULL", (guild_id, user_id)
+        "SELECT * FROM creators WHERE guild_id = ? AND user_id = ? AND removed_at IS NULL",
+        (guild_id, user_id),
     ).fetchone()
 
 

@@ -8,7 +8,9 @@ import sqlite3
 ROLES = ("sender_id", "creator_id")
 
 
-def top(conn: sqlite3.Connection, guild_id: int, who: str, since: int | None, limit: int) -> list[sqlite3.Row]:
+def top(
+    conn: sqlite3.Connection, guild_id: int, who: str, since: int | None, limit: int
+) -> list[sqlite3.Row]:
     """Members ranked by coins of gifts sent (`sender_id`) or received (`creator_id`) since `since`,
     with their competition rank (ties share a rank) and their privacy choice."""
     if who not in ROLES:

@@ -6,6 +6,7 @@ import asyncio
 from datetime import UTC, datetime
 
 from bot.reminders import JOB_ID, DirectMessagesClosed
+from storage.audit import find_discrepancies
 from tests.support.discord_fakes import GUILD_ID, Member
 from tests.support.spending import spend
 
@@ -123,3 +124,28 @@ async def test_the_cog_installs_the_job_and_close_stops_the_scheduler(bot):
     await bot.close()
     await asyncio.sleep(0)
     assert not bot.scheduler.running
+
+
+async def test_a_gift_over_the_budget_asks_in_warn_mode_and_is_refused_in_block_mode(driver, services, db):
+    cleo = Member(303, "cleo")
+    driver.add_resolved_member(cleo)
+    await driver.slash("creator register", cleo)
+    await services.purchases.purchase(GUILD_ID, ANA.user_id, 700, "fund-ana")
+    await driver.slash("budget set", ANA, period="daily", coins=100)
+
+    exactly = await driver.slash("gift send", ANA, gift="Rose", creator=cleo.user_id, count=100)
+    assert exactly.ephemeral and "Gift sent" in exactly.text
+
+    prompt = await driver.slash("gift send", ANA, gift="Rose", creator=cleo.user_id, count=1)
+    assert prompt.ephemeral
+    assert "go over it by 1 coin (≈" in prompt.text and "Send it anyway?" in prompt.text
+    assert (await services.wallets.balance(GUILD_ID, ANA.user_id)).coins == 600
+
+    await driver.slash("budget mode", ANA, mode="block")
+    refused = await driver.slash("gift send", ANA, gift="Rose", creator=cleo.user_id, count=1)
+    assert refused.ephemeral
+    assert "Gift not sent" in refused.text and "resets at 00:00 on" in refused.text
+    assert (await services.wallets.balance(GUILD_ID, ANA.user_id)).coins == 600
+    shown = await driver.slash("budget show", ANA)
+    assert "Spent today: 🪙 100" in shown.text and "Left: 🪙 0" in shown.text
+    assert await db.read(find_discrepancies) == []

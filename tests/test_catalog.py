@@ -15,7 +15,11 @@ MOD = 500
 
 async def test_a_new_guild_gets_the_default_catalog(services):
     gifts = await services.catalog.gifts(GUILD)
-    assert [(g.name, g.emoji, g.coins) for g in gifts][:3] == [("Rose", "🌹", 1), ("Finger Heart", "🫰", 5), ("Perfume", "🧴", 20)]
+    assert [(g.name, g.emoji, g.coins) for g in gifts][:3] == [
+        ("Rose", "🌹", 1),
+        ("Finger Heart", "🫰", 5),
+        ("Perfume", "🧴", 20),
+    ]
     assert {g.name: g.coins for g in gifts}["Universe"] == 34_999
     assert len(gifts) == 10
 
@@ -27,7 +31,11 @@ async def test_add_edit_retire_write_audit_rows_with_before_and_after(services):
 
     rows = await services.db.read(lambda conn: audit_log.recent(conn, GUILD))
     actions = [(r["action"], r["target"]) for r in rows][:3]
-    assert actions == [("catalog.retire", f"gift:{added.id}"), ("catalog.edit", f"gift:{added.id}"), ("catalog.add", f"gift:{added.id}")]
+    assert actions == [
+        ("catalog.retire", f"gift:{added.id}"),
+        ("catalog.edit", f"gift:{added.id}"),
+        ("catalog.add", f"gift:{added.id}"),
+    ]
     edit = rows[1]
     assert edit["actor_id"] == MOD
     assert json.loads(edit["before"])["coins"] == 500 and json.loads(edit["after"])["coins"] == 600

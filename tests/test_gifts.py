@@ -7,7 +7,14 @@ import asyncio
 import pytest
 
 from bot.economy.gifts import NeedsConfirmation
-from bot.errors import BudgetExceeded, Conflict, DomainError, IdempotencyConflict, InsufficientCoins, NotPermitted
+from bot.errors import (
+    BudgetExceeded,
+    Conflict,
+    DomainError,
+    IdempotencyConflict,
+    InsufficientCoins,
+    NotPermitted,
+)
 from bot.spending import SpendingReview
 from storage import ledger
 from tests.support.giftbook import GUILD, RecordingPublisher, audit, entry_count, fund, next_key, wallet
@@ -44,7 +51,9 @@ async def test_a_gift_is_one_entry_coins_to_spent_and_diamonds_to_the_creator(se
         (None, "diamond_mint", "diamonds", -100),
     }
     details = await services.db.read(
-        lambda conn: conn.execute("SELECT * FROM gift_entries WHERE entry_id = ?", (receipt.entry_id,)).fetchone()
+        lambda conn: conn.execute(
+            "SELECT * FROM gift_entries WHERE entry_id = ?", (receipt.entry_id,)
+        ).fetchone()
     )
     assert (details["sender_id"], details["creator_id"], details["gift_name"]) == (ANA, CREATOR, "Love Bang")
     assert (details["count"], details["unit_price"], details["live_session_id"]) == (4, 25, None)
@@ -61,7 +70,12 @@ async def test_receipt_shows_value_and_split_in_the_senders_currency(services, a
     receipt = await services.gifts.send(quote, next_key(), confirmed=True)
     split = receipt.split
     # 1,000 coins × 74/70 cents = 1,057.14 cents; the creator's half rounds down like a cash-out
-    assert (split.diamonds, split.value.minor, split.creator_cash.minor, split.fee.minor) == (1000, 1057, 528, 529)
+    assert (split.diamonds, split.value.minor, split.creator_cash.minor, split.fee.minor) == (
+        1000,
+        1057,
+        528,
+        529,
+    )
     assert split.value.currency == "USD" and split.fee_percent == 50
 
 
@@ -92,7 +106,13 @@ async def test_every_refusal_leaves_balances_unchanged(services, alerts, args):
     entries = await entry_count(services)
     with pytest.raises(DomainError) as refused:
         quote = await services.gifts.quote(
-            GUILD, ANA, args["role_ids"], args["gift_name"], args["creator_id"], args["count"], args["message"]
+            GUILD,
+            ANA,
+            args["role_ids"],
+            args["gift_name"],
+            args["creator_id"],
+            args["count"],
+            args["message"],
         )
         await services.gifts.send(quote, next_key(), confirmed=True)
     assert refused.value.message
@@ -138,11 +158,15 @@ async def test_a_price_change_between_quote_and_send_charges_nothing(services, a
 async def test_the_message_cannot_ping_anyone(services, alerts):
     await fund(services, ANA, 10)
     receipt = await services.gifts.send(
-        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR, 1, "hi @everyone and @here <@&123456789012345678>"),
+        await services.gifts.quote(
+            GUILD, ANA, [], "Rose", CREATOR, 1, "hi @everyone and @here <@&123456789012345678>"
+        ),
         next_key(),
     )
     stored = await services.db.read(
-        lambda conn: conn.execute("SELECT message FROM gift_entries WHERE entry_id = ?", (receipt.entry_id,)).fetchone()[0]
+        lambda conn: conn.execute(
+            "SELECT message FROM gift_entries WHERE entry_id = ?", (receipt.entry_id,)
+        ).fetchone()[0]
     )
     for text in (stored, alerts.alerts[0].message):
         assert "@everyone" not in text and "@here" not in text and "<@&1" not in text
@@ -153,7 +177,8 @@ async def test_replaying_the_same_key_sends_once(services, alerts):
     await fund(services, ANA, 100)
     quote = await services.gifts.quote(GUILD, ANA, [], "Perfume", CREATOR, 2)
     first, second = await asyncio.gather(
-        services.gifts.send(quote, "click-1", confirmed=True), services.gifts.send(quote, "click-1", confirmed=True)
+        services.gifts.send(quote, "click-1", confirmed=True),
+        services.gifts.send(quote, "click-1", confirmed=True),
     )
     third = await services.gifts.send(quote, "click-1", confirmed=True)
 
@@ -219,14 +244,18 @@ async def test_spender_role_gates_gifts(services, alerts):
 async def test_gifts_during_a_live_session_belong_to_it(services, alerts):
     await fund(services, ANA, 100)
     session = await services.live.start(GUILD, CREATOR, "evening")
-    receipt = await services.gifts.send(await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR, 5), next_key())
+    receipt = await services.gifts.send(
+        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR, 5), next_key()
+    )
     assert receipt.live_session_id == session.id
 
 
 async def test_a_failed_shoutout_does_not_undo_the_gift(services, alerts):
     alerts.posted = False
     await fund(services, ANA, 10)
-    receipt = await services.gifts.send(await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key())
+    receipt = await services.gifts.send(
+        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key()
+    )
     assert await receipt.alert is False
     assert await wallet(services, CREATOR) == (0, 1)
 
@@ -238,7 +267,9 @@ async def test_a_publisher_that_raises_does_not_undo_the_gift(services, alerts):
 
     services.gifts.alerts = Broken()
     await fund(services, ANA, 10)
-    receipt = await services.gifts.send(await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key())
+    receipt = await services.gifts.send(
+        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key()
+    )
     assert await receipt.alert is False
     assert await wallet(services, ANA) == (9, 0)
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -108,6 +108,86 @@ class _Sent:
     alerts_channel_id: int | None
 
 
+def fingerprint_of(quote: GiftQuote) -> str:
+    """The parameters behind an idempotency key (the same key with others is refused)."""
+    return f"{quote.guild_id}:{quote.sender_id}:{quote.creator_id}:{quote.gift.id}:{quote.count}:{quote.gift.coins}"
+
+
+def gift_operation(quote: GiftQuote, key: str, now: int) -> Callable[[Connection], _Sent | int]:
+    """The write operation of one gift (runs inside the writer's transaction, in its own savepoint):
+    re-checks the key, the gift's price and state and the creator, then posts the entry and its details.
+    Returns what the receipt needs, or the id of the entry that already holds `key`."""
+    guild_id, sender_id, creator_id, gift = quote.guild_id, quote.sender_id, quote.creator_id, quote.gift
+    memo = f"{gift.emoji} {gift.name} ×{quote.count}" + (f": {quote.message}" if quote.message else "")
+    entry = NewEntry(
+        guild_id=guild_id,
+        kind="gift",
+        created_at=now,
+        actor_id=sender_id,
+        reference=f"gift:{gift.id}",
+        idempotency_key=key,
+        request_fingerprint=fingerprint_of(quote),
+        memo=memo,
+    )
+    total = quote.total_coins
+    postings = [
+        Posting("coins", -total, user_id=sender_id),
+        Posting("coins", total, system_account=SPENT),
+        Posting("diamonds", total, user_id=creator_id),
+        Posting("diamonds", -total, system_account=DIAMOND_MINT),
+    ]
+
+    def send(conn: Connection) -> _Sent | int:
+        raced = ledger.entry_by_key(conn, key)
+        if raced is not None:
+            return raced["id"]
+        row = catalog.gift_by_id(conn, guild_id, gift.id)
+        if row is None or not row["active"]:
+            raise NotFound(f"**{gift.name}** was just retired from the catalog. Nothing was spent.")
+        if row["coins"] != gift.coins:
+            raise Conflict(
+                f"The price of **{gift.name}** changed to {row['coins']:,} coins since you chose it. "
+                "Nothing was spent; send it again to see the new price."
+            )
+        creator = creators.creator(conn, guild_id, creator_id)
+        if creator is None:
+            raise NotACreator(creator_id)
+        session = live.open_session(conn, guild_id, creator_id)
+        session_id = session["id"] if session is not None else None
+        try:
+            entry_id = ledger.post_entry(conn, entry, postings)
+        except BalanceTooLow as low:
+            raise InsufficientCoins(low.needed, low.available) from None
+        gift_rows.record(
+            conn,
+            GiftDetails(
+                entry_id=entry_id,
+                guild_id=guild_id,
+                sender_id=sender_id,
+                creator_id=creator_id,
+                gift_id=gift.id,
+                gift_name=gift.name,
+                count=quote.count,
+                unit_price=gift.coins,
+                live_session_id=session_id,
+                created_at=now,
+                message=quote.message,
+            ),
+        )
+        settings = guilds.settings(conn, guild_id)
+        return _Sent(
+            entry_id=entry_id,
+            live_session_id=session_id,
+            template=creator["thanks_template"],
+            threshold=creator["shoutout_threshold"],
+            balance=wallets.wallet(conn, guild_id, sender_id)["coins"],
+            fee_percent=settings["fee_percent"],
+            alerts_channel_id=settings["alerts_channel_id"],
+        )
+
+    return send
+
+
 class GiftService:
     def __init__(
         self,
@@ -132,7 +212,9 @@ class GiftService:
 
     async def catalog(self, guild_id: int, user_id: int, search: str = "") -> tuple[list[Gift], CoinRate]:
         """Active gifts (optionally those matching `search`) and the viewer's coin rate."""
-        gifts = await self._catalog.search(guild_id, search) if search else await self._catalog.gifts(guild_id)
+        gifts = (
+            await self._catalog.search(guild_id, search) if search else await self._catalog.gifts(guild_id)
+        )
         return gifts, await self._regions.member_rate(guild_id, user_id)
 
     async def quote(
@@ -152,8 +234,7 @@ class GiftService:
             raise NotFound("Choose a member of this server as the creator.")
         if creator_id == sender_id:
             raise InvalidAmount("You cannot send a gift to yourself.")
-        await self._config.require_spender(guild_id, sender_id, role_ids)
-        config = await self._config.get(guild_id)
+        config = await self._config.require_spender(guild_id, sender_id, role_ids)
         await self._creators.require(guild_id, creator_id)
         gift = await self._catalog.find(guild_id, gift_name)
         total = count * gift.coins
@@ -188,9 +269,7 @@ class GiftService:
             raise ValueError("a gift needs an idempotency key")
         guild_id, sender_id = quote.guild_id, quote.sender_id
         key = f"gift:{idempotency_key}"
-        fingerprint = (
-            f"{guild_id}:{sender_id}:{quote.creator_id}:{quote.gift.id}:{quote.count}:{quote.gift.coins}"
-        )
+        fingerprint = fingerprint_of(quote)
         if confirmed:  # time passed since the quote: a budget may refuse now (a replay may not)
             earlier = await self._db.read(lambda conn: ledger.entry_by_key(conn, key))
             if earlier is not None:
@@ -198,75 +277,8 @@ class GiftService:
             await self.spending.review(guild_id, sender_id, quote.total_coins)
         elif quote.needs_confirmation:
             raise NeedsConfirmation("Please confirm this gift first.")
-        now = to_micros(self._clock())
-        gift = quote.gift
-        memo = f"{gift.emoji} {gift.name} ×{quote.count}" + (f": {quote.message}" if quote.message else "")
-        entry = NewEntry(
-            guild_id=guild_id,
-            kind="gift",
-            created_at=now,
-            actor_id=sender_id,
-            reference=f"gift:{gift.id}",
-            idempotency_key=key,
-            request_fingerprint=fingerprint,
-            memo=memo,
-        )
-        total = quote.total_coins
-        postings = [
-            Posting("coins", -total, user_id=sender_id),
-            Posting("coins", total, system_account=SPENT),
-            Posting("diamonds", total, user_id=quote.creator_id),
-            Posting("diamonds", -total, system_account=DIAMOND_MINT),
-        ]
-
-        def send(conn: Connection) -> _Sent | int:
-            raced = ledger.entry_by_key(conn, key)
-            if raced is not None:
-                return raced["id"]
-            row = catalog.gift_by_id(conn, guild_id, gift.id)
-            if row is None or not row["active"]:
-                raise NotFound(f"**{gift.name}** was just retired from the catalog. Nothing was spent.")
-            if row["coins"] != gift.coins:
-                raise Conflict(
-                    f"The price of **{gift.name}** changed to {row['coins']:,} coins since you chose it. "
-                    "Nothing was spent; send it again to see the new price."
-                )
-            creator = creators.creator(conn, guild_id, quote.creator_id)
-            if creator is None:
-                raise NotACreator(quote.creator_id)
-            session = live.open_session(conn, guild_id, quote.creator_id)
-            session_id = session["id"] if session is not None else None
-            try:
-                entry_id = ledger.post_entry(conn, entry, postings)
-            except BalanceTooLow as low:
-                raise InsufficientCoins(low.needed, low.available) from None
-            gift_rows.record(
-                conn,
-                GiftDetails(
-                    entry_id=entry_id,
-                    guild_id=guild_id,
-                    sender_id=sender_id,
-                    creator_id=quote.creator_id,
-                    gift_id=gift.id,
-                    gift_name=gift.name,
-                    count=quote.count,
-                    unit_price=gift.coins,
-                    live_session_id=session_id,
-                    created_at=now,
-                    message=quote.message,
-                ),
-            )
-            settings = guilds.settings(conn, guild_id)
-            return _Sent(
-                entry_id=entry_id,
-                live_session_id=session_id,
-                template=creator["thanks_template"],
-                threshold=creator["shoutout_threshold"],
-                balance=wallets.wallet(conn, guild_id, sender_id)["coins"],
-                fee_percent=settings["fee_percent"],
-                alerts_channel_id=settings["alerts_channel_id"],
-            )
-
+        gift, total = quote.gift, quote.total_coins
+        send = gift_operation(quote, key, to_micros(self._clock()))
         sent = await self._db.write(send)
         if isinstance(sent, int):  # a concurrent request with the same key committed first
             earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, sent))
@@ -318,7 +330,9 @@ class GiftService:
 
     async def _replay(self, earlier: Row, fingerprint: str) -> GiftReceipt:
         if earlier["request_fingerprint"] != fingerprint or earlier["kind"] != "gift":
-            raise IdempotencyConflict("This request was already used for a different gift; nothing was spent.")
+            raise IdempotencyConflict(
+                "This request was already used for a different gift; nothing was spent."
+            )
         guild_id = earlier["guild_id"]
         details = await self._db.read(lambda conn: gift_rows.details(conn, earlier["id"]))
         config = await self._config.get(guild_id)

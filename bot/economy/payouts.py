@@ -41,6 +41,7 @@ MAX_DIAMONDS = 1_000_000_000
 MAX_REASON = 200
 MAX_MINIMUM = 100_000_000
 PENDING_LIST_MAX = 25
+MAX_ID = 2**63 - 1  # SQLite's largest integer
 
 
 # --- the formula --------------------------------------------------------------------------------
@@ -296,6 +297,7 @@ class PayoutService:
         return [self._payout(r) for r in rows]
 
     async def get(self, guild_id: int, payout_id: int) -> Payout:
+        _check_payout_id(payout_id)
         row = await self._db.read(lambda conn: payouts.payout(conn, guild_id, payout_id))
         if row is None:
             raise NotFound(f"There is no cash-out request #{payout_id} in this server.")
@@ -303,6 +305,7 @@ class PayoutService:
 
     async def approve(self, guild_id: int, moderator_id: int, payout_id: int) -> Decision:
         """Settle a pending request: fee share to `platform`, the rest to `paid_out`, cash computed now."""
+        _check_payout_id(payout_id)
         now = to_micros(self._clock())
         default_region = self._regions.default
 
@@ -351,6 +354,7 @@ class PayoutService:
 
     async def reject(self, guild_id: int, moderator_id: int, payout_id: int, reason: str) -> Decision:
         """Release a pending request's diamonds back to the creator."""
+        _check_payout_id(payout_id)
         reason = clean_reason(reason)
         now = to_micros(self._clock())
 
@@ -426,6 +430,11 @@ class PayoutService:
 def _check_diamonds(diamonds: int) -> None:
     if type(diamonds) is not int or not 1 <= diamonds <= MAX_DIAMONDS:
         raise InvalidAmount("Choose a positive whole number of diamonds.")
+
+
+def _check_payout_id(payout_id: int) -> None:
+    if type(payout_id) is not int or not 0 < payout_id <= MAX_ID:
+        raise NotFound("There is no such cash-out request; pick one from `/payouts pending`.")
 
 
 def _check_request(diamonds: int, held: int, minimum: int, pending: Row | None) -> None:

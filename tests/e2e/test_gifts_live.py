@@ -9,7 +9,9 @@ from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
 def wallet(running_bot, user) -> tuple[int, int]:  # noqa: ANN001
     conn = read_db(running_bot.settings.database_path)
     try:
-        row = conn.execute("SELECT coins, diamonds FROM wallets WHERE user_id = ?", (user.user_id,)).fetchone()
+        row = conn.execute(
+            "SELECT coins, diamonds FROM wallets WHERE user_id = ?", (user.user_id,)
+        ).fetchone()
         return (row["coins"], row["diamonds"]) if row else (0, 0)
     finally:
         conn.close()
@@ -35,7 +37,9 @@ async def setup_live_creator(e2e, title: str = "Friday night"):  # noqa: ANN001,
     assert configured.ephemeral
     cara = e2e.member("cara")
     await e2e.slash("creator register", cara)
-    thanks = await e2e.slash("creator thanks", cara, template="@everyone look: {sender} sent {gift} ×{count}!")
+    thanks = await e2e.slash(
+        "creator thanks", cara, template="@everyone look: {sender} sent {gift} ×{count}!"
+    )
     assert thanks.ephemeral
     started = await e2e.slash("live start", cara, title=title)
     assert started.ephemeral and "live" in started.text.lower()

@@ -8,7 +8,6 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.reminders import JOB_ID
-from tests.e2e.conftest import read_db
 from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.test_gifts_live import buy, setup_live_creator, wallet
 from tests.support.clock import FakeClock
@@ -43,9 +42,10 @@ async def test_restart_keeps_balances_open_live_sessions_and_reminders(e2e, runn
     assert job is not None, "the reminder job was not rebuilt at start"
     await job.func(*job.args, **job.kwargs)  # the run the scheduler makes every minute
     dms = await e2e.wait_for(lambda: e2e.fake.dms_to(ana.user_id), what="the reminder DM")
-    assert "500" in dms[0].text or "440" in dms[0].text  # the daily budget (500) or what is left of it
-    conn = read_db(running_bot.settings.database_path)
-    conn.close()
+    assert "440 coins" in dms[0].text and "daily budget of 500" in dms[0].text  # 60 spent before the restart
+    assert len(dms) == 1
+    await job.func(*job.args, **job.kwargs)  # a second run the same day sends nothing
+    assert len(e2e.fake.dms_to(ana.user_id)) == 1
 
     ended = await e2e.slash("live end", cara)
     assert ended.ephemeral

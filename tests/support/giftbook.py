@@ -38,7 +38,9 @@ async def audit(services) -> list[str]:
 
 
 async def entry_count(services) -> int:
-    return await services.db.read(lambda conn: conn.execute("SELECT COUNT(*) FROM journal_entries").fetchone()[0])
+    return await services.db.read(
+        lambda conn: conn.execute("SELECT COUNT(*) FROM journal_entries").fetchone()[0]
+    )
 
 
 class RecordingPublisher:
