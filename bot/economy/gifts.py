@@ -13,7 +13,6 @@ import asyncio
 import logging
 from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
-from fractions import Fraction
 
 from bot.alerts import AlertPublisher, GiftAlert
 from bot.catalog import CatalogService, Gift
@@ -54,9 +53,11 @@ class Split:
 
 
 def split_of(coins: int, rate: CoinRate, fee_percent: int) -> Split:
-    value = rate.value_of(coins)
-    exact = Fraction(coins * rate.price_minor * (100 - fee_percent), rate.coins * 100)
-    creator = Money(int(exact), rate.region.currency)  # rounded down, like a cash-out
+    """Integer arithmetic only: the value rounds half up (as displayed everywhere), the creator's share
+    rounds down like a cash-out, the fee is the rest."""
+    scaled = coins * rate.price_minor  # value = scaled / rate.coins minor units
+    value = Money((2 * scaled + rate.coins) // (2 * rate.coins), rate.region.currency)
+    creator = Money(scaled * (100 - fee_percent) // (rate.coins * 100), rate.region.currency)
     return Split(coins, value, creator, Money(value.minor - creator.minor, value.currency), fee_percent)
 
 
@@ -70,9 +71,13 @@ class GiftQuote:
     message: str | None
     total_coins: int
     rate: CoinRate
-    split: Split
+    fee_percent: int
     needs_confirmation: bool
     reasons: tuple[str, ...] = ()
+
+    @property
+    def split(self) -> Split:
+        return split_of(self.total_coins, self.rate, self.fee_percent)
 
     def show(self, coins: int) -> str:
         return self.rate.show(coins)
@@ -90,11 +95,15 @@ class GiftReceipt:
     total_coins: int
     balance: int
     rate: CoinRate
-    split: Split
+    fee_percent: int
     live_session_id: int | None
     alerts_channel_id: int | None
     replayed: bool
     alert: asyncio.Future[bool] | None = field(default=None, compare=False)
+
+    @property
+    def split(self) -> Split:
+        return split_of(self.total_coins, self.rate, self.fee_percent)
 
 
 @dataclass(frozen=True)
@@ -257,7 +266,7 @@ class GiftService:
             message=note,
             total_coins=total,
             rate=rate,
-            split=split_of(total, rate, config.fee_percent),
+            fee_percent=config.fee_percent,
             needs_confirmation=bool(reasons),
             reasons=tuple(reasons),
         )
@@ -295,7 +304,7 @@ class GiftService:
             total_coins=total,
             balance=sent.balance,
             rate=quote.rate,
-            split=split_of(total, quote.rate, sent.fee_percent),
+            fee_percent=sent.fee_percent,
             live_session_id=sent.live_session_id,
             alerts_channel_id=sent.alerts_channel_id,
             replayed=False,
@@ -349,7 +358,7 @@ class GiftService:
             total_coins=total,
             balance=await self._coins(guild_id, details["sender_id"]),
             rate=rate,
-            split=split_of(total, rate, config.fee_percent),
+            fee_percent=config.fee_percent,
             live_session_id=details["live_session_id"],
             alerts_channel_id=config.alerts_channel_id,
             replayed=True,
