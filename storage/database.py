@@ -168,7 +168,10 @@ class Database:
         path = Path(path)
         if not create and not path.exists():
             raise DatabaseError(f"database file {path} does not exist")
-        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise DatabaseError(f"cannot create the folder of the database {path}: {error}") from error
         migrations = load_migrations()
         writer = await aiosqlite.connect(path, isolation_level=None)
         try:

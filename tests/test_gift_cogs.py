@@ -298,3 +298,25 @@ async def test_leaderboard_is_public_and_respects_privacy(driver, services, cleo
     assert privacy.ephemeral and "hidden" in privacy.text
     assert "🔒 hidden" in hidden.text and "🪙 30" not in hidden.text
     assert f"<@{CLEO.user_id}>" in creators.text and "🪙 30" in creators.text
+
+
+async def test_a_crafted_leaderboard_period_is_refused(driver):
+    reply = await driver.slash("leaderboard gifters", ANA, period="year")
+    assert reply.ephemeral
+    assert "today, week or all-time" in reply.text or "cannot use" in reply.text
+
+
+async def test_creator_remove_by_a_moderator_is_audited(driver, services, cleo):
+    reply = await driver.slash_with(
+        "creator remove", MOD, {"member": CLEO.user_id, "reason": "left the server"}
+    )
+    again = await driver.slash_with("creator remove", MOD, {"member": CLEO.user_id})
+
+    assert "no longer a creator" in reply.text
+    assert "not a registered creator" in again.text
+    rows = await services.db.read(lambda conn: audit_log.recent(conn, GUILD, CLEO.user_id))
+    assert [(r["action"], r["actor_id"], r["reason"]) for r in rows][0] == (
+        "creator.remove",
+        MOD.user_id,
+        "left the server",
+    )

@@ -27,12 +27,12 @@ async def alerts(services) -> RecordingPublisher:
     publisher = RecordingPublisher()
     services.gifts.alerts = publisher
     await services.creators.register(GUILD, CREATOR)
+    await services.guild_config.set_alerts_channel(GUILD, MOD, 777)
     return publisher
 
 
 async def test_a_gift_is_one_entry_coins_to_spent_and_diamonds_to_the_creator(services, alerts):
     await fund(services, ANA, 700)
-    await services.guild_config.set_alerts_channel(GUILD, MOD, 777)
     await services.creators.set_thanks(GUILD, CREATOR, "Thanks {sender} for {gift}!")
 
     quote = await services.gifts.quote(GUILD, ANA, [], "love bang", CREATOR, 4, "for you")
@@ -294,3 +294,14 @@ async def test_100_concurrent_senders_keep_the_books_clean(services, alerts):
     assert sum(spent) == 90 * 40
     assert await wallet(services, CREATOR) == (0, 90 * 40)
     assert await audit(services) == []
+
+
+async def test_without_an_alerts_channel_nothing_is_published(services, alerts):
+    await services.guild_config.set_alerts_channel(GUILD, MOD, None)
+    await fund(services, ANA, 10)
+    receipt = await services.gifts.send(
+        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key()
+    )
+    assert receipt.alert is None and receipt.alerts_channel_id is None
+    assert alerts.alerts == []
+    assert await wallet(services, CREATOR) == (0, 1)

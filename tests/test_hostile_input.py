@@ -95,10 +95,10 @@ class Case:
     may_change: bool  # a value a command may legitimately accept (free text, yourself)
 
 
-def discover() -> list[str]:
-    """The qualified names of every command with at least one parameter, from the real tree."""
+def discover() -> list[tuple[str, bool]]:
+    """Every command with at least one parameter, from the real tree, and whether one autocompletes."""
 
-    async def walk() -> list[str]:
+    async def walk() -> list[tuple[str, bool]]:
         with tempfile.TemporaryDirectory() as directory:
             config = Settings(_env_file=None, database_path=Path(directory) / "x.db", discord_token=None)
             db = await Database.open(config.database_path)
@@ -108,7 +108,7 @@ def discover() -> list[str]:
                     for extension in EXTENSIONS:
                         await bot.load_extension(extension)
                     return sorted(
-                        c.qualified_name
+                        (c.qualified_name, any(p.autocomplete for p in c.parameters))
                         for c in bot.tree.walk_commands()
                         if isinstance(c, app_commands.Command) and c.parameters
                     )
@@ -118,9 +118,16 @@ def discover() -> list[str]:
     return asyncio.run(walk())
 
 
+_DISCOVERED: list[tuple[str, bool]] = []
+
+
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if not _DISCOVERED:
+        _DISCOVERED.extend(discover())
     if "command_path" in metafunc.fixturenames:
-        metafunc.parametrize("command_path", discover())
+        metafunc.parametrize("command_path", [path for path, _ in _DISCOVERED])
+    if "autocomplete_path" in metafunc.fixturenames:
+        metafunc.parametrize("autocomplete_path", [path for path, completes in _DISCOVERED if completes])
 
 
 def cases_for(parameter: app_commands.Parameter) -> list[Case]:
@@ -351,4 +358,45 @@ async def test_hostile_input_is_refused_or_made_safe(command_path, world):
             if not case.may_change and await world.money() != money_before:
                 problems.append("balances or the ledger changed")
             failures += [f"/{command_path} {case.parameter}={case.label}: {p}" for p in problems]
+    assert not failures, "\n".join(failures)
+
+
+async def test_hostile_autocomplete_text_gets_valid_choices(autocomplete_path, world):
+    """Whatever a member types into an autocompleted option, the answer is a list Discord accepts:
+    at most 25 choices, names of 1-100 characters, string values of at most 100, no error."""
+    driver = world.driver
+    command = driver._command(autocomplete_path)
+    failures: list[str] = []
+    for parameter in (p for p in command.parameters if p.autocomplete):
+        for label, text in STRINGS.items():
+            options = {p.display_name: world.sample(p) for p in command.parameters if p.required}
+            options = {
+                name: world.option_value(next(p for p in command.parameters if p.display_name == name), v)
+                for name, v in options.items()
+            }
+            options[parameter.display_name] = text
+            before = len(driver.adapter.replies)
+            try:
+                await driver.autocomplete(autocomplete_path, INVOKER, parameter.display_name, **options)
+            except (AssertionError, IndexError) as error:
+                failures.append(f"/{autocomplete_path} {parameter.name}={label}: not answered ({error})")
+                continue
+            where = f"/{autocomplete_path} {parameter.name}={label}"
+            replies = driver.adapter.replies[before:]
+            if any(r.kind != "autocomplete" for r in replies):
+                failures.append(
+                    f"{where}: answered with a message instead of choices: {replies[0].text[:100]!r}"
+                )
+                continue
+            choices = replies[0].choices if replies else []
+            if len(choices) > 25:
+                failures.append(f"{where}: {len(choices)} choices (Discord allows 25)")
+            for choice in choices:
+                if not 1 <= len(choice["name"]) <= 100:
+                    failures.append(f"{where}: choice name of {len(choice['name'])} characters")
+                value = choice["value"]
+                if isinstance(value, str) and len(value) > 100:
+                    failures.append(f"{where}: choice value of {len(value)} characters")
+                if isinstance(value, int) and not -(2**53) < value < 2**53:
+                    failures.append(f"{where}: choice value {value} is beyond what Discord accepts")
     assert not failures, "\n".join(failures)

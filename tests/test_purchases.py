@@ -248,3 +248,17 @@ async def test_history_lists_purchases_newest_first(services, clock):
     for limit in (0, -1, 26, 2**53, "5"):
         with pytest.raises(InvalidAmount):
             await services.wallets.history(GUILD, ANA, limit)
+
+
+async def test_values_still_show_when_a_guild_retired_every_package(services, db):
+    await services.purchases.purchase(GUILD, ANA, 350, "before-retiring")
+    await services.wallets.set_region(GUILD, ANA, "GB")
+    await db.write(lambda c: c.execute("UPDATE coin_packages SET active = 0 WHERE guild_id = ?", (GUILD,)))
+
+    view = await services.wallets.balance(GUILD, ANA)
+
+    assert view.coins == 350
+    assert view.coins_value == Money(370, "USD")  # the brief's base rate
+    assert await services.purchases.packages(GUILD, ANA) == []
+    with pytest.raises(UnknownPackage, match="Packages: none"):
+        await services.purchases.purchase(GUILD, ANA, 350, "after-retiring")

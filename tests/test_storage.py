@@ -306,3 +306,10 @@ async def test_the_read_connection_cannot_write_and_checkpoints_work(db):
         await db.read(lambda c: c.execute("DELETE FROM wallets"))
     await db.checkpoint()
     assert await coins_of(db, 7) == 70
+
+
+async def test_a_database_path_that_cannot_be_created_is_refused_clearly(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    with pytest.raises(DatabaseError, match="cannot create the folder"):
+        await Database.open(blocker / "livegifts.db")

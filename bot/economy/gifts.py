@@ -312,8 +312,9 @@ class GiftService:
         )
 
     def _publish(self, quote: GiftQuote, sent: _Sent) -> asyncio.Future[bool] | None:
-        """Hand the shout-out to the alerts engine; the gift stands whatever happens to it."""
-        if self.alerts is None:
+        """Hand the shout-out to the alerts engine; the gift stands whatever happens to it. No alerts
+        channel set: shout-outs are off, nothing to publish."""
+        if self.alerts is None or sent.alerts_channel_id is None:
             return None
         alert = GiftAlert(
             guild_id=quote.guild_id,

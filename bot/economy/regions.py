@@ -44,6 +44,8 @@ class RegionBook:
         if row is None:  # a region whose packages were all retired: fall back to the base region
             row = await self._db.read(lambda conn: regions.base_rate(conn, guild_id, self.default.code))
             region = self.default
+        if row is None:  # the base region's packages were retired too: the brief's rate
+            row = await self._db.read(lambda conn: regions.default_base_rate(conn, region.code))
         return CoinRate(region, row["coins"], row["price_minor"])
 
     async def member_rate(self, guild_id: int, user_id: int) -> CoinRate:

@@ -13,6 +13,7 @@ import discord.gateway
 import discord.http
 import pytest
 import yarl
+from discord.webhook import async_ as webhook_async
 
 from bot.client import LiveGiftsBot
 from bot.clock import Clock, system_clock
@@ -111,12 +112,25 @@ def audit(path: Path) -> list[str]:
 
 
 @pytest.fixture
-async def fake_discord(monkeypatch):
+def real_webhook_adapter():
+    """discord.py's real HTTP webhook adapter for interaction responses: the in-process driver of
+    tests/support/discord_fakes.py installs a recording one in a context variable that outlives its test."""
+    token = webhook_async.async_context.set(webhook_async.AsyncWebhookAdapter())
+    yield
+    try:
+        webhook_async.async_context.reset(token)
+    except ValueError:  # set in another context: put the library's default back
+        webhook_async.async_context.set(webhook_async.AsyncWebhookAdapter())
+
+
+@pytest.fixture
+async def fake_discord(monkeypatch, real_webhook_adapter):
     fake = await FakeDiscord().start()
     point_discord_py_at(fake, monkeypatch)
     yield fake
     await fake.stop()
     assert not fake.unknown_requests, f"the bot called routes the fake does not know: {fake.unknown_requests}"
+    assert not fake.client_errors, f"Discord would have refused these requests: {fake.client_errors}"
 
 
 @pytest.fixture

@@ -215,9 +215,10 @@ class RateLimiter:
     """A sliding window per bucket; over the limit the fake answers 429 like Discord does."""
 
     def __init__(
-        self, matches: RateRule, limit: int, per_seconds: float, bucket: Callable[[str], str]
+        self, matches: RateRule, limit: int, per_seconds: float, bucket: Callable[[str], str], advertise: bool
     ) -> None:
         self.matches = matches
+        self.advertise = advertise  # False: successes carry no X-RateLimit-* headers (a shared limit)
         self.limit = limit
         self.per = per_seconds
         self.bucket = bucket
@@ -235,7 +236,7 @@ class RateLimiter:
             return retry_after, self._headers(key, 0, retry_after)
         hits.append(now)
         reset_after = self.per - (now - hits[0])
-        return None, self._headers(key, self.limit - len(hits), reset_after)
+        return None, (self._headers(key, self.limit - len(hits), reset_after) if self.advertise else {})
 
     def _headers(self, key: str, remaining: int, reset_after: float) -> dict[str, str]:
         return {
@@ -274,9 +275,10 @@ class FakeDiscord:
         self._interaction_of_token: dict[str, int] = {}
         self.dm_channels: dict[int, int] = {}  # user id → DM channel id
         self.unknown_requests: list[RecordedRequest] = []
+        self.client_errors: list[RecordedRequest] = []  # 4xx answers to known routes (e.g. a double ack)
         self.requests: list[RecordedRequest] = []
         self.rate_limiters: list[RateLimiter] = []
-        self.forced_429: list[tuple[RateRule, int]] = []
+        self.forced_429: list[tuple[RateRule, int, float, bool]] = []
         self.identified = asyncio.Event()
         self.identify_payloads: list[dict[str, Any]] = []
         self._ws: web.WebSocketResponse | None = None
@@ -328,24 +330,37 @@ class FakeDiscord:
         return self.users[user_id]
 
     def rate_limit(
-        self, pattern: str, limit: int, per_seconds: float, method: str = "POST|PATCH"
+        self,
+        pattern: str,
+        limit: int,
+        per_seconds: float,
+        method: str = "POST|PATCH",
+        *,
+        advertise: bool = True,
     ) -> RateLimiter:
         """Answer 429 once `limit` requests matching `pattern` (a regex on the path after /api/v10) came
-        within `per_seconds` for one channel (Discord's per-route, per-major-parameter buckets)."""
+        within `per_seconds` for one channel (Discord's per-route, per-major-parameter buckets). With
+        `advertise`, successful answers carry the X-RateLimit-* headers (discord.py then waits on its own);
+        without, the bot only learns of the limit from the 429s."""
         regex, methods = re.compile(pattern), set(method.split("|"))
 
         def bucket(path: str) -> str:
             found = re.search(r"/channels/(\d+)", path)
             return found.group(1) if found else path
 
-        limiter = RateLimiter(lambda m, p: m in methods and bool(regex.search(p)), limit, per_seconds, bucket)
+        limiter = RateLimiter(
+            lambda m, p: m in methods and bool(regex.search(p)), limit, per_seconds, bucket, advertise
+        )
         self.rate_limiters.append(limiter)
         return limiter
 
-    def force_429(self, pattern: str, times: int = 1) -> None:
-        """The next `times` requests matching `pattern` are answered with 429."""
+    def force_429(
+        self, pattern: str, times: int = 1, *, retry_after: float = 0.05, is_global: bool = False
+    ) -> None:
+        """The next `times` requests matching `pattern` are answered with 429 (a global one: every route
+        must wait, as when a bot exceeds 50 requests per second)."""
         regex = re.compile(pattern)
-        self.forced_429.append((lambda _m, p: bool(regex.search(p)), times))
+        self.forced_429.append((lambda _m, p: bool(regex.search(p)), times, retry_after, is_global))
 
     @property
     def api_base(self) -> str:
@@ -503,10 +518,10 @@ class FakeDiscord:
     async def _rest(self, request: web.Request) -> web.StreamResponse:
         path = "/" + request.match_info["tail"]
         method = request.method
-        for index, (matches, times) in enumerate(self.forced_429):
+        for index, (matches, times, retry_after, is_global) in enumerate(self.forced_429):
             if times > 0 and matches(method, path):
-                self.forced_429[index] = (matches, times - 1)
-                return self._too_many(method, path, 0.05, {})
+                self.forced_429[index] = (matches, times - 1, retry_after, is_global)
+                return self._too_many(method, path, retry_after, {}, is_global=is_global)
         headers: dict[str, str] = {}
         for limiter in self.rate_limiters:
             if limiter.matches(method, path):
@@ -519,24 +534,31 @@ class FakeDiscord:
         except _NotFoundError:
             self.unknown_requests.append(RecordedRequest(method, path, 404))
             status, result = 404, {"message": f"Unknown route {method} {path}", "code": 0}
+        else:
+            if 400 <= status < 500:  # a known route refused: Discord would have said no too
+                self.client_errors.append(RecordedRequest(method, path, status, result))
         self.requests.append(RecordedRequest(method, path, status))
         if status == 204:
             return web.Response(status=204, headers=headers)
         return _json(result, status, headers)
 
-    def _too_many(self, method: str, path: str, retry_after: float, headers: dict[str, str]) -> web.Response:
+    def _too_many(
+        self, method: str, path: str, retry_after: float, headers: dict[str, str], *, is_global: bool = False
+    ) -> web.Response:
         self.requests.append(RecordedRequest(method, path, 429))
         headers = {
             **headers,
             "Retry-After": str(max(1, round(retry_after))),
             "X-RateLimit-Remaining": "0",
-            "X-RateLimit-Scope": "shared" if headers else "user",
-            "Via": "1.1 google",
+            "X-RateLimit-Scope": "global" if is_global else ("shared" if headers else "user"),
+            "Via": "1.1 google",  # discord.py treats a 429 without it as a Cloudflare ban
         }
+        if is_global:
+            headers["X-RateLimit-Global"] = "true"
         body = {
             "message": "You are being rate limited.",
             "retry_after": round(retry_after, 3),
-            "global": False,
+            "global": is_global,
         }
         return _json(body, 429, headers)
 

@@ -73,6 +73,11 @@ async def test_gifts_to_a_live_creator_shout_out_without_mass_ping_and_summary_a
     for version in message.versions:  # every edit too
         assert "everyone" not in ((version.get("allowed_mentions") or {}).get("parse") or [])
 
+    board = await e2e.slash("leaderboard gifters", ana)
+    assert f"<@{ana.user_id}>" in board.text or "ana" in board.text
+    assert "5" in board.text
+    assert_cannot_mass_ping(board.reply)
+
     ended = await e2e.slash("live end", cara)
     assert ended.ephemeral
     summary = await e2e.wait_for(

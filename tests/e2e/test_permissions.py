@@ -1,11 +1,12 @@
-"""Every moderator command refuses a plain member, whatever Discord shows them."""
+"""Every moderator command refuses a plain member, whatever Discord shows them; DMs are refused; the
+dev-guild setting syncs commands to that guild."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import read_db
-from tests.e2e.driver import SUB_COMMAND, SUB_COMMAND_GROUP, sample_value
+from tests.e2e.conftest import RunningBot, e2e_settings, read_db
+from tests.e2e.driver import SUB_COMMAND, SUB_COMMAND_GROUP, Driver, sample_value
 
 REFUSAL_WORDS = ("moderator", "manage server", "not allowed", "permission")
 
@@ -57,3 +58,26 @@ async def test_plain_member_is_refused_every_moderator_command(e2e, running_bot)
         assert any(word in reply.text.lower() for word in REFUSAL_WORDS), f"/{path}: {reply.text!r}"
     assert db_snapshot(running_bot) == before
     print(f"refused {len(paths)} moderator commands: {', '.join(paths)}")
+
+
+async def test_a_command_sent_from_a_dm_is_refused_politely(e2e, running_bot):
+    ana = e2e.member("ana")
+    before = db_snapshot(running_bot)
+    for path in ("wallet balance", "coins packages"):
+        reply = await e2e.slash(path, ana, in_dm=True)
+        assert reply.ephemeral
+        assert "server" in reply.text.lower(), reply.text
+    assert db_snapshot(running_bot) == before
+
+
+async def test_dev_guild_setting_syncs_commands_to_that_guild(fake_discord, tmp_path):
+    settings = e2e_settings(tmp_path).model_copy(update={"dev_guild_ids": [fake_discord.guild_id]})
+    runner = await RunningBot(fake_discord, settings).start()
+    try:
+        assert fake_discord.commands.get(fake_discord.guild_id), "nothing was synced to the dev guild"
+        assert "wallet" in fake_discord.commands[fake_discord.guild_id]
+        driver = Driver(fake_discord)
+        reply = await driver.slash("wallet balance", driver.member("ana"))
+        assert reply.ephemeral and "0" in reply.text
+    finally:
+        await runner.stop()

@@ -1,0 +1,55 @@
+"""A creator's earnings (a PNG chart), a member's CSV statement, and a cash-out approved by a moderator:
+multipart uploads, deferred follow-ups, autocomplete and DMs through the real discord.py client."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from tests.e2e.test_gifts_live import buy, wallet
+
+PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+async def test_statement_earnings_chart_and_approved_cash_out(e2e, running_bot):
+    cara = e2e.member("cara")
+    await e2e.slash("creator register", cara)
+    ana = e2e.member("ana")
+    await buy(e2e, ana, 700)
+    await buy(e2e, ana, 700)
+
+    big = await e2e.slash("gift send", ana, gift="Galaxy", creator=cara)  # 1,000 coins: asks first
+    assert big.ephemeral and big.reply.buttons()
+    await e2e.click(big.reply, "Send", ana)
+    assert wallet(running_bot, ana) == (400, 0)
+    assert wallet(running_bot, cara) == (0, 1_000)
+
+    statement = await e2e.slash("wallet export", ana)
+    assert statement.ephemeral
+    [attachment] = statement.reply.attachments
+    assert attachment.filename.endswith(".csv")
+    rows = list(csv.DictReader(io.StringIO(attachment.data.decode("utf-8-sig"))))
+    assert len(rows) == 3  # two purchases and the gift
+
+    earnings = await e2e.slash("creator earnings", cara)  # "thinking…", then a follow-up with the chart
+    charts = await e2e.wait_for(
+        lambda: [a for m in earnings.messages for a in m.attachments if a.filename.endswith(".png")],
+        what="the earnings chart",
+    )
+    assert charts[0].data.startswith(PNG_MAGIC)
+    messages = earnings.messages
+    assert all(m.ephemeral for m in messages)
+    assert "1,000" in "\n".join(m.text for m in messages)
+
+    cashout = await e2e.slash("creator cashout", cara, diamonds=1_000)
+    assert cashout.ephemeral
+    await e2e.click(cashout.reply, "Cash out", cara)
+    assert wallet(running_bot, cara) == (0, 0)  # reserved for the payout
+
+    mod = e2e.moderator("mo")
+    choices = await e2e.autocomplete("payouts approve", mod, "payout", payout="")
+    assert len(choices) == 1
+    approved = await e2e.slash("payouts approve", mod, payout=choices[0]["value"])
+    assert approved.ephemeral
+    dm = await e2e.wait_for(lambda: e2e.fake.dms_to(cara.user_id), what="the creator's DM")
+    assert "approved" in dm[0].text.lower()
