@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,7 +11,16 @@ from bot.economy.payouts import PAYOUT_KINDS, clean_reason
 from bot.errors import Conflict, IdempotencyConflict, InvalidAmount, NotFound, NotPermitted
 from bot.guilds import GuildDirectory
 from bot.text import whole_number
-from storage import BalanceTooLow, Connection, Database, audit_log, ledger, statements, wallets
+from storage import (
+    BalanceTooLow,
+    Connection,
+    ConstraintViolation,
+    Database,
+    audit_log,
+    ledger,
+    statements,
+    wallets,
+)
 from storage.ledger import NewEntry, Posting
 
 MINT = "mint"
@@ -195,7 +203,7 @@ class CorrectionService:
                     f"(it takes back {error.needed:,}, they have {error.available:,}), for example because "
                     "the diamonds were already cashed out. Nothing was changed."
                 ) from None
-            except sqlite3.IntegrityError:  # reverses_entry_id is UNIQUE: a concurrent reversal won
+            except ConstraintViolation:  # reverses_entry_id is UNIQUE: a concurrent reversal won
                 raise Conflict(f"Entry #{entry_id} was already reversed.") from None
             audit_log.record(
                 conn, guild_id, now, moderator_id, "ledger.reverse", f"entry:{entry_id}",

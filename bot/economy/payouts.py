@@ -5,7 +5,6 @@ that moment) or releases them back to the creator. Each request is decided exact
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -24,7 +23,18 @@ from bot.errors import (
 from bot.guilds import GuildDirectory
 from bot.money import CoinRate, Money, Region
 from bot.text import short_text
-from storage import BalanceTooLow, Connection, Database, Row, audit_log, ledger, payouts, regions, wallets
+from storage import (
+    BalanceTooLow,
+    Connection,
+    ConstraintViolation,
+    Database,
+    Row,
+    audit_log,
+    ledger,
+    payouts,
+    regions,
+    wallets,
+)
 from storage.ledger import NewEntry, Posting
 
 log = logging.getLogger(__name__)
@@ -282,7 +292,7 @@ class PayoutService:
 
         try:
             row = await self._db.write(reserve)
-        except sqlite3.IntegrityError:  # the one-pending index: a concurrent request got in first
+        except ConstraintViolation:  # the one-pending index: a concurrent request got in first
             raise Conflict("You already have a cash-out request waiting for a moderator.") from None
         return self._payout(row)
 
