@@ -93,6 +93,7 @@ class Case:
     label: str
     value: Any
     may_change: bool  # a value a command may legitimately accept (free text, yourself)
+    must_refuse: bool = False  # outside what the command declares: nothing at all may change
 
 
 def discover() -> list[tuple[str, bool]]:
@@ -137,12 +138,35 @@ def cases_for(parameter: app_commands.Parameter) -> list[Case]:
         values = dict(NUMBERS)
         if kind is OptionType.number:
             values = {k: float(v) for k, v in values.items()}
-        if name in ID_OPTIONS or name.endswith("_id"):
+        is_id = name in ID_OPTIONS or name.endswith("_id")
+        if is_id:
             values["no such id"] = 424_242
-        return [Case(name, label, value, False) for label, value in values.items()]
-    if kind is OptionType.string:
+        low, high = parameter.min_value, parameter.max_value
         return [
-            Case(name, label, value, free and label not in ("10,000 characters",))
+            Case(
+                name,
+                label,
+                value,
+                False,
+                must_refuse=is_id
+                or value < 0
+                or value >= 2**63
+                or (low is not None and value < low)
+                or (high is not None and value > high),
+            )
+            for label, value in values.items()
+        ]
+    if kind is OptionType.string:
+        low, high = parameter.min_value, parameter.max_value
+        return [
+            Case(
+                name,
+                label,
+                value,
+                free and label not in ("10,000 characters",),
+                must_refuse=(high is not None and len(value) > high)
+                or (low is not None and len(value) < low),
+            )
             for label, value in STRINGS.items()
         ]
     if kind in (OptionType.user, OptionType.mentionable):
@@ -246,6 +270,15 @@ class World:
             return max(1, int(low))
         return "rose"
 
+    async def everything(self) -> dict[str, list[tuple]]:
+        """Every row of every table: what "nothing changed" means."""
+
+        def read(conn):  # noqa: ANN001, ANN202
+            tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+            return {t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')] for t in tables}
+
+        return await self.services.db.read(read)
+
     async def money(self) -> tuple:
         def read(conn):  # noqa: ANN001, ANN202
             entries = conn.execute("SELECT COUNT(*) FROM journal_entries").fetchone()[0]
@@ -344,6 +377,7 @@ async def test_hostile_input_is_refused_or_made_safe(command_path, world):
                 for name, v in options.items()
             }
             money_before = await world.money()
+            everything_before = await world.everything() if case.must_refuse else None
             replies_before = len(driver.adapter.replies)
             posts_before = len(world.channels.requests)
             try:
@@ -357,6 +391,10 @@ async def test_hostile_input_is_refused_or_made_safe(command_path, world):
             problems = problems_with(replies, posted, case)
             if not case.may_change and await world.money() != money_before:
                 problems.append("balances or the ledger changed")
+            elif case.must_refuse and await world.everything() != everything_before:
+                problems.append(
+                    f"accepted a value outside what the option declares: {replies[0].text[:100]!r}"
+                )
             failures += [f"/{command_path} {case.parameter}={case.label}: {p}" for p in problems]
     assert not failures, "\n".join(failures)
 
