@@ -31,7 +31,6 @@ Operation = Callable[[sqlite3.Connection], T]
 
 MAX_BATCH = 256
 BATCHES_IN_FLIGHT = 2
-MIN_SPLIT = 16
 BUSY_TIMEOUT_MS = 5000
 
 
@@ -214,9 +213,11 @@ class Database:
         return await self._reader._execute(_run_read, self._reader._conn, query)
 
     async def _write_loop(self) -> None:
-        # Two batches in flight: the connection thread runs batch N+1 (SQLite releases the GIL while it
-        # works) while this loop resolves batch N's callers and collects new operations. aiosqlite runs
-        # submitted calls in order on one thread, so the transactions themselves never overlap.
+        # Up to two batches in flight: operations arriving while the connection thread runs batch N
+        # are queued behind it as batch N+1, so the thread starts the next transaction as soon as N
+        # commits instead of waiting for this loop to be scheduled. aiosqlite runs submitted calls in
+        # order on its one thread, so the transactions themselves never overlap. Batches are not
+        # split artificially: with the GIL, overlapping Python work starves the writer thread.
         slots = asyncio.Semaphore(BATCHES_IN_FLIGHT)
         in_flight: set[asyncio.Task[None]] = set()
         while True:
@@ -228,8 +229,6 @@ class Database:
                 continue
             await slots.acquire()
             size = min(MAX_BATCH, len(self._pending))
-            if not in_flight and size > MIN_SPLIT:  # split a backlog so the next batch can overlap
-                size = (size + 1) // 2
             batch = [self._pending.popleft() for _ in range(size)]
             task = self._loop.create_task(self._commit(batch))
             in_flight.add(task)

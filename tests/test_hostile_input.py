@@ -164,8 +164,9 @@ def cases_for(parameter: app_commands.Parameter) -> list[Case]:
                 label,
                 value,
                 free and label not in ("10,000 characters",),
+                # an empty optional text is the same as leaving it out
                 must_refuse=(high is not None and len(value) > high)
-                or (low is not None and len(value) < low),
+                or (low is not None and len(value) < low and (parameter.required or value != "")),
             )
             for label, value in STRINGS.items()
         ]
