@@ -86,7 +86,7 @@ async def prepare(driver: Driver, paths: set[str]) -> tuple[list, object | None]
     return members, creator
 
 
-async def run(rate: float, seconds: float) -> None:
+async def run(rate: float, seconds: float, dump: Path | None = None) -> None:
     fake = await FakeDiscord().start()
     with tempfile.TemporaryDirectory(prefix="latency-") as directory:
         workdir = Path(directory)
@@ -126,6 +126,14 @@ async def run(rate: float, seconds: float) -> None:
                 for name, _, _ in mix
             }
             rss = peak_rss_mb(bot.pid)
+            if dump is not None:  # one line per interaction, to look for periodic stalls
+                dump.write_text(
+                    "sent_s,kind,latency_ms\n"
+                    + "".join(
+                        f"{log.sent_at - start:.4f},{kinds[log.id]},{(log.callback_at - log.sent_at) * 1000:.2f}\n"
+                        for log in answered
+                    )
+                )
         finally:
             bot.terminate()
             try:
@@ -156,8 +164,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=100.0, help="interactions per second")
     parser.add_argument("--seconds", type=float, default=30.0, help="how long")
+    parser.add_argument("--dump", type=Path, help="write every interaction's latency to this CSV file")
     args = parser.parse_args()
-    asyncio.run(run(args.rate, args.seconds))
+    asyncio.run(run(args.rate, args.seconds, args.dump))
 
 
 if __name__ == "__main__":

@@ -31,6 +31,7 @@ from bot.tree import APOLOGY
 from storage import Database
 from tests.support.clock import FakeClock
 from tests.support.discord_fakes import GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, Member
+from tests.support.fast_timer import ScaledTimer
 
 OptionType = discord.AppCommandOptionType
 
@@ -296,6 +297,7 @@ async def world(bot, driver, services):
     from tests.support.channels import FakeChannels
 
     channels = FakeChannels(bot)
+    services.alerts.timer = ScaledTimer(20)  # the shout-out flush at the end takes 0.2 s, not 4
     alerts = channels.add_text_channel(name="gift-alerts")
     result = World(bot, driver, services, channels)
     result.alerts_channel_id = alerts.id

@@ -34,6 +34,7 @@ EPHEMERAL = 1 << 6
 MANAGE_GUILD = 1 << 5
 ADMINISTRATOR = 1 << 3
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 31)
+CANNOT_DM = 50007  # Discord's error code when a member's DMs are closed
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
 
 _ids = itertools.count(1_200_000_000_000_000_000)
@@ -274,6 +275,7 @@ class FakeDiscord:
         self.interactions: dict[int, InteractionLog] = {}
         self._interaction_of_token: dict[str, int] = {}
         self.dm_channels: dict[int, int] = {}  # user id → DM channel id
+        self.closed_dms: set[int] = set()  # users who do not accept DMs from the bot (Discord: 403, 50007)
         self.unknown_requests: list[RecordedRequest] = []
         self.client_errors: list[RecordedRequest] = []  # 4xx answers to known routes (e.g. a double ack)
         self.requests: list[RecordedRequest] = []
@@ -535,7 +537,8 @@ class FakeDiscord:
             self.unknown_requests.append(RecordedRequest(method, path, 404))
             status, result = 404, {"message": f"Unknown route {method} {path}", "code": 0}
         else:
-            if 400 <= status < 500:  # a known route refused: Discord would have said no too
+            refused_dm = status == 403 and isinstance(result, dict) and result.get("code") == CANNOT_DM
+            if 400 <= status < 500 and not refused_dm:  # a known route refused: Discord would have said no
                 self.client_errors.append(RecordedRequest(method, path, status, result))
         self.requests.append(RecordedRequest(method, path, status))
         if status == 204:
@@ -801,6 +804,8 @@ class FakeDiscord:
         if not self._known_channel(channel_id):
             return 404, {"message": "Unknown Channel", "code": 10003}
         kind = "channel" if channel_id in self.channels else "dm"
+        if kind == "dm" and any(self.dm_channels.get(u) == channel_id for u in self.closed_dms):
+            return 403, {"message": "Cannot send messages to this user", "code": CANNOT_DM}
         message = Message(snowflake(), channel_id, kind, flags=body.get("flags", 0) or 0)
         message.apply(body, files)
         self.messages[message.id] = message

@@ -11,30 +11,16 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 
 from tests.e2e.conftest import audit
 from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.test_gifts_live import buy
+from tests.support.fast_timer import ScaledTimer
 
 SPEED = 10.0
 SENDERS = 10
 GIFTS_EACH = 50
 COUNT = re.compile(r"(?:Rose|Perfume)\*?\*? ×([\d,]+)")
-
-
-class ScaledTimer:
-    """The engine's clock, running SPEED times faster than real time."""
-
-    def __init__(self, speed: float) -> None:
-        self.speed = speed
-        self.origin = time.monotonic()
-
-    def now(self) -> float:
-        return (time.monotonic() - self.origin) * self.speed
-
-    async def sleep_until(self, moment: float) -> None:
-        await asyncio.sleep(max(0.0, (moment - self.now()) / self.speed))
 
 
 def counted(fake) -> int:  # noqa: ANN001
