@@ -95,6 +95,33 @@ async def test_pressing_pay_twice_credits_once(driver, services, db):
     assert await entries(db) == 1
 
 
+async def test_a_late_second_click_after_paying_is_answered_and_credits_nothing_more(driver, services, db):
+    prompt = await driver.slash("coins buy", ANA, package=350)
+    [paid] = await driver.click(prompt, "Pay", ANA)
+
+    late = await driver.click(prompt, "Pay", ANA)  # the double click that lost the race
+
+    assert late and "Balance: 🪙 350" in late[0].text
+    assert "Balance: 🪙 350" in paid.text
+    assert await coins_of(services, driver, ANA) == 350
+    assert await entries(db) == 1
+
+
+async def test_cancel_after_paying_is_too_late_and_pay_after_cancel_charges_nothing(driver, services, db):
+    paid_prompt = await driver.slash("coins buy", ANA, package=70)
+    await driver.click(paid_prompt, "Pay", ANA)
+    [too_late] = await driver.click(paid_prompt, "Cancel", ANA)
+
+    cancelled_prompt = await driver.slash("coins buy", ANA, package=700)
+    await driver.click(cancelled_prompt, "Cancel", ANA)
+    [refused] = await driver.click(cancelled_prompt, "Pay", ANA)
+
+    assert too_late.ephemeral and "already confirmed" in too_late.text
+    assert refused.ephemeral and "cancelled" in refused.text
+    assert await coins_of(services, driver, ANA) == 70
+    assert await entries(db) == 1
+
+
 async def test_discord_resending_the_click_credits_once(driver, services, db):
     prompt = await driver.slash("coins buy", ANA, package=350)
     button = prompt.button("Pay")
