@@ -145,10 +145,17 @@ def _run_batch(conn: sqlite3.Connection, operations: list[Operation[Any]]) -> li
 class Database:
     """An open livegifts database. Use `await Database.open(path)` and `await db.close()`."""
 
-    def __init__(self, path: Path, writer: aiosqlite.Connection, reader: aiosqlite.Connection) -> None:
+    def __init__(
+        self,
+        path: Path,
+        writer: aiosqlite.Connection,
+        reader: aiosqlite.Connection,
+        checkpointer: aiosqlite.Connection,
+    ) -> None:
         self.path = path
         self._writer = writer
         self._reader = reader
+        self._checkpointer = checkpointer
         self._loop = asyncio.get_running_loop()
         self._pending: deque[tuple[Operation[Any], asyncio.Future[Any]]] = deque()
         self._wakeup: asyncio.Future[None] | None = None
@@ -172,25 +179,29 @@ class Database:
         except OSError as error:
             raise DatabaseError(f"cannot create the folder of the database {path}: {error}") from error
         migrations = load_migrations()
-        writer = await aiosqlite.connect(path, isolation_level=None)
+        opened: list[aiosqlite.Connection] = []
         try:
+            writer = await aiosqlite.connect(path, isolation_level=None)
+            opened.append(writer)
             await writer._execute(_apply_pragmas, writer._conn, synchronous)
             await writer._execute(_migrate, writer._conn, migrations)
-            reader = await aiosqlite.connect(path, isolation_level=None)
+            # Reads and WAL checkpoints get connections (and threads) of their own: a checkpoint
+            # copies pages and fsyncs the file, and must not hold up reads or commits behind it.
+            side = []
+            for _ in ("reader", "checkpointer"):
+                connection = await aiosqlite.connect(path, isolation_level=None)
+                opened.append(connection)
+                await connection._execute(_apply_pragmas, connection._conn, synchronous)
+                side.append(connection)
+            reader, checkpointer = side
+            await reader.execute("PRAGMA query_only = ON")
         except sqlite3.DatabaseError as error:  # e.g. "file is not a database"
-            await writer.close()
+            await _close_all(opened)
             raise DatabaseError(f"{path} is not a usable SQLite database: {error}") from error
         except BaseException:
-            await writer.close()
+            await _close_all(opened)
             raise
-        try:
-            await reader._execute(_apply_pragmas, reader._conn, synchronous)
-            await reader.execute("PRAGMA query_only = ON")
-        except BaseException:
-            await reader.close()
-            await writer.close()
-            raise
-        db = cls(path, writer, reader)
+        db = cls(path, writer, reader, checkpointer)
         db._writer_task = asyncio.get_running_loop().create_task(db._write_loop(), name="livegifts-writer")
         return db
 
@@ -256,8 +267,8 @@ class Database:
 
     async def checkpoint(self) -> None:
         """Move WAL pages into the database file off the commit path (keeps commit tail latency low)."""
-        await self._reader._execute(
-            lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall(), self._reader._conn
+        await self._checkpointer._execute(
+            lambda conn: conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall(), self._checkpointer._conn
         )
 
     async def close(self) -> None:
@@ -269,8 +280,12 @@ class Database:
             self._wakeup.set_result(None)
         if self._writer_task is not None:
             await self._writer_task
-        await self._reader.close()
-        await self._writer.close()
+        await _close_all([self._writer, self._reader, self._checkpointer])
+
+
+async def _close_all(connections: list[aiosqlite.Connection]) -> None:
+    for connection in reversed(connections):
+        await connection.close()
 
 
 def _run_read(conn: sqlite3.Connection, query: Callable[[sqlite3.Connection], T]) -> T:
