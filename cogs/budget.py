@@ -22,6 +22,7 @@ from bot.budgets import (
 from bot.money import CoinRate
 from bot.reminders import JOB_ID, DirectMessagesClosed, install_reminder_job
 from bot.services import Services
+from cogs.format import coin_count
 
 log = logging.getLogger(__name__)
 
@@ -65,14 +66,16 @@ def render_period(budget: PeriodBudget, overview: BudgetOverview) -> str:
     if budget.limit is None:
         lines.append(f"No {budget.period} budget. Set one with `/budget set`.")
     elif budget.over:
-        lines.append(f"Budget {budget.limit:,} coins: **{budget.over:,} over**")
+        lines.append(f"Budget {coin_count(budget.limit)}: **{budget.over:,} over**")
     else:
         assert budget.left is not None
         lines.append(f"Left: {_coins(budget.left, rate)} of {budget.limit:,}")
     if budget.limit is not None:
         lines.append(f"Resets at {when_text(budget.resets, snapshot.zone, snapshot.now)}")
     if budget.pending is not None:
-        change = "is cleared" if budget.pending.coins is None else f"rises to {budget.pending.coins:,} coins"
+        change = (
+            "is cleared" if budget.pending.coins is None else f"rises to {coin_count(budget.pending.coins)}"
+        )
         lines.append(
             f"Cooling-off: it {change} at {when_text(budget.pending.at, snapshot.zone, snapshot.now)}"
         )
@@ -111,13 +114,13 @@ def render_limit_change(change: LimitChange) -> str:
     rate = change.rate
     if change.immediate:
         assert change.in_force is not None
-        return f"Your {change.period} budget is now **{change.in_force:,} coins** (≈ {rate.show(change.in_force)})."
-    current = f"{change.in_force:,} coins" if change.in_force is not None else "none"
+        return f"Your {change.period} budget is now **{coin_count(change.in_force)}** (≈ {rate.show(change.in_force)})."
+    current = f"{coin_count(change.in_force)}" if change.in_force is not None else "none"
     if change.requested is None:
         what = f"Your {change.period} budget will be cleared at {when}"
     else:
         what = (
-            f"Your {change.period} budget will rise to **{change.requested:,} coins** "
+            f"Your {change.period} budget will rise to **{coin_count(change.requested)}** "
             f"(≈ {rate.show(change.requested)}) at {when}"
         )
     return (

@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.catalog import NAME_MAX, PRICE_MAX, Gift
 from bot.services import Services
 from cogs.checks import moderator_only
+from cogs.format import coin_count
 
 COLOUR = discord.Colour.blurple()
 
@@ -92,7 +93,7 @@ class CatalogCog(commands.GroupCog, group_name="catalog", group_description="Mod
             return []
         gifts = await self.services.catalog.search(interaction.guild_id, current, include_retired=True)
         return [
-            app_commands.Choice(name=f"{g.emoji} {g.name} — {g.coins:,} coins"[:100], value=g.name)
+            app_commands.Choice(name=f"{g.emoji} {g.name} — {coin_count(g.coins)}"[:100], value=g.name)
             for g in gifts
         ][:25]
 

@@ -10,6 +10,7 @@ from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
 from cogs import ledger as ledger_ui
 from cogs.checks import moderator_only
+from cogs.format import coin_count
 from cogs.views import ConfirmView
 
 COLOUR = discord.Colour.gold()
@@ -21,7 +22,7 @@ def render_packages(offers: list[Offer]) -> discord.Embed:
         embed.description = "No packages are on sale in your region."
         return embed
     region = offers[0].region
-    embed.description = "\n".join(f"🪙 **{o.coins:,} coins** — {o.price_text()}" for o in offers)
+    embed.description = "\n".join(f"🪙 **{coin_count(o.coins)}** — {o.price_text()}" for o in offers)
     embed.set_footer(text=f"Prices for {region.name} ({region.currency}) · buy with /coins buy")
     return embed
 
@@ -30,7 +31,7 @@ def render_offer(offer: Offer) -> discord.Embed:
     return discord.Embed(
         title="Confirm your purchase",
         description=(
-            f"Buy **{offer.coins:,} coins** for **{offer.price_text()}**?\n"
+            f"Buy **{coin_count(offer.coins)}** for **{offer.price_text()}**?\n"
             "Coins are non-refundable and cannot be transferred."
         ),
         colour=COLOUR,
@@ -40,7 +41,7 @@ def render_offer(offer: Offer) -> discord.Embed:
 def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
     embed = discord.Embed(
         title="Purchase complete",
-        description=f"You bought **{result.coins:,} coins** for {result.price.format(offer.region.locale)}.",
+        description=f"You bought **{coin_count(result.coins)}** for {result.price.format(offer.region.locale)}.",
         colour=discord.Colour.green(),
     )
     embed.add_field(name="Balance", value=f"🪙 {result.balance:,}")
@@ -87,7 +88,7 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     ) -> list[app_commands.Choice[int]]:
         offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
         return [
-            app_commands.Choice(name=f"{o.coins:,} coins — {o.price_text()}", value=o.coins)
+            app_commands.Choice(name=f"{coin_count(o.coins)} — {o.price_text()}", value=o.coins)
             for o in offers
             if current.strip() in str(o.coins)
         ][:25]

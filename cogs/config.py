@@ -9,6 +9,7 @@ from discord.ext import commands
 from bot.guild_config import GuildConfig, search_timezones
 from bot.services import Services
 from cogs.checks import moderator_only
+from cogs.format import coin_count
 
 
 def render_config(config: GuildConfig) -> str:
@@ -18,7 +19,7 @@ def render_config(config: GuildConfig) -> str:
         f"Time zone: **{config.timezone}**\n"
         f"Alerts channel: {channel}\n"
         f"Spender role: {role}\n"
-        f"Gifts of {config.gift_confirm_threshold:,} coins or more ask for confirmation\n"
+        f"Gifts of {coin_count(config.gift_confirm_threshold)} or more ask for confirmation\n"
         f"Platform fee on cash-outs: {config.fee_percent} %"
     )
 
@@ -88,7 +89,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
             interaction.guild_id, interaction.user.id, coins
         )
         await interaction.response.send_message(
-            f"Gifts of {config.gift_confirm_threshold:,} coins or more now ask the sender to confirm.",
+            f"Gifts of {coin_count(config.gift_confirm_threshold)} or more now ask the sender to confirm.",
             ephemeral=True,
         )
 

@@ -10,6 +10,7 @@ from bot.creators import TEMPLATE_MAX, Creator
 from bot.services import Services
 from cogs import payouts as payouts_ui
 from cogs.checks import moderator_only
+from cogs.format import coin_count
 
 COLOUR = discord.Colour.purple()
 PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}`"
@@ -20,7 +21,7 @@ def render_registered(creator: Creator) -> str:
         "You are now a creator here. Members can send you gifts with `/gift send`.\n"
         f"Go live with `/live start`, set your thank-you message with `/creator thanks` ({PLACEHOLDERS}), "
         f"and choose which gifts always get their own shout-out with `/creator shoutout-threshold` "
-        f"(now {creator.shoutout_threshold:,} coins)."
+        f"(now {coin_count(creator.shoutout_threshold)})."
     )
 
 
@@ -67,7 +68,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     async def shoutout_threshold(self, interaction: discord.Interaction, coins: int) -> None:
         creator = await self.services.creators.set_threshold(interaction.guild_id, interaction.user.id, coins)
         await interaction.response.send_message(
-            f"Gifts worth {creator.shoutout_threshold:,} coins or more now always get their own shout-out.",
+            f"Gifts worth {coin_count(creator.shoutout_threshold)} or more now always get their own shout-out.",
             ephemeral=True,
         )
 

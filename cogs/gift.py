@@ -12,8 +12,9 @@ from discord.ext import commands
 
 from bot.catalog import Gift
 from bot.economy.gifts import COUNT_MAX, MESSAGE_MAX, GiftQuote, GiftReceipt
-from bot.money import CoinRate
+from bot.money import CoinRate, Money
 from bot.services import Services
+from cogs.format import coin_count, diamond_count
 from cogs.views import ConfirmView
 
 log = logging.getLogger(__name__)
@@ -44,7 +45,7 @@ def render_catalog(gifts: list[Gift], rate: CoinRate) -> discord.Embed:
 
 
 def choice_name(gift: Gift, rate: CoinRate) -> str:
-    return f"{gift.emoji} {gift.name} — {gift.coins:,} coins (≈ {rate.show(gift.coins)})"[:100]
+    return f"{gift.emoji} {gift.name} — {coin_count(gift.coins)} (≈ {rate.show(gift.coins)})"[:100]
 
 
 def render_quote(quote: GiftQuote, creator_name: str) -> discord.Embed:
@@ -53,13 +54,20 @@ def render_quote(quote: GiftQuote, creator_name: str) -> discord.Embed:
         title="Confirm your gift",
         description=(
             f"Send **{gift.emoji} {discord.utils.escape_markdown(gift.name)} ×{quote.count:,}** to "
-            f"**{discord.utils.escape_markdown(creator_name)}** for **{quote.total_coins:,} coins** "
+            f"**{discord.utils.escape_markdown(creator_name)}** for **{coin_count(quote.total_coins)}** "
             f"(≈ {quote.show(quote.total_coins)})?\n\n" + "\n".join(f"• {reason}" for reason in quote.reasons)
         ),
         colour=discord.Colour.orange(),
     )
     embed.set_footer(text="Gifts are final: coins are not refunded.")
     return embed
+
+
+def cash_text(money: Money, locale: str, *, nothing: bool = False) -> str:
+    """ "≈ $5.28"; a positive amount below the smallest unit reads "less than $0.01", not "$0"."""
+    if money.minor == 0 and not nothing:
+        return f"less than {Money(1, money.currency).format(locale)}"
+    return f"≈ {money.format(locale)}"
 
 
 def render_receipt(receipt: GiftReceipt, creator_name: str) -> discord.Embed:
@@ -70,7 +78,7 @@ def render_receipt(receipt: GiftReceipt, creator_name: str) -> discord.Embed:
         description=(
             f"You sent **{receipt.gift_emoji} {discord.utils.escape_markdown(receipt.gift_name)} "
             f"×{receipt.count:,}** to **{discord.utils.escape_markdown(creator_name)}**: "
-            f"🪙 {receipt.total_coins:,} coins (≈ {split.value.format(locale)})."
+            f"🪙 {coin_count(receipt.total_coins)} (≈ {split.value.format(locale)})."
         ),
         colour=discord.Colour.green(),
     )
@@ -78,7 +86,7 @@ def render_receipt(receipt: GiftReceipt, creator_name: str) -> discord.Embed:
     embed.add_field(
         name="Where it goes",
         value=(
-            f"Creator receives 💎 {split.diamonds:,} diamonds, worth ≈ {split.creator_cash.format(locale)} "
+            f"Creator receives 💎 {diamond_count(split.diamonds)}, worth {cash_text(split.creator_cash, locale, nothing=split.fee_percent == 100)} "
             f"at cash-out; the platform fee ({split.fee_percent} %) is ≈ {split.fee.format(locale)}."
         ),
         inline=False,
@@ -142,7 +150,7 @@ class GiftCog(commands.GroupCog, group_name="gift", group_description="Send gift
             if not receipt.replayed:
                 await shoutout_follow_up(click, receipt)
 
-        view = ConfirmView(sender.id, confirmed, confirm_label=f"Send for {quote.total_coins:,} coins")
+        view = ConfirmView(sender.id, confirmed, confirm_label=f"Send for {coin_count(quote.total_coins)}")
         await interaction.response.send_message(embed=render_quote(quote, name), view=view, ephemeral=True)
         view.prompt = interaction
 

@@ -14,6 +14,7 @@ from bot.economy.payouts import MAX_REASON
 from bot.services import Services
 from bot.statements import Statement, to_csv
 from cogs.checks import moderator_only
+from cogs.format import coin_count
 
 COLOUR = discord.Colour.dark_teal()
 
@@ -36,7 +37,7 @@ def render_reversal(result: ReversalResult) -> str:
 
 def render_grant(result: GrantResult) -> str:
     return (
-        f"Granted **{result.coins:,} coins** to <@{result.member_id}> (entry `#{result.entry_id}`). "
+        f"Granted **{coin_count(result.coins)}** to <@{result.member_id}> (entry `#{result.entry_id}`). "
         f"Their balance: 🪙 {result.balance:,}."
     )
 

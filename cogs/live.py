@@ -10,6 +10,7 @@ from discord.ext import commands
 
 from bot.live import TITLE_MAX, LiveSession, LiveSummary
 from bot.services import Services
+from cogs.format import diamond_count
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,7 @@ def render_summary(summary: LiveSummary) -> discord.Embed:
         timestamp=session.ended_at,
     )
     embed.add_field(name="Gifts", value=f"🎁 {summary.gifts:,} from {summary.senders:,} viewers")
-    embed.add_field(name="Coins", value=f"🪙 {summary.coins:,} (💎 {summary.coins:,} diamonds)")
+    embed.add_field(name="Coins", value=f"🪙 {summary.coins:,} (💎 {diamond_count(summary.coins)})")
     top = "\n".join(
         f"{MEDALS[i]} <@{g.user_id}>" + ("" if g.hidden else f" — 🪙 {g.coins:,}")
         for i, g in enumerate(summary.top_gifters)

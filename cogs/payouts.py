@@ -16,6 +16,7 @@ from bot.earnings import Earnings
 from bot.economy.payouts import MAX_REASON, CashoutQuote, Decision, Payout
 from bot.services import Services
 from cogs.checks import moderator_only
+from cogs.format import diamond_count
 from cogs.views import ConfirmView
 
 log = logging.getLogger(__name__)
@@ -50,11 +51,11 @@ def render_decision(decision: Decision) -> str:
     if payout.status == "approved":
         text = (
             f"Approved cash-out `#{payout.id}`: <@{payout.creator_id}> is paid **{payout.money_text()}** "
-            f"for {payout.diamonds:,} diamonds (fee {payout.fee_percent} %)."
+            f"for {diamond_count(payout.diamonds)} (fee {payout.fee_percent} %)."
         )
     else:
         text = (
-            f"Rejected cash-out `#{payout.id}`: {payout.diamonds:,} diamonds went back to "
+            f"Rejected cash-out `#{payout.id}`: {diamond_count(payout.diamonds)} went back to "
             f"<@{payout.creator_id}>."
         )
     if decision.creator_notified:
@@ -256,7 +257,7 @@ class PayoutsCog(
         for payout in await self.services.payouts.pending(interaction.guild_id):
             member = interaction.guild.get_member(payout.creator_id) if interaction.guild else None
             name = member.display_name if member else f"member {payout.creator_id}"
-            label = f"#{payout.id} · {name} · {payout.diamonds:,} diamonds"
+            label = f"#{payout.id} · {name} · {diamond_count(payout.diamonds)}"
             if needle and needle not in str(payout.id) and needle.lower() not in name.lower():
                 continue
             choices.append(app_commands.Choice(name=label[:100], value=payout.id))

@@ -10,6 +10,7 @@ from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
 from bot.money import CoinRate
 from bot.services import Services
 from cogs import ledger as ledger_ui
+from cogs.format import coin_count
 
 COLOUR = discord.Colour.gold()
 
@@ -35,7 +36,7 @@ def render_region(rate: CoinRate) -> str:
     region = rate.region
     return (
         f"Region set to **{region.name}** ({region.currency}). "
-        f"{rate.coins:,} coins cost {rate.show(rate.coins)} here."
+        f"{coin_count(rate.coins)} cost {rate.show(rate.coins)} here."
     )
 
 
@@ -98,11 +99,12 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
         rate = await self.services.regions.member_rate(interaction.guild_id, interaction.user.id)
         await interaction.response.send_message(embed=render_history(items, rate), ephemeral=True)
 
-
     @app_commands.command(name="privacy", description="Hide your amounts on public leaderboards")
     @app_commands.describe(hidden="True: you are still ranked, but without figures")
     async def privacy(self, interaction: discord.Interaction, hidden: bool) -> None:
-        hidden = await self.services.leaderboards.set_privacy(interaction.guild_id, interaction.user.id, hidden)
+        hidden = await self.services.leaderboards.set_privacy(
+            interaction.guild_id, interaction.user.id, hidden
+        )
         text = (
             "Your amounts are now hidden on public leaderboards and live summaries (you are still ranked)."
             if hidden

@@ -50,6 +50,16 @@ async def followups(driver, predicate, timeout=2.0):
     return []
 
 
+async def test_a_one_coin_gift_receipt_reads_naturally(driver, services, cleo):
+    await fund(services, ANA.user_id, 10)
+
+    reply = await driver.slash("gift send", ANA, gift="Rose", creator=CLEO.user_id)
+
+    assert "🪙 1 coin (" in reply.text and "💎 1 diamond," in reply.text
+    assert "less than $0.01 at cash-out" in reply.text  # half a cent, not "$0"
+    assert await wallet(services, CLEO.user_id) == (0, 1)
+
+
 async def test_a_gift_replies_privately_with_a_receipt_and_thanks_publicly(
     driver, services, channels, alerts_channel, cleo
 ):
