@@ -407,7 +407,9 @@ def role_payload(role_id: int, name: str) -> dict[str, Any]:
     }
 
 
-def cache_role(bot: discord.Client, role_id: int, name: str = "role", guild_id: int = GUILD_ID) -> discord.Role:
+def cache_role(
+    bot: discord.Client, role_id: int, name: str = "role", guild_id: int = GUILD_ID
+) -> discord.Role:
     """Put a role into the bot's guild cache (creating the cached guild if needed), so that
     `member.roles` of interaction members carrying it resolves."""
     state = bot._connection
