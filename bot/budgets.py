@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, from_micros, to_micros
 from bot.economy.regions import RegionBook
@@ -20,11 +19,12 @@ from bot.errors import (
     InvalidAmount,
     InvalidOption,
     InvalidTimeOfDay,
-    InvalidTimezone,
     NotFound,
 )
 from bot.money import CoinRate
 from bot.spending import SpendingReview
+from bot.text import coin_count
+from bot.timezones import canonical_zone_name, day_bounds, local_moment, month_bounds_at
 from storage import Connection, Database, Row, budgets
 
 PERIODS = ("daily", "monthly")
@@ -42,35 +42,6 @@ _TIME_OF_DAY = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*$")
 # --- time zones and local time -------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1)
-def _zone_names() -> dict[str, str]:
-    """Every IANA zone name, by its lower-case spelling."""
-    return {name.lower(): name for name in available_timezones() if not name.startswith(("posix/", "right/"))}
-
-
-def canonical_zone_name(name: str) -> str:
-    """The IANA name as spelled by the tz database, or InvalidTimezone."""
-    found = _zone_names().get(name.strip().lower()) if isinstance(name, str) else None
-    if found is None:
-        shown = name[:60] if isinstance(name, str) else name
-        raise InvalidTimezone(
-            f"I don't know the time zone {shown!r}. Use an IANA name such as Europe/London or "
-            "America/New_York (start typing to see suggestions)."
-        )
-    return found
-
-
-def search_zones(text: str, limit: int = 25) -> list[str]:
-    """Zone names containing `text` (for autocomplete); names starting with it come first."""
-    needle = text.strip().lower().replace(" ", "_")
-    names = sorted(_zone_names().values())
-    if not needle:
-        return names[:limit]
-    starting = [n for n in names if n.lower().startswith(needle)]
-    containing = [n for n in names if needle in n.lower() and n not in starting]
-    return (starting + containing)[:limit]
-
-
 def parse_time_of_day(text: str) -> int:
     """'HH:MM' on a 24-hour clock as minutes after midnight, or InvalidTimeOfDay."""
     match = _TIME_OF_DAY.match(text) if isinstance(text, str) else None
@@ -80,10 +51,6 @@ def parse_time_of_day(text: str) -> int:
             f"{shown!r} is not a time I understand: use HH:MM on a 24-hour clock, e.g. 09:00 or 21:30."
         )
     return int(match[1]) * 60 + int(match[2])
-
-
-def coin_count(coins: int) -> str:
-    return f"{coins:,} coin" if coins == 1 else f"{coins:,} coins"
 
 
 def time_text(minute: int) -> str:
@@ -111,27 +78,6 @@ def resolve_zone(member_zone: str | None, guild_zone: str | None) -> Zone:
                 continue
             return Zone(name, source)
     return Zone(DEFAULT_ZONE, "default")
-
-
-def local_moment(day: date, minute: int, zone: ZoneInfo) -> datetime:
-    """`day` at `minute` past local midnight, in UTC. A wall time skipped by a DST change is read with
-    the offset before the change (02:30 on a spring-forward day is 03:30 new time); a repeated one
-    is its first occurrence."""
-    wall = datetime.combine(day, time(minute // 60, minute % 60), tzinfo=zone)
-    return wall.astimezone(UTC)
-
-
-def day_bounds(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    """The member's local day containing `now`, as [start, end) in UTC."""
-    today = now.astimezone(zone).date()
-    return local_moment(today, 0, zone), local_moment(today + timedelta(days=1), 0, zone)
-
-
-def month_bounds(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    today = now.astimezone(zone).date()
-    first = today.replace(day=1)
-    following = date(first.year + first.month // 12, first.month % 12 + 1, 1)
-    return local_moment(first, 0, zone), local_moment(following, 0, zone)
 
 
 def duration_text(delta: timedelta) -> str:
@@ -296,7 +242,7 @@ def read_snapshot(
     now_us = to_micros(now)
     rows = {r["period"]: r for r in budgets.limits(conn, guild_id, user_id)}
     day_start, day_end = day_bounds(now, zone.info)
-    month_start, month_end = month_bounds(now, zone.info)
+    month_start, month_end = month_bounds_at(now, zone.info)
 
     def period(name: str, start: datetime, end: datetime) -> PeriodBudget:
         limit, pending = _in_force(rows.get(name), now_us)

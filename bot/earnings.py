@@ -4,15 +4,14 @@ the creator's currency, top supporters, and diamonds received per day (for the c
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, timedelta
 
 from bot.clock import Clock, from_micros, to_micros
 from bot.economy.payouts import cash_value
 from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
 from bot.money import CoinRate, Money
-from bot.statements import zone_named
+from bot.timezones import local_moment, zone_or_utc
 from storage import Connection, Database, payouts, statements, wallets
 
 CHART_DAYS = 30
@@ -67,10 +66,10 @@ class EarningsService:
         now = self._clock()
 
         def look(conn: Connection) -> tuple:
-            zone = zone_named(statements.member_timezone(conn, guild_id, creator_id))
+            zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id))
             today = now.astimezone(zone).date()
             first = today - timedelta(days=days - 1)
-            since = to_micros(_midnight(first, zone))
+            since = to_micros(local_moment(first, 0, zone))
             wallet = wallets.wallet(conn, guild_id, creator_id)
             return (
                 zone,
@@ -101,7 +100,3 @@ class EarningsService:
             daily=sorted(per_day.items()),
             timezone=zone.key,
         )
-
-
-def _midnight(day: date, zone: ZoneInfo) -> datetime:
-    return datetime(day.year, day.month, day.day, tzinfo=zone)

@@ -3,15 +3,15 @@ gift confirmation threshold. Every change is written to the audit log."""
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection
 from dataclasses import dataclass
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_micros
-from bot.errors import InvalidAmount, InvalidTimezone, NotPermitted
+from bot.errors import InvalidAmount, NotPermitted
 from bot.guilds import GuildDirectory
 from bot.text import whole_number
+from bot.timezones import canonical_zone_name, zone_or_utc
 from storage import Connection, Database, audit_log, guilds
 
 CONFIRM_THRESHOLD_MAX = 10_000_000
@@ -28,36 +28,7 @@ class GuildConfig:
 
     @property
     def zone(self) -> ZoneInfo:
-        try:
-            return ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            return ZoneInfo("UTC")
-
-
-@functools.cache
-def _zones() -> tuple[str, ...]:
-    return tuple(sorted(available_timezones()))
-
-
-def search_timezones(text: str, limit: int = 25) -> list[str]:
-    """IANA names containing `text` (for autocomplete); exact and prefix matches first."""
-    needle = text.strip().lower().replace(" ", "_")
-    found = [z for z in _zones() if needle in z.lower()]
-    found.sort(key=lambda z: (z.lower() != needle, not z.lower().startswith(needle), z))
-    return found[:limit]
-
-
-def parse_timezone(name: object) -> str:
-    if not isinstance(name, str) or not name.strip() or len(name) > 64:
-        raise InvalidTimezone("Give an IANA time zone name such as `Europe/London` or `America/New_York`.")
-    wanted = name.strip()
-    canonical = {z.lower(): z for z in _zones()}.get(wanted.lower())
-    if canonical is None:
-        raise InvalidTimezone(
-            f"`{wanted[:64]}` is not a time zone I know. Pick one from the list, e.g. `Europe/Berlin`."
-        )
-    ZoneInfo(canonical)  # loads: the name is usable
-    return canonical
+        return zone_or_utc(self.timezone)
 
 
 class GuildConfigService:
@@ -90,7 +61,7 @@ class GuildConfigService:
         return config
 
     async def set_timezone(self, guild_id: int, actor_id: int, name: str) -> GuildConfig:
-        zone = parse_timezone(name)
+        zone = canonical_zone_name(name)
         return await self._set(guild_id, actor_id, "timezone", zone)
 
     async def set_spender_role(self, guild_id: int, actor_id: int, role_id: int | None) -> GuildConfig:

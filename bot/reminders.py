@@ -21,10 +21,11 @@ from zoneinfo import ZoneInfo
 from apscheduler.job import Job
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.budgets import BudgetService, PeriodBudget, local_moment, resolve_zone
+from bot.budgets import BudgetService, PeriodBudget, resolve_zone
 from bot.clock import Clock, to_micros
 from bot.economy.regions import RegionBook
 from bot.money import CoinRate
+from bot.timezones import local_moment
 from storage import Database, budgets
 
 log = logging.getLogger(__name__)

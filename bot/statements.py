@@ -10,15 +10,16 @@ import csv
 import io
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
 
 from bot.clock import Clock, from_micros, to_micros
 from bot.errors import InvalidAmount
 from bot.money import Money
+from bot.timezones import month_bounds, zone_or_utc
 from storage import Database, Row, statements
 
 COLUMNS = (
@@ -133,19 +134,6 @@ def parse_month(text: str | None) -> tuple[int, int] | None:
     return moment.year, moment.month
 
 
-def zone_named(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def month_bounds(year: int, month: int, zone: ZoneInfo) -> tuple[datetime, datetime]:
-    start = datetime(year, month, 1, tzinfo=zone)
-    end = (start + timedelta(days=32)).replace(day=1)
-    return start, end
-
-
 class StatementService:
     def __init__(self, db: Database, clock: Clock) -> None:
         self._db = db
@@ -154,7 +142,7 @@ class StatementService:
     async def statement(self, guild_id: int, user_id: int, month: str | None = None) -> Statement:
         wanted = parse_month(month)
         zone_name = await self._db.read(lambda conn: statements.member_timezone(conn, guild_id, user_id))
-        zone = zone_named(zone_name)
+        zone = zone_or_utc(zone_name)
         start = end = None
         label = None
         if wanted is not None:

@@ -46,3 +46,13 @@ def short_text(value: object, max_length: int, what: str, *, required: bool = Tr
     if len(text) > max_length:
         raise InvalidAmount(f"{what} can be at most {max_length} characters (yours has {len(text)}).")
     return neutralise_mentions(text)
+
+
+def coin_count(n: int) -> str:
+    """ "1 coin", "1,000 coins"."""
+    return f"{n:,} coin" if n == 1 else f"{n:,} coins"
+
+
+def diamond_count(n: int) -> str:
+    """ "1 diamond", "2,500 diamonds"."""
+    return f"{n:,} diamond" if n == 1 else f"{n:,} diamonds"

@@ -16,13 +16,13 @@ from bot.budgets import (
     PeriodBudget,
     ReminderSettings,
     Zone,
-    search_zones,
     when_text,
 )
 from bot.money import CoinRate
 from bot.reminders import JOB_ID, DirectMessagesClosed, install_reminder_job
 from bot.services import Services
-from cogs.format import coin_count
+from bot.text import coin_count
+from bot.timezones import search_zones
 
 log = logging.getLogger(__name__)
 

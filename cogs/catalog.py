@@ -8,8 +8,8 @@ from discord.ext import commands
 
 from bot.catalog import NAME_MAX, PRICE_MAX, Gift
 from bot.services import Services
+from bot.text import coin_count
 from cogs.checks import moderator_only
-from cogs.format import coin_count
 
 COLOUR = discord.Colour.blurple()
 

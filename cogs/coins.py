@@ -8,9 +8,9 @@ from discord.ext import commands
 
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
+from bot.text import coin_count
 from cogs import ledger as ledger_ui
 from cogs.checks import moderator_only
-from cogs.format import coin_count
 from cogs.views import ConfirmView
 
 COLOUR = discord.Colour.gold()

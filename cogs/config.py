@@ -6,10 +6,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.guild_config import GuildConfig, search_timezones
+from bot.guild_config import GuildConfig
 from bot.services import Services
+from bot.text import coin_count
+from bot.timezones import search_zones
 from cogs.checks import moderator_only
-from cogs.format import coin_count
 
 
 def render_config(config: GuildConfig) -> str:
@@ -53,7 +54,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     async def timezone_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=zone, value=zone) for zone in search_timezones(current)]
+        return [app_commands.Choice(name=zone, value=zone) for zone in search_zones(current)]
 
     @app_commands.command(name="alerts-channel", description="Where gift shout-outs and live summaries go")
     @app_commands.describe(channel="A text channel the bot can post in (leave empty to turn alerts off)")

@@ -8,9 +8,9 @@ from discord.ext import commands
 
 from bot.creators import TEMPLATE_MAX, Creator
 from bot.services import Services
+from bot.text import coin_count
 from cogs import payouts as payouts_ui
 from cogs.checks import moderator_only
-from cogs.format import coin_count
 
 COLOUR = discord.Colour.purple()
 PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}`"

@@ -14,7 +14,7 @@ from bot.catalog import Gift
 from bot.economy.gifts import COUNT_MAX, MESSAGE_MAX, GiftQuote, GiftReceipt
 from bot.money import CoinRate, Money
 from bot.services import Services
-from cogs.format import coin_count, diamond_count
+from bot.text import coin_count, diamond_count
 from cogs.views import ConfirmView
 
 log = logging.getLogger(__name__)

@@ -13,8 +13,8 @@ from bot.economy.corrections import GRANT_MAX, GrantResult, ReversalResult
 from bot.economy.payouts import MAX_REASON
 from bot.services import Services
 from bot.statements import Statement, to_csv
+from bot.text import coin_count
 from cogs.checks import moderator_only
-from cogs.format import coin_count
 
 COLOUR = discord.Colour.dark_teal()
 

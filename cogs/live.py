@@ -10,7 +10,7 @@ from discord.ext import commands
 
 from bot.live import TITLE_MAX, LiveSession, LiveSummary
 from bot.services import Services
-from cogs.format import diamond_count
+from bot.text import diamond_count
 
 log = logging.getLogger(__name__)
 

@@ -15,8 +15,8 @@ from bot.charts import daily_diamonds_chart
 from bot.earnings import Earnings
 from bot.economy.payouts import MAX_REASON, CashoutQuote, Decision, Payout
 from bot.services import Services
+from bot.text import diamond_count
 from cogs.checks import moderator_only
-from cogs.format import diamond_count
 from cogs.views import ConfirmView
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from discord.ext import commands
 from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
 from bot.money import CoinRate
 from bot.services import Services
+from bot.text import coin_count
 from cogs import ledger as ledger_ui
-from cogs.format import coin_count
 
 COLOUR = discord.Colour.gold()
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.budgets import BudgetGuard, day_bounds, month_bounds
+from bot.budgets import BudgetGuard
 from bot.errors import BudgetExceeded, DomainError, InvalidAmount, InvalidOption, NotFound
 from bot.spending import SpendingReview
+from bot.timezones import day_bounds, month_bounds_at
 from storage import guilds
 from storage.audit import find_discrepancies
 from storage.ledger import NewEntry, Posting, entry_postings, post_entry
@@ -117,7 +118,7 @@ def test_bounds_are_pure_local_midnights():
     zone = ZoneInfo("Europe/London")
     start, end = day_bounds(utc(2026, 10, 25, 12, 0), zone)  # clocks go back in London
     assert (start, end) == (utc(2026, 10, 24, 23, 0), utc(2026, 10, 26, 0, 0))
-    start, end = month_bounds(utc(2026, 12, 15), zone)
+    start, end = month_bounds_at(utc(2026, 12, 15), zone)
     assert (start, end) == (utc(2026, 12, 1), utc(2027, 1, 1))
 
 
