@@ -46,13 +46,3 @@ def details(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
         "SELECT e.*, g.emoji FROM gift_entries e JOIN gifts g ON g.id = e.gift_id WHERE e.entry_id = ?",
         (entry_id,),
     ).fetchone()
-
-
-def spent_since(conn: sqlite3.Connection, guild_id: int, sender_id: int, since: int) -> int:
-    """Coins the member spent on gifts since `since` (microseconds), reversals not counted."""
-    row = conn.execute(
-        "SELECT COALESCE(SUM(count * unit_price), 0) FROM gift_entries"
-        " WHERE guild_id = ? AND sender_id = ? AND created_at >= ?",
-        (guild_id, sender_id, since),
-    ).fetchone()
-    return row[0]

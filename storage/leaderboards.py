@@ -16,7 +16,7 @@ def top(
     if who not in ROLES:
         raise ValueError(who)
     return conn.execute(
-        f"WITH totals AS (SELECT {who} AS user_id, SUM(count * unit_price) AS coins FROM gift_entries"
+        f"WITH totals AS (SELECT {who} AS user_id, SUM(count * unit_price) AS coins FROM standing_gifts"
         f"  WHERE guild_id = ? AND created_at >= ? GROUP BY {who})"
         " SELECT t.user_id, t.coins, RANK() OVER (ORDER BY t.coins DESC) AS rank,"
         " COALESCE(p.hide_amounts, 0) AS hidden"
@@ -34,14 +34,14 @@ def rank_of(
         raise ValueError(who)
     start = since if since is not None else -(2**62)
     own = conn.execute(
-        f"SELECT SUM(count * unit_price) FROM gift_entries WHERE guild_id = ? AND created_at >= ? AND {who} = ?",
+        f"SELECT SUM(count * unit_price) FROM standing_gifts WHERE guild_id = ? AND created_at >= ? AND {who} = ?",
         (guild_id, start, user_id),
     ).fetchone()[0]
     if not own:
         return None
     return conn.execute(
         f"SELECT ? AS user_id, ? AS coins, 1 + (SELECT COUNT(*) FROM (SELECT SUM(count * unit_price) AS c"
-        f"  FROM gift_entries WHERE guild_id = ? AND created_at >= ? GROUP BY {who}) WHERE c > ?) AS rank,"
+        f"  FROM standing_gifts WHERE guild_id = ? AND created_at >= ? GROUP BY {who}) WHERE c > ?) AS rank,"
         " COALESCE((SELECT hide_amounts FROM member_prefs WHERE guild_id = ? AND user_id = ?), 0) AS hidden",
         (user_id, own, guild_id, start, own, guild_id, user_id),
     ).fetchone()

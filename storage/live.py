@@ -37,7 +37,7 @@ def totals(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row:
     return conn.execute(
         "SELECT COUNT(*) AS sends, COALESCE(SUM(count), 0) AS gifts,"
         " COALESCE(SUM(count * unit_price), 0) AS coins, COUNT(DISTINCT sender_id) AS senders"
-        " FROM gift_entries WHERE live_session_id = ?",
+        " FROM standing_gifts WHERE live_session_id = ?",
         (session_id,),
     ).fetchone()
 
@@ -45,7 +45,7 @@ def totals(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row:
 def top_gifters(conn: sqlite3.Connection, session_id: int, limit: int = 3) -> list[sqlite3.Row]:
     return conn.execute(
         "SELECT e.sender_id, SUM(e.count * e.unit_price) AS coins, COALESCE(MAX(p.hide_amounts), 0) AS hidden"
-        " FROM gift_entries e LEFT JOIN member_prefs p ON p.guild_id = e.guild_id AND p.user_id = e.sender_id"
+        " FROM standing_gifts e LEFT JOIN member_prefs p ON p.guild_id = e.guild_id AND p.user_id = e.sender_id"
         " WHERE e.live_session_id = ? GROUP BY e.sender_id ORDER BY coins DESC, MIN(e.entry_id) LIMIT ?",
         (session_id, limit),
     ).fetchall()
@@ -55,7 +55,7 @@ def breakdown(conn: sqlite3.Connection, session_id: int) -> list[sqlite3.Row]:
     """Per gift: how many and how many coins (the name as the gift is called now)."""
     return conn.execute(
         "SELECT g.name, g.emoji, SUM(e.count) AS count, SUM(e.count * e.unit_price) AS coins"
-        " FROM gift_entries e JOIN gifts g ON g.id = e.gift_id WHERE e.live_session_id = ?"
+        " FROM standing_gifts e JOIN gifts g ON g.id = e.gift_id WHERE e.live_session_id = ?"
         " GROUP BY e.gift_id ORDER BY coins DESC, g.name_key",
         (session_id,),
     ).fetchall()

@@ -89,3 +89,23 @@ async def test_unknown_time_zones_are_refused(services, zone):
     with pytest.raises(DomainError):
         await services.guild_config.set_timezone(GUILD, MOD, zone)
     assert (await services.guild_config.get(GUILD)).timezone == "UTC"
+
+
+async def test_a_reversed_gift_leaves_the_boards_the_live_summary_and_the_budget(services):
+    await fund(services, 1, 100)
+    await fund(services, 2, 100)
+    session = await services.live.start(GUILD, 201)
+    mistaken = await send_gift(services, 1, 201, "Perfume")  # 20 coins, reversed below
+    await send_gift(services, 2, 201, "Finger Heart")  # 5 coins, stands
+
+    await services.corrections.reverse(GUILD, MOD, mistaken.entry_id, "sent to the wrong creator")
+
+    gifters = await services.leaderboards.board(GUILD, 1, "gifters", "all-time")
+    creators = await services.leaderboards.board(GUILD, 1, "creators", "today")
+    summary = await services.live.summary(GUILD, session.id)
+    assert [(r.user_id, r.coins) for r in gifters.rows] == [(2, 5)]
+    assert gifters.caller is None  # ranked nowhere: nothing of theirs stands
+    assert [(r.user_id, r.coins) for r in creators.rows] == [(201, 5)]
+    assert (summary.sends, summary.coins, [g.user_id for g in summary.top_gifters]) == (1, 5, [2])
+    overview = await services.budgets.overview(GUILD, 1)
+    assert (overview.snapshot.daily.spent, overview.snapshot.monthly.spent) == (0, 0)
