@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(f"livegifts: {HOW_TO_SET_UP}", file=sys.stderr)
         return EXIT_USAGE
+    from aiohttp import ClientError
     from discord import LoginFailure
 
     from storage import DatabaseError
@@ -60,6 +61,9 @@ def main(argv: list[str] | None = None) -> int:
     except LoginFailure:
         print(f"livegifts: Discord refused DISCORD_TOKEN. {LOGIN_REFUSED_HELP}", file=sys.stderr)
         return EXIT_USAGE
+    except (OSError, ClientError) as error:  # no network, DNS, TLS: before the bot ever connected
+        print(f"livegifts: cannot reach Discord ({error}). Check the network and try again.", file=sys.stderr)
+        return EXIT_FAILED
     return EXIT_OK
 
 

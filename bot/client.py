@@ -47,6 +47,8 @@ def freeze_long_lived_objects() -> None:
 
 class LiveGiftsBot(commands.Bot):
     def __init__(self, settings: Settings, services: Services) -> None:
+        # The bot never joins voice: discord.py's start-up warnings about voice libraries are noise.
+        discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=discord.Intents.default(),

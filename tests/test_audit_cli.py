@@ -239,3 +239,18 @@ def test_a_token_discord_refuses_gives_one_clear_line(monkeypatch, capsys):
     assert app.main([]) == 2
     err = capsys.readouterr().err
     assert "Discord refused DISCORD_TOKEN" in err and ".env" in err
+
+
+def test_an_unreachable_discord_is_one_clear_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    import discord.http
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("DISCORD_TOKEN", "token.that.is.never.sent")
+    monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))
+    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there
+
+    status = app.main([])
+
+    err = capsys.readouterr().err
+    assert status == 1
+    assert "cannot reach Discord" in err and "Traceback" not in err
