@@ -33,6 +33,7 @@ from bot.economy.gifts import GiftQuote, gift_operation  # noqa: E402
 from bot.errors import InsufficientCoins  # noqa: E402
 from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
+from bot.spending import SpendingGuard  # noqa: E402
 from storage import Database, ledger  # noqa: E402
 from storage.audit import find_discrepancies  # noqa: E402
 from storage.database import _apply_pragmas, _migrate, load_migrations  # noqa: E402
@@ -139,7 +140,9 @@ async def run_service(path: Path, gifts: int, senders: int, wallets: int, *, ful
     }
 
 
-def run_ceiling(path: Path, gifts: int, wallets: int, quotes: list[GiftQuote]) -> dict[str, float]:
+def run_ceiling(
+    path: Path, gifts: int, wallets: int, quotes: list[GiftQuote], spending: SpendingGuard
+) -> dict[str, float]:
     conn = sqlite3.connect(path, isolation_level=None)
     _apply_pragmas(conn, "FULL")
     _migrate(conn, load_migrations())
@@ -154,6 +157,7 @@ def run_ceiling(path: Path, gifts: int, wallets: int, quotes: list[GiftQuote]) -
                 replace(rng.choice(quotes), sender_id=FIRST_WALLET + rng.randrange(wallets)),
                 f"ceiling-{i}",
                 now,
+                spending,  # the same in-transaction budget check as the service's (sync, no I/O of its own)
             )
             for i in range(batch_start, min(gifts, batch_start + BATCH))
         ]
@@ -197,9 +201,9 @@ async def main() -> int:
                 await run_service(path, args.gifts, args.senders, args.wallets, full=round_no == 0)
             )
             path = Path(tmp) / f"ceiling-{round_no}.db"
-            db, _, quotes = await prepare(path, args.wallets)  # migrated and funded the same way
+            db, services, quotes = await prepare(path, args.wallets)  # migrated and funded the same way
             await db.close()
-            ceiling_runs.append(run_ceiling(path, args.gifts, args.wallets, quotes))
+            ceiling_runs.append(run_ceiling(path, args.gifts, args.wallets, quotes, services.spending))
     service = {k: statistics.median(run[k] for run in services_runs) for k in services_runs[0]}
     ceiling = {k: statistics.median(run[k] for run in ceiling_runs) for k in ceiling_runs[0]}
     problems = sum(run["problems"] for run in services_runs + ceiling_runs)

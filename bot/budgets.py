@@ -389,13 +389,22 @@ class BudgetService:
     async def review_spending(self, guild_id: int, user_id: int, coins: int) -> SpendingReview:
         if type(coins) is not int or coins <= 0:
             raise InvalidAmount("A gift costs a positive whole number of coins.")
-        snapshot = await self.snapshot(guild_id, user_id, with_yesterday=False)
+        now = self._clock()
+        return await self._db.read(lambda conn: self.judge(conn, guild_id, user_id, coins, now))
+
+    def judge(
+        self, conn: Connection, guild_id: int, user_id: int, coins: int, now: datetime
+    ) -> SpendingReview:
+        """Over a budget: a warning to confirm (warn mode) or BudgetExceeded (block mode)."""
+        if not budgets.limits(conn, guild_id, user_id):  # no budget set: nothing to judge
+            return SpendingReview()
+        snapshot = read_snapshot(conn, guild_id, user_id, now, with_yesterday=False)
         breached = [
             p for p in (snapshot.daily, snapshot.monthly) if p.limit is not None and p.spent + coins > p.limit
         ]
         if not breached:
             return SpendingReview()
-        rate = await self._regions.member_rate(guild_id, user_id)
+        rate = self._regions.member_rate_on(conn, guild_id, user_id)
         if snapshot.mode == "block":
             raise BudgetExceeded(block_message(snapshot, breached, coins, rate))
         return SpendingReview(warning=warning_message(breached, coins, rate))
@@ -433,3 +442,7 @@ class BudgetGuard:
 
     async def review(self, guild_id: int, user_id: int, coins: int) -> SpendingReview:
         return await self._budgets.review_spending(guild_id, user_id, coins)
+
+    def enforce(self, conn: Connection, guild_id: int, user_id: int, coins: int, now: datetime) -> None:
+        # A warning was already confirmed by the member; only block mode refuses here.
+        self._budgets.judge(conn, guild_id, user_id, coins, now)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Protocol
+
+from storage import Connection
 
 
 @dataclass(frozen=True)
@@ -18,7 +21,16 @@ class SpendingGuard(Protocol):
         """Judge spending `coins` now; raise a DomainError (e.g. BudgetExceeded) to refuse outright."""
         ...
 
+    def enforce(self, conn: Connection, guild_id: int, user_id: int, coins: int, now: datetime) -> None:
+        """Inside the gift's own write transaction: raise a DomainError if a hard limit refuses `coins`.
+        `review` ran earlier, outside it; this closes the gap in which two gifts sent at the same
+        moment would each pass a limit that only one of them fits."""
+        ...
+
 
 class NoSpendingLimits:
     async def review(self, guild_id: int, user_id: int, coins: int) -> SpendingReview:
         return SpendingReview()
+
+    def enforce(self, conn: Connection, guild_id: int, user_id: int, coins: int, now: datetime) -> None:
+        return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -369,4 +370,24 @@ async def test_real_gifts_are_refused_in_block_mode_one_coin_over(services, db, 
     with pytest.raises(BudgetExceeded, match="resets at 00:00"):
         await services.gifts.quote(GUILD, ANA, (), "Rose", CREATOR, 1)
     assert (await services.wallets.balance(GUILD, ANA)).coins == 600
+    await clean(db)
+
+
+async def test_two_gifts_sent_at_once_cannot_both_pass_a_blocking_budget(services, db, clock):
+    await services.creators.register(GUILD, CREATOR)
+    await services.purchases.purchase(GUILD, ANA, 700, "buy-1")
+    await services.budgets.set_mode(GUILD, ANA, "block")
+    await services.budgets.set_limit(GUILD, ANA, "daily", 30)
+    # Both quotes are judged before either gift is written: each fits the budget on its own.
+    first = await services.gifts.quote(GUILD, ANA, (), "Perfume", CREATOR)  # 20 coins
+    second = await services.gifts.quote(GUILD, ANA, (), "Perfume", CREATOR)
+
+    outcomes = await asyncio.gather(
+        services.gifts.send(first, "tap-1"), services.gifts.send(second, "tap-2"), return_exceptions=True
+    )
+
+    refused = [o for o in outcomes if isinstance(o, BudgetExceeded)]
+    assert len(refused) == 1 and "resets at 00:00" in refused[0].message
+    assert (await services.budgets.snapshot(GUILD, ANA)).daily.spent == 20
+    assert (await services.wallets.balance(GUILD, ANA)).coins == 680
     await clean(db)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from bot.alerts import AlertPublisher, GiftAlert
 from bot.catalog import CatalogService, Gift
-from bot.clock import Clock, to_micros
+from bot.clock import Clock, from_micros, to_micros
 from bot.creators import CreatorService, NotACreator
 from bot.economy.regions import RegionBook
 from bot.errors import Conflict, DomainError, IdempotencyConflict, InsufficientCoins, InvalidAmount, NotFound
@@ -122,10 +122,13 @@ def fingerprint_of(quote: GiftQuote) -> str:
     return f"{quote.guild_id}:{quote.sender_id}:{quote.creator_id}:{quote.gift.id}:{quote.count}:{quote.gift.coins}"
 
 
-def gift_operation(quote: GiftQuote, key: str, now: int) -> Callable[[Connection], _Sent | int]:
+def gift_operation(
+    quote: GiftQuote, key: str, now: int, spending: SpendingGuard
+) -> Callable[[Connection], _Sent | int]:
     """The write operation of one gift (runs inside the writer's transaction, in its own savepoint):
-    re-checks the key, the gift's price and state and the creator, then posts the entry and its details.
-    Returns what the receipt needs, or the id of the entry that already holds `key`."""
+    re-checks the key, the gift's price and state, the creator and the member's hard spending limits,
+    then posts the entry and its details. Returns what the receipt needs, or the id of the entry that
+    already holds `key`."""
     guild_id, sender_id, creator_id, gift = quote.guild_id, quote.sender_id, quote.creator_id, quote.gift
     memo = f"{gift.emoji} {gift.name} ×{quote.count}" + (f": {quote.message}" if quote.message else "")
     entry = NewEntry(
@@ -161,6 +164,7 @@ def gift_operation(quote: GiftQuote, key: str, now: int) -> Callable[[Connection
         creator = creators.creator(conn, guild_id, creator_id)
         if creator is None:
             raise NotACreator(creator_id)
+        spending.enforce(conn, guild_id, sender_id, total, from_micros(now))
         session = live.open_session(conn, guild_id, creator_id)
         session_id = session["id"] if session is not None else None
         try:
@@ -287,7 +291,7 @@ class GiftService:
         elif quote.needs_confirmation:
             raise NeedsConfirmation("Please confirm this gift first.")
         gift, total = quote.gift, quote.total_coins
-        send = gift_operation(quote, key, to_micros(self._clock()))
+        send = gift_operation(quote, key, to_micros(self._clock()), self.spending)
         sent = await self._db.write(send)
         if isinstance(sent, int):  # a concurrent request with the same key committed first
             earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, sent))

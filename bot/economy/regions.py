@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.errors import UnknownRegion
 from bot.money import CoinRate, Region
-from storage import Database, regions, wallets
+from storage import Connection, Database, regions, wallets
 
 
 class RegionBook:
@@ -36,17 +36,28 @@ class RegionBook:
         return [r for r in self._by_code.values() if needle in r.code.lower() or needle in r.name.lower()]
 
     async def member_region(self, guild_id: int, user_id: int) -> Region:
-        row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, user_id))
-        return self._by_code[row["region"]] if row and row["region"] else self.default
+        return await self._db.read(lambda conn: self.member_region_on(conn, guild_id, user_id))
 
     async def rate(self, guild_id: int, region: Region) -> CoinRate:
-        row = await self._db.read(lambda conn: regions.base_rate(conn, guild_id, region.code))
-        if row is None:  # a region whose packages were all retired: fall back to the base region
-            row = await self._db.read(lambda conn: regions.base_rate(conn, guild_id, self.default.code))
-            region = self.default
-        if row is None:  # the base region's packages were retired too: the brief's rate
-            row = await self._db.read(lambda conn: regions.default_base_rate(conn, region.code))
-        return CoinRate(region, row["coins"], row["price_minor"])
+        return await self._db.read(lambda conn: self.rate_on(conn, guild_id, region))
 
     async def member_rate(self, guild_id: int, user_id: int) -> CoinRate:
-        return await self.rate(guild_id, await self.member_region(guild_id, user_id))
+        return await self._db.read(lambda conn: self.member_rate_on(conn, guild_id, user_id))
+
+    # The same on a connection the caller already holds (inside a read or a write operation).
+
+    def member_region_on(self, conn: Connection, guild_id: int, user_id: int) -> Region:
+        row = wallets.wallet(conn, guild_id, user_id)
+        return self._by_code[row["region"]] if row and row["region"] else self.default
+
+    def rate_on(self, conn: Connection, guild_id: int, region: Region) -> CoinRate:
+        row = regions.base_rate(conn, guild_id, region.code)
+        if row is None:  # a region whose packages were all retired: fall back to the base region
+            row = regions.base_rate(conn, guild_id, self.default.code)
+            region = self.default
+        if row is None:  # the base region's packages were retired too: the brief's rate
+            row = regions.default_base_rate(conn, region.code)
+        return CoinRate(region, row["coins"], row["price_minor"])
+
+    def member_rate_on(self, conn: Connection, guild_id: int, user_id: int) -> CoinRate:
+        return self.rate_on(conn, guild_id, self.member_region_on(conn, guild_id, user_id))
