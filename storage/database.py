@@ -272,7 +272,7 @@ class Database:
         )
 
     async def close(self) -> None:
-        """Finish queued writes, then close both connections (aiosqlite hangs on exit otherwise)."""
+        """Finish queued writes, then close every connection (aiosqlite hangs on exit otherwise)."""
         if self._closed:
             return
         self._closed = True
