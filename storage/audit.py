@@ -57,6 +57,7 @@ def find_discrepancies(conn: sqlite3.Connection) -> list[str]:
     for row in conn.execute("SELECT guild_id, user_id FROM wallets WHERE coins < 0 OR diamonds < 0"):
         problems.append(f"guild {row[0]} user {row[1]}: wallet balance is negative")
     problems.extend(_changed_postings(conn))
+    problems.extend(_drifted_gift_totals(conn))
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     for trigger in APPEND_ONLY_TRIGGERS:
         if trigger not in present:
@@ -81,6 +82,32 @@ def _changed_postings(conn: sqlite3.Connection) -> list[str]:
     if current_entry is not None and postings_digest(rows) != current_digest:
         problems.append(f"entry {current_entry}: postings were changed after they were written")
     return problems
+
+
+_EXPECTED_GIFT_TOTALS = (
+    "SELECT guild_id, 'sender', sender_id, SUM(count * unit_price) FROM standing_gifts GROUP BY guild_id, sender_id"
+    " UNION ALL"
+    " SELECT guild_id, 'creator', creator_id, SUM(count * unit_price) FROM standing_gifts"
+    " GROUP BY guild_id, creator_id"
+)
+
+
+def _drifted_gift_totals(conn: sqlite3.Connection) -> list[str]:
+    """The leaderboards' running totals must equal the sums of the gifts that still stand."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    if not {"gift_totals", "standing_gifts"} <= tables:  # a database from before leaderboards existed
+        return []
+    kept = "SELECT guild_id, role, user_id, coins FROM gift_totals WHERE coins <> 0"
+    expected = f"SELECT * FROM ({_EXPECTED_GIFT_TOTALS})"  # compound operators bind left to right
+    wrong = conn.execute(f"{kept} EXCEPT {expected}").fetchall()
+    missing = conn.execute(f"{expected} EXCEPT {kept}").fetchall()
+    return [
+        f"guild {g} {role} {user}: leaderboard total {coins} does not match the standing gifts"
+        for g, role, user, coins in wrong
+    ] + [
+        f"guild {g} {role} {user}: standing gifts sum to {coins} but the leaderboard total differs"
+        for g, role, user, coins in missing
+    ]
 
 
 def audit_file(path: Path) -> list[str]:

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import sqlite3
 
-# `who` is one of these column names (never user input).
-ROLES = ("sender_id", "creator_id")
+# `who` is one of these column names (never user input); all-time boards read gift_totals' role.
+ROLES = {"sender_id": "sender", "creator_id": "creator"}
 
 
 def top(
     conn: sqlite3.Connection, guild_id: int, who: str, since: int | None, limit: int
 ) -> list[sqlite3.Row]:
-    """Members ranked by coins of gifts sent (`sender_id`) or received (`creator_id`) since `since`,
-    with their competition rank (ties share a rank) and their privacy choice."""
+    """Members ranked by coins of gifts sent (`sender_id`) or received (`creator_id`) since `since`
+    (None: all time), with their competition rank (ties share a rank) and their privacy choice."""
     if who not in ROLES:
         raise ValueError(who)
+    if since is None:  # running totals: one row per member, however long the history
+        return conn.execute(
+            "SELECT t.user_id, t.coins, RANK() OVER (ORDER BY t.coins DESC) AS rank,"
+            " COALESCE(p.hide_amounts, 0) AS hidden"
+            " FROM gift_totals t LEFT JOIN member_prefs p ON p.guild_id = t.guild_id AND p.user_id = t.user_id"
+            " WHERE t.guild_id = ? AND t.role = ? AND t.coins > 0"
+            " ORDER BY t.coins DESC, t.user_id LIMIT ?",
+            (guild_id, ROLES[who], limit),
+        ).fetchall()
     return conn.execute(
         f"WITH totals AS (SELECT {who} AS user_id, SUM(count * unit_price) AS coins FROM standing_gifts"
         f"  WHERE guild_id = ? AND created_at >= ? GROUP BY {who})"
@@ -22,7 +31,7 @@ def top(
         " COALESCE(p.hide_amounts, 0) AS hidden"
         " FROM totals t LEFT JOIN member_prefs p ON p.guild_id = ? AND p.user_id = t.user_id"
         " ORDER BY t.coins DESC, t.user_id LIMIT ?",
-        (guild_id, since if since is not None else -(2**62), guild_id, limit),
+        (guild_id, since, guild_id, limit),
     ).fetchall()
 
 
@@ -32,10 +41,19 @@ def rank_of(
     """The member's own total and rank, or None if they have none in the period."""
     if who not in ROLES:
         raise ValueError(who)
-    start = since if since is not None else -(2**62)
+    if since is None:
+        return conn.execute(
+            "SELECT t.user_id, t.coins,"
+            " 1 + (SELECT COUNT(*) FROM gift_totals o"
+            "      WHERE o.guild_id = t.guild_id AND o.role = t.role AND o.coins > t.coins) AS rank,"
+            " COALESCE(p.hide_amounts, 0) AS hidden"
+            " FROM gift_totals t LEFT JOIN member_prefs p ON p.guild_id = t.guild_id AND p.user_id = t.user_id"
+            " WHERE t.guild_id = ? AND t.role = ? AND t.user_id = ? AND t.coins > 0",
+            (guild_id, ROLES[who], user_id),
+        ).fetchone()
     own = conn.execute(
         f"SELECT SUM(count * unit_price) FROM standing_gifts WHERE guild_id = ? AND created_at >= ? AND {who} = ?",
-        (guild_id, start, user_id),
+        (guild_id, since, user_id),
     ).fetchone()[0]
     if not own:
         return None
@@ -43,7 +61,7 @@ def rank_of(
         f"SELECT ? AS user_id, ? AS coins, 1 + (SELECT COUNT(*) FROM (SELECT SUM(count * unit_price) AS c"
         f"  FROM standing_gifts WHERE guild_id = ? AND created_at >= ? GROUP BY {who}) WHERE c > ?) AS rank,"
         " COALESCE((SELECT hide_amounts FROM member_prefs WHERE guild_id = ? AND user_id = ?), 0) AS hidden",
-        (user_id, own, guild_id, start, own, guild_id, user_id),
+        (user_id, own, guild_id, since, own, guild_id, user_id),
     ).fetchone()
 
 

@@ -254,3 +254,35 @@ def test_an_unreachable_discord_is_one_clear_line_and_exit_1(tmp_path, monkeypat
     err = capsys.readouterr().err
     assert status == 1
     assert "cannot reach Discord" in err and "Traceback" not in err
+
+
+def test_check_catches_leaderboard_totals_that_drifted_from_the_gifts(tmp_path):
+    import asyncio
+
+    from bot.services import build_services
+    from bot.settings import Settings
+    from tests.support.clock import FakeClock
+
+    path = tmp_path / "totals.db"
+
+    async def two_gifts() -> None:
+        db = await Database.open(path)
+        services = await build_services(Settings(_env_file=None, database_path=path), db, FakeClock())
+        await services.creators.register(1, 99)
+        for sender in (5, 6):
+            await services.purchases.purchase(1, sender, 70, f"buy-{sender}")
+            quote = await services.gifts.quote(1, sender, [], "Rose", 99, 3)
+            await services.gifts.send(quote, f"gift-{sender}")
+        await db.close()
+
+    asyncio.run(two_gifts())
+    assert run_bot(tmp_path, "check", "--database", str(path)).returncode == 0
+    raw = sqlite3.connect(path)
+    raw.execute("UPDATE gift_totals SET coins = 100 WHERE role = 'creator'")
+    raw.commit()
+    raw.close()
+
+    result = run_bot(tmp_path, "check", "--database", str(path))
+
+    assert result.returncode == 1
+    assert "creator 99: leaderboard total 100 does not match the standing gifts" in result.stdout
