@@ -18,3 +18,11 @@ def set_region(conn: sqlite3.Connection, guild_id: int, user_id: int, region: st
         " ON CONFLICT (guild_id, user_id) DO UPDATE SET region = excluded.region",
         (guild_id, user_id, region),
     )
+
+
+def coins(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
+    """The member's coin balance (0 for a member without a wallet yet)."""
+    row = conn.execute(
+        "SELECT coins FROM wallets WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+    ).fetchone()
+    return row[0] if row else 0

@@ -193,7 +193,7 @@ def gift_operation(
             live_session_id=session_id,
             template=creator["thanks_template"],
             threshold=creator["shoutout_threshold"],
-            balance=wallets.wallet(conn, guild_id, sender_id)["coins"],
+            balance=wallets.coins(conn, guild_id, sender_id),
             fee_percent=settings["fee_percent"],
             alerts_channel_id=settings["alerts_channel_id"],
         )
@@ -251,7 +251,7 @@ class GiftService:
         await self._creators.require(guild_id, creator_id)
         gift = await self._catalog.find(guild_id, gift_name)
         total = count * gift.coins
-        balance = await self._coins(guild_id, sender_id)
+        balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, sender_id))
         if balance < total:
             raise InsufficientCoins(total, balance)
         review = await self.spending.review(guild_id, sender_id, total)
@@ -361,14 +361,10 @@ class GiftService:
             count=details["count"],
             unit_price=details["unit_price"],
             total_coins=total,
-            balance=await self._coins(guild_id, details["sender_id"]),
+            balance=await self._db.read(lambda conn: wallets.coins(conn, guild_id, details["sender_id"])),
             rate=rate,
             fee_percent=config.fee_percent,
             live_session_id=details["live_session_id"],
             alerts_channel_id=config.alerts_channel_id,
             replayed=True,
         )
-
-    async def _coins(self, guild_id: int, user_id: int) -> int:
-        row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, user_id))
-        return row["coins"] if row else 0

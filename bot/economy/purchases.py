@@ -121,7 +121,7 @@ class PurchaseService:
         if replayed:
             earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, entry_id))
             return await self._replay(earlier, fingerprint, guild_id, user_id)
-        balance = await self._coins(guild_id, user_id)
+        balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, user_id))
         return PurchaseResult(entry_id, offer.coins, offer.price, balance, replayed=False)
 
     async def _replay(self, earlier: Row, fingerprint: str, guild_id: int, user_id: int) -> PurchaseResult:
@@ -131,9 +131,5 @@ class PurchaseService:
             )
         coins = int(earlier["reference"].rsplit(":", 1)[1])
         price = Money(earlier["money_minor"], earlier["currency"])
-        balance = await self._coins(guild_id, user_id)
+        balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, user_id))
         return PurchaseResult(earlier["id"], coins, price, balance, replayed=True)
-
-    async def _coins(self, guild_id: int, user_id: int) -> int:
-        row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, user_id))
-        return row["coins"] if row else 0
