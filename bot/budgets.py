@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, from_micros, to_micros
+from bot.economy.kinds import SPENDING_KINDS
 from bot.economy.regions import RegionBook
 from bot.errors import (
     BudgetExceeded,
@@ -246,15 +247,17 @@ def read_snapshot(
 
     def period(name: str, start: datetime, end: datetime) -> PeriodBudget:
         limit, pending = _in_force(rows.get(name), now_us)
-        spent = budgets.gift_spending(conn, guild_id, user_id, to_micros(start), to_micros(end))
+        spent = budgets.member_spending(
+            conn, guild_id, user_id, to_micros(start), to_micros(end), SPENDING_KINDS
+        )
         return PeriodBudget(name, limit, spent, start, end, pending)
 
     spent_yesterday = 0
     if with_yesterday:
         yesterday = day_start.astimezone(zone.info).date() - timedelta(days=1)
         start = local_moment(yesterday, 0, zone.info)
-        spent_yesterday = budgets.gift_spending(
-            conn, guild_id, user_id, to_micros(start), to_micros(day_start)
+        spent_yesterday = budgets.member_spending(
+            conn, guild_id, user_id, to_micros(start), to_micros(day_start), SPENDING_KINDS
         )
     paused = settings["reminders_paused_at"] if settings else None
     reminders = ReminderSettings(

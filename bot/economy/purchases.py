@@ -5,15 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_micros
+from bot.economy.kinds import COINS, MINT, PURCHASE
 from bot.economy.payments import ChargeRequest, PaymentProvider
+from bot.economy.posting import Replay, find_earlier, post, post_once
 from bot.economy.regions import RegionBook
-from bot.errors import Conflict, IdempotencyConflict, InvalidAmount, UnknownPackage
+from bot.errors import Conflict, InvalidAmount, UnknownPackage
 from bot.guilds import GuildDirectory
 from bot.money import Money, Region
-from storage import Connection, Database, Row, ledger, regions, wallets
+from storage import Database, regions, wallets
 from storage.ledger import NewEntry, Posting
-
-MINT = "mint"
 
 
 @dataclass(frozen=True)
@@ -83,9 +83,9 @@ class PurchaseService:
             raise ValueError("a purchase needs an idempotency key")
         key = f"purchase:{idempotency_key}"
         fingerprint = f"{guild_id}:{user_id}:{package_coins}"
-        earlier = await self._db.read(lambda conn: ledger.entry_by_key(conn, key))
-        if earlier is not None:
-            return await self._replay(earlier, fingerprint, guild_id, user_id)
+        earlier = await find_earlier(self._db, PURCHASE, key, fingerprint)
+        if earlier is not None:  # replayed before charging: the provider is never asked twice
+            return await self._replay(earlier, guild_id, user_id)
         offer = await self.offer(guild_id, user_id, package_coins)
         if expected_price is not None and offer.price != expected_price:
             raise Conflict(
@@ -96,7 +96,7 @@ class PurchaseService:
         receipt = await self._provider.charge(ChargeRequest(key, guild_id, user_id, offer.coins, offer.price))
         entry = NewEntry(
             guild_id=guild_id,
-            kind="purchase",
+            kind=PURCHASE.name,
             created_at=to_micros(self._clock()),
             actor_id=user_id,
             reference=f"package:{offer.region.code}:{offer.coins}",
@@ -107,28 +107,19 @@ class PurchaseService:
             memo=receipt.reference,
         )
         postings = [
-            Posting("coins", offer.coins, user_id=user_id),
-            Posting("coins", -offer.coins, system_account=MINT),
+            Posting(COINS, offer.coins, user_id=user_id),
+            Posting(COINS, -offer.coins, system_account=MINT),
         ]
-
-        def credit(conn: Connection) -> tuple[int, bool]:
-            raced = ledger.entry_by_key(conn, key)
-            if raced is not None:  # a concurrent request with the same key committed first
-                return raced["id"], True
-            return ledger.post_entry(conn, entry, postings), False
-
-        entry_id, replayed = await self._db.write(credit)
-        if replayed:
-            earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, entry_id))
-            return await self._replay(earlier, fingerprint, guild_id, user_id)
+        posted = await post_once(
+            self._db, PURCHASE, key, fingerprint, lambda conn: post(conn, entry, postings)
+        )
+        if isinstance(posted, Replay):  # a concurrent request with the same key committed first
+            return await self._replay(posted, guild_id, user_id)
         balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, user_id))
-        return PurchaseResult(entry_id, offer.coins, offer.price, balance, replayed=False)
+        return PurchaseResult(posted, offer.coins, offer.price, balance, replayed=False)
 
-    async def _replay(self, earlier: Row, fingerprint: str, guild_id: int, user_id: int) -> PurchaseResult:
-        if earlier["request_fingerprint"] != fingerprint:
-            raise IdempotencyConflict(
-                "This request was already used for a different purchase; nothing was charged this time."
-            )
+    async def _replay(self, replay: Replay, guild_id: int, user_id: int) -> PurchaseResult:
+        earlier = replay.entry
         coins = int(earlier["reference"].rsplit(":", 1)[1])
         price = Money(earlier["money_minor"], earlier["currency"])
         balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, user_id))
