@@ -30,8 +30,8 @@ from storage import Connection, Database, Row, budgets
 
 PERIODS = ("daily", "monthly")
 MODES = ("warn", "block")
-MIN_BUDGET = 1
-MAX_BUDGET = 10_000_000
+BUDGET_MIN = 1
+BUDGET_MAX = 10_000_000
 COOLING_OFF = timedelta(hours=24)
 COOLING_OFF_US = int(COOLING_OFF.total_seconds()) * 1_000_000
 DEFAULT_REMINDER_MINUTE = 9 * 60
@@ -191,8 +191,8 @@ def check_period(period: str) -> str:
 
 
 def check_budget_coins(coins: int) -> int:
-    if type(coins) is not int or not MIN_BUDGET <= coins <= MAX_BUDGET:
-        raise InvalidAmount(f"A budget is a whole number of coins from {MIN_BUDGET:,} to {MAX_BUDGET:,}.")
+    if type(coins) is not int or not BUDGET_MIN <= coins <= BUDGET_MAX:
+        raise InvalidAmount(f"A budget is a whole number of coins from {BUDGET_MIN:,} to {BUDGET_MAX:,}.")
     return coins
 
 
