@@ -50,7 +50,6 @@ log = logging.getLogger(__name__)
 
 DIAMONDS_MAX = 1_000_000_000
 REASON_MAX = 200
-MINIMUM_MAX = 100_000_000
 PENDING_LIST_MAX = 25
 ID_MAX = 2**63 - 1  # SQLite's largest integer
 
@@ -124,13 +123,6 @@ class Decision:
     creator_notified: bool
 
 
-@dataclass(frozen=True)
-class SettingChange:
-    name: str
-    before: int
-    after: int
-
-
 class PayoutNotifier(Protocol):
     """Tells a creator that their cash-out was decided (a DM in production). Returns False when the
     message could not be delivered (closed DMs); may raise, which is logged and not fatal."""
@@ -170,41 +162,6 @@ class PayoutService:
     async def cashout_minimum(self, guild_id: int) -> int:
         await self._guilds.ensure(guild_id)
         return await self._db.read(lambda conn: payouts.cashout_minimum(conn, guild_id))
-
-    async def set_fee(self, guild_id: int, moderator_id: int, percent: int) -> SettingChange:
-        """Change the platform fee. Pending requests keep the fee they were made with."""
-        if type(percent) is not int or not 0 <= percent <= 100:
-            raise InvalidAmount("The fee is a whole percentage from 0 to 100.")
-        return await self._change_setting(
-            guild_id, moderator_id, "fee_percent", percent, payouts.fee_percent, payouts.set_fee_percent
-        )
-
-    async def set_cashout_minimum(self, guild_id: int, moderator_id: int, diamonds: int) -> SettingChange:
-        if type(diamonds) is not int or not 1 <= diamonds <= MINIMUM_MAX:
-            raise InvalidAmount(f"The cash-out minimum is from 1 to {MINIMUM_MAX:,} diamonds.")
-        return await self._change_setting(
-            guild_id,
-            moderator_id,
-            "cashout_minimum",
-            diamonds,
-            payouts.cashout_minimum,
-            payouts.set_cashout_minimum,
-        )
-
-    async def _change_setting(self, guild_id, moderator_id, name, value, getter, setter) -> SettingChange:  # noqa: ANN001
-        await self._guilds.ensure(guild_id)
-        now = to_micros(self._clock())
-
-        def change(conn: Connection) -> SettingChange:
-            before = getter(conn, guild_id)
-            setter(conn, guild_id, value)
-            if before != value:
-                audit_log.record(
-                    conn, guild_id, now, moderator_id, f"config.{name}", f"setting:{name}", before, value
-                )
-            return SettingChange(name, before, value)
-
-        return await self._db.write(change)
 
     # creators ---------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_micros
@@ -10,6 +11,7 @@ from bot.economy.payments import ChargeRequest, PaymentProvider
 from bot.economy.posting import Replay, find_earlier, post, post_once
 from bot.economy.regions import RegionBook
 from bot.errors import Conflict, InvalidAmount, UnknownPackage
+from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
 from bot.money import Money, Region
 from storage import Database, regions, wallets
@@ -41,12 +43,14 @@ class PurchaseService:
         db: Database,
         regions_book: RegionBook,
         guilds: GuildDirectory,
+        guild_config: GuildConfigService,
         provider: PaymentProvider,
         clock: Clock,
     ) -> None:
         self._db = db
         self._regions = regions_book
         self._guilds = guilds
+        self._config = guild_config
         self._provider = provider
         self._clock = clock
 
@@ -55,10 +59,14 @@ class PurchaseService:
         rows = await self._db.read(lambda conn: regions.packages(conn, guild_id, region.code))
         return [Offer(r["coins"], Money(r["price_minor"], region.currency), region) for r in rows]
 
-    async def offer(self, guild_id: int, user_id: int, package_coins: int) -> Offer:
-        """The package of `package_coins` coins in the member's region, or UnknownPackage."""
+    async def offer(
+        self, guild_id: int, user_id: int, package_coins: int, *, role_ids: Collection[int] = ()
+    ) -> Offer:
+        """The package of `package_coins` coins in the member's region, or UnknownPackage. Refused
+        (NotPermitted) when the guild's spender role is set and not among the member's `role_ids`."""
         if type(package_coins) is not int or package_coins <= 0:
             raise InvalidAmount("A package is a positive number of coins, e.g. 70, 350 or 700.")
+        await self._config.require_spender(guild_id, user_id, role_ids)
         offers = await self.packages(guild_id, user_id)
         for offer in offers:
             if offer.coins == package_coins:
@@ -73,12 +81,14 @@ class PurchaseService:
         package_coins: int,
         idempotency_key: str,
         *,
+        role_ids: Collection[int] = (),
         expected_price: Money | None = None,
     ) -> PurchaseResult:
         """Charge for and credit one package. The same key again returns the first result and credits
         nothing; the same key with different parameters raises IdempotencyConflict. With
         `expected_price` (the price the member confirmed), a different current price (region or
-        packages changed meanwhile) raises Conflict instead of charging what they did not see."""
+        packages changed meanwhile) raises Conflict instead of charging what they did not see. The spender
+        role is checked as in `offer`."""
         if not idempotency_key:
             raise ValueError("a purchase needs an idempotency key")
         key = f"purchase:{idempotency_key}"
@@ -86,7 +96,7 @@ class PurchaseService:
         earlier = await find_earlier(self._db, PURCHASE, key, fingerprint)
         if earlier is not None:  # replayed before charging: the provider is never asked twice
             return await self._replay(earlier, guild_id, user_id)
-        offer = await self.offer(guild_id, user_id, package_coins)
+        offer = await self.offer(guild_id, user_id, package_coins, role_ids=role_ids)
         if expected_price is not None and offer.price != expected_price:
             raise Conflict(
                 f"The price of the {offer.coins:,}-coin package is now {offer.price_text()}, not what you "
