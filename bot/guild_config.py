@@ -110,7 +110,10 @@ class GuildConfigService:
         now = to_micros(self._clock())
 
         def change(conn: Connection) -> SettingChange:
-            before = guilds.settings(conn, guild_id)[column]
+            row = guilds.settings(conn, guild_id)
+            if row is None:  # ensured just above; guild settings are never deleted
+                raise LookupError(f"guild {guild_id} has no settings")
+            before = row[column]
             if before != value:
                 guilds.set_setting(conn, guild_id, column, value)
                 audit_log.record(
