@@ -3,7 +3,7 @@
 Every consumer reads its facts from here: `/wallet history` and statements take the wording, budgets
 count and the spending guard checks the spending kinds, reversals ask whether a kind can be reversed,
 the posting helper and `python -m bot check` verify that an entry only touches the assets and system
-accounts its kind allows. Adding a way to move money is one `EntryKind` below (added to `ENTRY_KINDS`)
+accounts its kind allows. Adding a way to move money is one `EntryKind` below (listed in `_MOVEMENTS`)
 plus the service that posts it (see CONTRIBUTING.md)."""
 
 from __future__ import annotations
@@ -133,7 +133,9 @@ CASHOUT_REJECTION = EntryKind(
     not_reversible=_CASHOUT_REFUSAL,
 )
 
-_MIRRORED = (PURCHASE, GIFT, GRANT)  # the reversible kinds, whose postings a reversal negates
+# Every kind but the reversal; a new kind is listed here.
+_MOVEMENTS = (PURCHASE, GIFT, GRANT, CASHOUT_REQUEST, CASHOUT_APPROVAL, CASHOUT_REJECTION)
+_MIRRORED = [k for k in _MOVEMENTS if k.reversible]  # a reversal negates their postings
 REVERSAL = EntryKind(
     name="reversal",
     wording=Wording(
@@ -150,9 +152,7 @@ REVERSAL = EntryKind(
     ),
 )
 
-ENTRY_KINDS: Mapping[str, EntryKind] = {
-    k.name: k for k in (PURCHASE, GIFT, GRANT, CASHOUT_REQUEST, CASHOUT_APPROVAL, CASHOUT_REJECTION, REVERSAL)
-}
+ENTRY_KINDS: Mapping[str, EntryKind] = {k.name: k for k in (*_MOVEMENTS, REVERSAL)}
 SPENDING_KINDS: tuple[str, ...] = tuple(k.name for k in ENTRY_KINDS.values() if k.spending)
 
 
