@@ -76,7 +76,9 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         guilds=guilds,
         regions=regions,
         wallets=WalletService(db, regions),
-        purchases=PurchaseService(db, regions, guilds, provider_named(settings.payment_provider), clock),
+        purchases=PurchaseService(
+            db, regions, guilds, guild_config, provider_named(settings.payment_provider), clock
+        ),
         budgets=budgets,
         spending=spending,
         reminders=ReminderService(db, budgets, regions, clock),

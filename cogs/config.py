@@ -1,4 +1,5 @@
-"""/config: moderators set the guild's time zone, alerts channel, spender role and gift confirmation."""
+"""/config: moderators see and set the guild's settings (time zone, alerts channel, spender role, gift
+confirmation, platform fee, cash-out minimum)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.guild_config import GuildConfig
+from bot.guild_config import CASHOUT_MINIMUM_MAX, GuildConfig
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
@@ -21,7 +22,8 @@ def render_config(config: GuildConfig) -> str:
         f"Alerts channel: {channel}\n"
         f"Spender role: {role}\n"
         f"Gifts of {coin_count(config.gift_confirm_threshold)} or more ask for confirmation\n"
-        f"Platform fee on cash-outs: {config.fee_percent} %"
+        f"Platform fee on cash-outs: {config.fee_percent} %\n"
+        f"Cash-out minimum: 💎 {config.cashout_minimum:,}"
     )
 
 
@@ -94,12 +96,12 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
             ephemeral=True,
         )
 
-    # Cash-out settings (issue 6).
+    # Cash-out settings.
     @app_commands.command(name="fee", description="The platform's share of cash-outs, in percent")
     @app_commands.describe(percent="0–100 (default 50); applies to cash-outs requested from now on")
     @moderator_only
     async def fee(self, interaction: discord.Interaction, percent: app_commands.Range[int, 0, 100]) -> None:
-        change = await self.services.payouts.set_fee(interaction.guild_id, interaction.user.id, percent)
+        change = await self.services.guild_config.set_fee(interaction.guild_id, interaction.user.id, percent)
         await interaction.response.send_message(
             f"The platform fee is now **{change.after} %** (was {change.before} %). It applies to cash-outs "
             "requested from now on; requests already waiting keep the fee they were made with.",
@@ -110,9 +112,9 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @app_commands.describe(diamonds="Diamonds (default 1,000)")
     @moderator_only
     async def cashout_minimum(
-        self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1, 100_000_000]
+        self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1, CASHOUT_MINIMUM_MAX]
     ) -> None:
-        change = await self.services.payouts.set_cashout_minimum(
+        change = await self.services.guild_config.set_cashout_minimum(
             interaction.guild_id, interaction.user.id, diamonds
         )
         await interaction.response.send_message(
