@@ -32,6 +32,8 @@ EXTENSIONS = (
     "cogs.payouts",
     "cogs.ledger",
     "cogs.audit",
+    "cogs.charity",
+    "cogs.subscriptions",
 )
 CHECKPOINT_EVERY_S = 1.0
 

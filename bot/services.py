@@ -10,12 +10,14 @@ from bot.catalog import CatalogService
 from bot.clock import Clock
 from bot.creators import CreatorService
 from bot.earnings import EarningsService
+from bot.economy.charity import CharityService
 from bot.economy.corrections import CorrectionService
 from bot.economy.gifts import GiftService
 from bot.economy.payments import provider_named
 from bot.economy.payouts import PayoutService
 from bot.economy.purchases import PurchaseService
 from bot.economy.regions import RegionBook
+from bot.economy.subscriptions import SubscriptionService
 from bot.economy.wallets import WalletService
 from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
@@ -49,6 +51,10 @@ class Services:
     earnings: EarningsService
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
+    charity: CharityService
+    subscriptions: (
+        SubscriptionService  # its `roles` and `messages` (Discord side) come from cogs.subscriptions
+    )
 
 
 async def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -93,4 +99,22 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         earnings=EarningsService(db, regions, guilds, clock),
         statements=StatementService(db, clock),
         alerts=alerts,
+        charity=CharityService(
+            db,
+            guilds=guilds,
+            guild_config=guild_config,
+            regions=regions,
+            spending=spending,
+            alerts=alerts,
+            clock=clock,
+        ),
+        subscriptions=SubscriptionService(
+            db,
+            guild_config=guild_config,
+            creators_service=creators,
+            regions=regions,
+            spending=spending,
+            alerts=alerts,
+            clock=clock,
+        ),
     )

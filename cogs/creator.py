@@ -7,9 +7,11 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.creators import TEMPLATE_MAX, Creator
+from bot.economy.subscriptions import PRICE_MAX
 from bot.services import Services
 from bot.text import coin_count
 from cogs import payouts as payouts_ui
+from cogs import subscriptions as subscriptions_ui
 from cogs.checks import moderator_only
 
 COLOUR = discord.Colour.purple()
@@ -81,6 +83,24 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     @app_commands.describe(diamonds="How many diamonds (at least the server's minimum, 1,000 by default)")
     async def cashout(self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1]) -> None:
         await payouts_ui.start_cashout(self.services, interaction, diamonds)
+
+    subscription = app_commands.Group(name="subscription", description="Your monthly subscription in coins")
+
+    @subscription.command(
+        name="set", description="Offer a monthly subscription: its price and the role it gives"
+    )
+    @app_commands.describe(coins="Coins per month", role="The role your subscribers get")
+    async def subscription_set(
+        self,
+        interaction: discord.Interaction,
+        coins: app_commands.Range[int, 1, PRICE_MAX],
+        role: discord.Role,
+    ) -> None:
+        await subscriptions_ui.set_plan(self.services, interaction, coins, role)
+
+    @subscription.command(name="off", description="Stop new subscriptions (running ones last their period)")
+    async def subscription_off(self, interaction: discord.Interaction) -> None:
+        await subscriptions_ui.turn_off(self.services, interaction)
 
 
 async def setup(bot: commands.Bot) -> None:

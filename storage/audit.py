@@ -67,6 +67,7 @@ def find_discrepancies(conn: sqlite3.Connection, kinds: KindRules | None = None)
     if kinds is not None:
         problems.extend(_kind_violations(conn, kinds))
     problems.extend(_drifted_gift_totals(conn))
+    problems.extend(_drifted_charity_totals(conn))
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     for trigger in APPEND_ONLY_TRIGGERS:
         if trigger not in present:
@@ -153,6 +154,33 @@ def _drifted_gift_totals(conn: sqlite3.Connection) -> list[str]:
         f"guild {g} {role} {user}: standing gifts sum to {coins} but the leaderboard total differs"
         for g, role, user, coins in missing
     ]
+
+
+def _drifted_charity_totals(conn: sqlite3.Connection) -> list[str]:
+    """Each campaign's total is the sum of its donations that still stand, and each donation is what its
+    journal entry put into the charity account."""
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
+    if not {"charity_campaigns", "standing_donations"} <= tables:
+        return []
+    problems = [
+        f"guild {guild} charity campaign {campaign}: total {raised} ({count} donations) does not match"
+        f" its donations ({summed} in {donations})"
+        for guild, campaign, raised, count, summed, donations in conn.execute(
+            "SELECT c.guild_id, c.id, c.raised, c.donations, COALESCE(SUM(d.coins), 0), COUNT(d.entry_id)"
+            " FROM charity_campaigns c LEFT JOIN standing_donations d ON d.campaign_id = c.id"
+            " GROUP BY c.id HAVING c.raised <> COALESCE(SUM(d.coins), 0) OR c.donations <> COUNT(d.entry_id)"
+        )
+    ]
+    problems += [
+        f"entry {entry_id}: donation of {coins} coins to campaign {campaign}, but the entry gives the charity"
+        f" account {posted}"
+        for entry_id, campaign, coins, posted in conn.execute(
+            "SELECT d.entry_id, d.campaign_id, d.coins, COALESCE(SUM(p.amount), 0) FROM charity_donations d"
+            " LEFT JOIN postings p ON p.entry_id = d.entry_id AND p.system_account = 'charity'"
+            " AND p.asset = 'coins' GROUP BY d.entry_id HAVING COALESCE(SUM(p.amount), 0) <> d.coins"
+        )
+    ]
+    return problems
 
 
 def audit_file(path: Path, kinds: KindRules | None = None) -> list[str]:

@@ -13,6 +13,8 @@ from bot.alerts.engine import (
     AlertStats,
     GiftAlert,
     MonotonicTimer,
+    Notice,
+    NoticePublisher,
     Timer,
 )
 from bot.alerts.templates import (
@@ -36,6 +38,8 @@ __all__ = [
     "GiftAlert",
     "InvalidTemplate",
     "MonotonicTimer",
+    "Notice",
+    "NoticePublisher",
     "Timer",
     "render_shoutout",
     "validate_template",

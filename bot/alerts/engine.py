@@ -61,6 +61,29 @@ class GiftAlert:
         return self.coins >= self.threshold
 
 
+@dataclass(frozen=True)
+class Notice:
+    """A message in the alerts channel that is not a gift: a shout-out (`key` None, a message of its
+    own), or a board (`key` set, e.g. a charity campaign's progress) posted once and then edited in place
+    with the latest text published under the same key. Both keep to the channel's rate limit."""
+
+    guild_id: int
+    channel_id: int | None
+    text: str
+    mention_ids: tuple[int, ...] = ()  # the only users the text may ping
+    key: str | None = None
+
+
+class NoticePublisher(Protocol):
+    def publish_notice(self, notice: Notice) -> asyncio.Future[bool]:
+        """True once the text is in a posted or edited message; False if it could not be posted."""
+        ...
+
+    def forget_board(self, channel_id: int, key: str) -> None:
+        """The board is final: a later notice under `key` starts a new message."""
+        ...
+
+
 class AlertPublisher(Protocol):
     def publish(self, alert: GiftAlert) -> asyncio.Future[bool]:
         """True once the gift is represented in a posted or edited message; False if it could not be
@@ -115,7 +138,7 @@ class _Unit:
     """One shout-out line: a streak of cheap gifts, or one big gift."""
 
     key: tuple[int, int, str] | None  # (creator, sender, gift) for a streak; None for a solo gift
-    alert: GiftAlert  # the latest gift (its template, emoji and message are shown)
+    alert: GiftAlert | Notice  # the latest gift (its template, emoji and message are shown), or a notice
     count: int
     coins: int
     queued_at: float
@@ -127,6 +150,7 @@ class _Unit:
     reposted: bool = False
 
     def add(self, alert: GiftAlert, future: asyncio.Future[bool], now: float) -> None:
+        assert isinstance(self.alert, GiftAlert)
         if alert.message or not self.alert.message:
             self.alert = alert
         else:  # the latest gift's details, keeping the streak's last gift message
@@ -138,12 +162,26 @@ class _Unit:
             self.waiting_since = now
         self.waiters.append(future)
 
+    def show(self, notice: Notice, future: asyncio.Future[bool], now: float) -> None:
+        """A notice's latest text replaces the one shown (a board's progress)."""
+        self.alert = notice
+        self.last_gift_at = now
+        if not self.waiters:
+            self.waiting_since = now
+        self.waiters.append(future)
+
+    def mentions(self) -> tuple[int, ...]:
+        alert = self.alert
+        return alert.mention_ids if isinstance(alert, Notice) else (alert.sender_id,)
+
     def take_waiters(self) -> list[asyncio.Future[bool]]:
         waiters, self.waiters, self.waiting_since = self.waiters, [], None
         return waiters
 
     def render(self, *, with_message: bool = True) -> str:
         alert = self.alert
+        if isinstance(alert, Notice):
+            return alert.text
         return render_shoutout(
             alert.template,
             sender_mention=f"<@{alert.sender_id}>",
@@ -168,7 +206,7 @@ def _compose(units: Sequence[_Unit]) -> tuple[str, list[int]]:
         text = "\n".join(unit.render(with_message=False) for unit in units)
     if len(text) > DISCORD_MESSAGE_MAX:
         text = text[: DISCORD_MESSAGE_MAX - 1] + "…"
-    mentions = list(dict.fromkeys(unit.alert.sender_id for unit in units))
+    mentions = list(dict.fromkeys(user_id for unit in units for user_id in unit.mentions()))
     return text, mentions
 
 
@@ -202,6 +240,7 @@ class _Channel:
         self.solo_pending = 0
         self.dirty: dict[_Message, None] = {}
         self.streaks: dict[tuple[int, int, str], _Unit] = {}
+        self.boards: dict[str, _Unit] = {}
         self.window = _RateWindow(engine.rate_limit, engine.rate_per_s)
         self.wake = asyncio.Event()
         self.closing = False
@@ -229,6 +268,20 @@ class _Channel:
                     self._mark_dirty(unit.message, now)
         if now - self.last_prune >= self.engine.quiet_s:
             self.prune(now)
+        self.wake.set()
+
+    def add_notice(self, notice: Notice, future: asyncio.Future[bool], now: float) -> None:
+        unit = self.boards.get(notice.key) if notice.key is not None else None
+        if unit is None or unit.state == _DEAD:
+            unit = _Unit(None, notice, 1, 0, queued_at=now, last_gift_at=now)
+            unit.show(notice, future, now)
+            if notice.key is not None:
+                self.boards[notice.key] = unit
+            self._queue(unit)
+        else:  # a board: waiting or on its way, it goes out with this text; posted, it is edited
+            unit.show(notice, future, now)
+            if unit.state == _POSTED and unit.message is not None:
+                self._mark_dirty(unit.message, now)
         self.wake.set()
 
     def _queue(self, unit: _Unit, *, front: bool = False) -> None:
@@ -415,6 +468,9 @@ class _Channel:
         unit.state = _DEAD
         if unit.key is not None and self.streaks.get(unit.key) is unit:
             del self.streaks[unit.key]
+        board = unit.alert.key if isinstance(unit.alert, Notice) else None
+        if board is not None and self.boards.get(board) is unit:
+            del self.boards[board]
 
     def _log_failure(self, doing: str, error: Exception) -> None:
         if isinstance(error, AlertDeliveryError):
@@ -423,7 +479,7 @@ class _Channel:
             log.warning("cannot %s alerts channel %s", doing, self.channel_id, exc_info=error)
 
     def fail_everything(self) -> None:
-        units = list(self.pending) + list(self.streaks.values())
+        units = list(self.pending) + list(self.streaks.values()) + list(self.boards.values())
         for message in self.dirty:
             units += message.units
         for unit in units:
@@ -431,13 +487,14 @@ class _Channel:
         self.pending.clear()
         self.dirty.clear()
         self.streaks.clear()
+        self.boards.clear()
         self.solo_pending = 0
 
     def is_empty(self) -> bool:
-        return not (self.pending or self.dirty or self.streaks)
+        return not (self.pending or self.dirty or self.streaks or self.boards)
 
     def waiting(self) -> int:
-        units = set(self.pending) | set(self.streaks.values())
+        units = set(self.pending) | set(self.streaks.values()) | set(self.boards.values())
         for message in self.dirty:
             units.update(message.units)
         return sum(len(unit.waiters) for unit in units)
@@ -495,13 +552,36 @@ class AlertEngine:
         if not self._accepting or alert.channel_id is None or alert.count <= 0:
             future.set_result(False)
             return future
-        channel = self._channels.get(alert.channel_id)
-        if channel is None:
-            channel = self._channels[alert.channel_id] = _Channel(self, alert.channel_id)
+        channel = self._channel(alert.channel_id)
         channel.add(alert, future, self.timer.now())
-        if channel.task is None or channel.task.done():
-            channel.task = asyncio.create_task(channel.run(), name=f"alerts-{alert.channel_id}")
+        self._run(channel)
         return future
+
+    def publish_notice(self, notice: Notice) -> asyncio.Future[bool]:
+        future: asyncio.Future[bool] = asyncio.get_running_loop().create_future()
+        if not self._accepting or notice.channel_id is None or not notice.text.strip():
+            future.set_result(False)
+            return future
+        channel = self._channel(notice.channel_id)
+        channel.add_notice(notice, future, self.timer.now())
+        self._run(channel)
+        return future
+
+    def forget_board(self, channel_id: int, key: str) -> None:
+        """The board is final (e.g. its campaign ended): its next notice starts a new message."""
+        channel = self._channels.get(channel_id)
+        if channel is not None:
+            channel.boards.pop(key, None)
+
+    def _channel(self, channel_id: int) -> _Channel:
+        channel = self._channels.get(channel_id)
+        if channel is None:
+            channel = self._channels[channel_id] = _Channel(self, channel_id)
+        return channel
+
+    def _run(self, channel: _Channel) -> None:
+        if channel.task is None or channel.task.done():
+            channel.task = asyncio.create_task(channel.run(), name=f"alerts-{channel.channel_id}")
 
     async def stop(self, *, flush_timeout_s: float | None = None) -> None:
         """Stop taking gifts, post what is waiting (within the rate limit, for at most the flush

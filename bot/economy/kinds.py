@@ -22,7 +22,9 @@ DIAMOND_MINT = "diamond_mint"  # where the diamonds a gift creates come from
 PENDING_PAYOUT = "pending_payout"  # diamonds reserved by a cash-out request awaiting a decision
 PLATFORM = "platform"  # the guild's fee share of settled cash-outs
 PAID_OUT = "paid_out"  # the creator's share of settled cash-outs
-SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT)
+CHARITY = "charity"  # coins donated to charity campaigns, held until paid out to the cause
+CHARITY_PAID = "charity_paid"  # coins of charity campaigns paid out to their causes
+SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT, CHARITY, CHARITY_PAID)
 
 
 @dataclass(frozen=True)
@@ -133,8 +135,57 @@ CASHOUT_REJECTION = EntryKind(
     not_reversible=_CASHOUT_REFUSAL,
 )
 
+SUBSCRIPTION = EntryKind(
+    name="subscription",
+    wording=Wording(
+        history="Subscription",
+        statement="subscription paid",
+        statement_received="subscription received",
+        label="subscription",
+        reused_key="This request was already used for a different subscription; nothing was charged.",
+    ),
+    spending=True,
+    assets=frozenset({COINS, DIAMONDS}),
+    system_accounts=frozenset({SPENT, DIAMOND_MINT}),
+)
+DONATION = EntryKind(
+    name="donation",
+    wording=Wording(
+        history="Charity donation",
+        statement="charity donation",
+        label="donation",
+        reused_key="This request was already used for a different donation; nothing was donated.",
+    ),
+    spending=True,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({CHARITY}),
+)
+CHARITY_PAYOUT = EntryKind(
+    name="charity_payout",
+    wording=Wording(
+        history="Charity payout",
+        statement="charity payout",
+        label="charity payout",
+        reused_key="This charity payout was already decided.",
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({CHARITY, CHARITY_PAID}),
+    not_reversible="Entry #{entry_id} paid a charity campaign out to its cause; it cannot be reversed.",
+)
+
 # Every kind but the reversal; a new kind is listed here.
-_MOVEMENTS = (PURCHASE, GIFT, GRANT, CASHOUT_REQUEST, CASHOUT_APPROVAL, CASHOUT_REJECTION)
+_MOVEMENTS = (
+    PURCHASE,
+    GIFT,
+    GRANT,
+    CASHOUT_REQUEST,
+    CASHOUT_APPROVAL,
+    CASHOUT_REJECTION,
+    SUBSCRIPTION,
+    DONATION,
+    CHARITY_PAYOUT,
+)
 _MIRRORED = [k for k in _MOVEMENTS if k.reversible]  # a reversal negates their postings
 REVERSAL = EntryKind(
     name="reversal",

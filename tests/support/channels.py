@@ -4,6 +4,10 @@
 `bot.get_channel` finds them) and answers the bot's REST calls for channel messages (`channel.send`,
 `message.edit`, `bot.fetch_channel`), recording each request's JSON payload, allowed mentions included.
 Channels can be deleted or have the bot's permission taken away to exercise failures.
+
+It also keeps the guild's members and their roles for the REST calls the bot makes without the members
+intent (`guild.fetch_member`, `member.add_roles`, `member.remove_roles`): `add_member`, `add_role`,
+`give_bot_role` set them up; `role_requests` records each role change.
 """
 
 from __future__ import annotations
@@ -66,7 +70,66 @@ class FakeChannels:
         self.messages: dict[int, ChannelMessage] = {}
         self.forbidden: set[int] = set()
         self.deleted: set[int] = set()
+        self.member_roles: dict[int, list[int]] = {}  # members of the guild and their role ids
+        self.role_requests: list[tuple[str, int, int]] = []  # ("PUT"/"DELETE", member, role)
+        self.roles_forbidden = False  # the bot lost Manage Roles: role changes answer 403
         bot.http.request = self._request  # type: ignore[method-assign]
+
+    def add_role(
+        self, role_id: int, name: str = "role", position: int = 1, permissions: int = 0
+    ) -> discord.Role:
+        """A role of the guild (in the bot's cache, as the gateway would have told it)."""
+        data = {
+            "id": str(role_id), "name": name, "color": 0, "hoist": False, "position": position,
+            "permissions": str(permissions), "managed": False, "mentionable": False, "flags": 0,
+        }  # fmt: skip
+        role = discord.Role(guild=self.guild, state=self.bot._connection, data=data)  # type: ignore[arg-type]
+        self.guild._add_role(role)
+        return role
+
+    def add_member(self, user_id: int, roles: list[int] | None = None) -> None:
+        """A member of the guild (not cached: the bot fetches it over REST)."""
+        self.member_roles[user_id] = list(roles or [])
+
+    def give_bot_role(self, role_id: int, position: int, *, manage_roles: bool = True) -> discord.Role:
+        """The bot's own member gets a role at `position` (with Manage Roles unless told otherwise)."""
+        if self.guild.get_role(self.guild.id) is None:
+            self.add_role(self.guild.id, "@everyone", 0)
+        role = self.add_role(role_id, "livegifts", position, (1 << 28) if manage_roles else 0)
+        self.add_member(BOT_USER_ID, [role_id])
+        return role
+
+    def _member_payload(self, user_id: int) -> dict[str, Any]:
+        return {
+            "user": {"id": str(user_id), "username": f"user{user_id}", "discriminator": "0", "avatar": None},
+            "roles": [str(r) for r in self.member_roles[user_id]],
+            "joined_at": "2026-01-01T00:00:00+00:00",
+            "deaf": False,
+            "mute": False,
+            "flags": 0,
+        }
+
+    def _guild_request(self, route: Any) -> Any:
+        parts = route.url.split("/guilds/", 1)[1].split("/")
+        if len(parts) < 3 or parts[1] != "members":
+            raise AssertionError(f"unexpected REST call {route.method} {route.path}")
+        user_id = int(parts[2])
+        if user_id not in self.member_roles:
+            raise _error(discord.NotFound, 404, 10007, "Unknown Member")
+        if route.method == "GET" and len(parts) == 3:
+            return self._member_payload(user_id)
+        if len(parts) == 5 and parts[3] == "roles" and route.method in ("PUT", "DELETE"):
+            role_id = int(parts[4])
+            if self.roles_forbidden:
+                raise _error(discord.Forbidden, 403, 50013, "Missing Permissions")
+            self.role_requests.append((route.method, user_id, role_id))
+            roles = self.member_roles[user_id]
+            if route.method == "PUT" and role_id not in roles:
+                roles.append(role_id)
+            if route.method == "DELETE" and role_id in roles:
+                roles.remove(role_id)
+            return None
+        raise AssertionError(f"unexpected REST call {route.method} {route.path}")
 
     def add_text_channel(self, channel_id: int | None = None, name: str = "alerts") -> discord.TextChannel:
         channel_id = channel_id or next(_ids)
@@ -130,6 +193,8 @@ class FakeChannels:
         payload = payload or {}
         channel_id = int(route.channel_id) if route.channel_id is not None else None
         path = route.path
+        if path.startswith("/guilds/{guild_id}/members/"):
+            return self._guild_request(route)
         if channel_id is None or not path.startswith("/channels/{channel_id}"):
             raise AssertionError(f"unexpected REST call {route.method} {path}")
         if channel_id in self.deleted or self.guild.get_channel(channel_id) is None:
