@@ -12,8 +12,8 @@ from bot.economy.payouts import cash_value
 from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
 from bot.money import CoinRate, Money
-from bot.timezones import local_moment, zone_or_utc
-from storage import Connection, Database, payouts, statements, wallets
+from bot.timezones import local_moment, month_bounds_at, zone_or_utc
+from storage import Connection, Database, payouts, statements, subscriptions, wallets
 
 CHART_DAYS = 30
 TOP_SUPPORTERS = 5
@@ -38,6 +38,8 @@ class Earnings:
     supporters: list[Supporter]
     daily: list[tuple[date, int]]  # CHART_DAYS days, oldest first, today (creator's time zone) last
     timezone: str
+    subscribers: int = 0  # running subscriptions to the creator
+    renewals_this_month: int = 0  # subscription renewals charged this month (creator's time zone)
 
     @property
     def has_gifts(self) -> bool:
@@ -72,6 +74,7 @@ class EarningsService:
             first = today - timedelta(days=days - 1)
             since = to_micros(local_moment(first, 0, zone))
             wallet = wallets.wallet(conn, guild_id, creator_id)
+            month_start, month_end = month_bounds_at(now, zone)
             return (
                 zone,
                 today,
@@ -81,9 +84,12 @@ class EarningsService:
                 statements.gift_income_total(conn, guild_id, creator_id, GIFT.name),
                 statements.top_supporters(conn, guild_id, creator_id, TOP_SUPPORTERS),
                 statements.gift_income(conn, guild_id, creator_id, since, GIFT.name),
+                subscriptions.creator_counts(
+                    conn, guild_id, creator_id, to_micros(month_start), to_micros(month_end)
+                ),
             )
 
-        zone, today, held, pending, fee, total, top, income = await self._db.read(look)
+        zone, today, held, pending, fee, total, top, income, subscribed = await self._db.read(look)
         per_day = {today - timedelta(days=offset): 0 for offset in range(days)}
         for row in income:
             day = from_micros(row["created_at"]).astimezone(zone).date()
@@ -100,4 +106,6 @@ class EarningsService:
             supporters=[Supporter(r["sender_id"], r["diamonds"], r["gifts"]) for r in top],
             daily=sorted(per_day.items()),
             timezone=zone.key,
+            subscribers=subscribed[0],
+            renewals_this_month=subscribed[1],
         )

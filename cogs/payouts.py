@@ -124,6 +124,11 @@ def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
         name="Cash value after fee",
         value=f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})",
     )
+    if earnings.subscribers or earnings.renewals_this_month:
+        embed.add_field(
+            name="Subscribers",
+            value=f"{earnings.subscribers:,} (renewals this month: {earnings.renewals_this_month:,})",
+        )
     if not earnings.has_gifts:
         embed.description = (
             "No gifts yet — when members send you gifts with `/gift send`, your diamonds, top supporters "

@@ -28,9 +28,10 @@ def insert_campaign(
 
 
 def campaign(conn: sqlite3.Connection, guild_id: int, campaign_id: int) -> sqlite3.Row | None:
-    return conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM charity_campaigns WHERE guild_id = ? AND id = ?", (guild_id, campaign_id)
     ).fetchone()
+    return row
 
 
 def running(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[sqlite3.Row]:
@@ -87,7 +88,10 @@ def record_donation(
 
 
 def donation(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM charity_donations WHERE entry_id = ?", (entry_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM charity_donations WHERE entry_id = ?", (entry_id,)
+    ).fetchone()
+    return row
 
 
 def donors(conn: sqlite3.Connection, campaign_id: int) -> int:
@@ -138,9 +142,10 @@ def insert_payout(
 
 
 def payout_of(conn: sqlite3.Connection, guild_id: int, campaign_id: int) -> sqlite3.Row | None:
-    return conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM charity_payouts WHERE guild_id = ? AND campaign_id = ?", (guild_id, campaign_id)
     ).fetchone()
+    return row
 
 
 def pending_payouts(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[sqlite3.Row]:

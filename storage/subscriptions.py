@@ -12,9 +12,10 @@ ACTIVE, GRACE, ENDED = "active", "grace", "ended"
 
 
 def plan(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sqlite3.Row | None:
-    return conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM subscription_plans WHERE guild_id = ? AND creator_id = ?", (guild_id, creator_id)
     ).fetchone()
+    return row
 
 
 def save_plan(
@@ -69,17 +70,21 @@ def insert_subscription(
 
 
 def subscription(conn: sqlite3.Connection, subscription_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM subscriptions WHERE id = ?", (subscription_id,)
+    ).fetchone()
+    return row
 
 
 def running_of(
     conn: sqlite3.Connection, guild_id: int, subscriber_id: int, creator_id: int
 ) -> sqlite3.Row | None:
-    return conn.execute(
+    row: sqlite3.Row | None = conn.execute(
         "SELECT * FROM subscriptions WHERE guild_id = ? AND subscriber_id = ? AND creator_id = ?"
         " AND status <> 'ended'",
         (guild_id, subscriber_id, creator_id),
     ).fetchone()
+    return row
 
 
 def of_subscriber(conn: sqlite3.Connection, guild_id: int, subscriber_id: int) -> list[sqlite3.Row]:
@@ -226,7 +231,10 @@ def record_charge(
 
 
 def charge_of_entry(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM subscription_charges WHERE entry_id = ?", (entry_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM subscription_charges WHERE entry_id = ?", (entry_id,)
+    ).fetchone()
+    return row
 
 
 def creator_counts(

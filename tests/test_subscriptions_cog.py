@@ -125,6 +125,9 @@ async def test_renewal_and_role_reconciliation_go_through_discord(driver, servic
     clock.now = datetime(2026, 2, 28, 15, 0, tzinfo=UTC)
     assert len((await services.subscriptions.renew_due()).renewed) == 1
     assert await wallet(services, ANA.user_id) == (400, 0)
+    earnings = await driver.slash("creator earnings", CLEO)
+    assert earnings.ephemeral and "Subscribers: 1 (renewals this month: 1)" in earnings.text
+    assert "💎 600" in earnings.text  # both months' diamonds, as gifts would give
 
     del channels.member_roles[ANA.user_id]  # Ana left the server
     clock.now = datetime(2026, 3, 31, 14, 0, tzinfo=UTC)

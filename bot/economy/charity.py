@@ -440,6 +440,7 @@ class CharityService:
 
         def look(conn: Connection) -> tuple[Row, Campaign, int]:
             detail = rows.donation(conn, entry_id)
+            assert detail is not None, "a donation entry always has its details"
             campaign = _campaign(conn, _require(conn, guild_id, detail["campaign_id"]))
             return detail, campaign, wallets.coins(conn, guild_id, detail["donor_id"])
 

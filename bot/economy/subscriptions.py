@@ -17,6 +17,7 @@ import logging
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
@@ -389,8 +390,15 @@ class SubscriptionService:
         done = await self._db.write(exactly_once(SUBSCRIPTION, key, fingerprint, start))
         replayed = isinstance(done, Replay)
         if isinstance(done, Replay):
-            charge = await self._db.read(lambda conn: rows.charge_of_entry(conn, done.entry["id"]))
-            row = await self._db.read(lambda conn: rows.subscription(conn, charge["subscription_id"]))
+            entry_id = done.entry["id"]
+
+            def first(conn: Connection) -> Row:
+                charge = rows.charge_of_entry(conn, entry_id)
+                found = rows.subscription(conn, charge["subscription_id"]) if charge is not None else None
+                assert found is not None, "a subscription entry always has its charge"
+                return found
+
+            row = await self._db.read(first)
         else:
             row = done
         subscription = _subscription(row)
@@ -484,7 +492,7 @@ class SubscriptionService:
             except Exception:
                 log.exception("could not renew subscription %s", row["id"])
                 retry = to_micros(now + RETRY_EVERY)
-                await self._db.write(lambda conn, r=row["id"], t=retry: rows.retry_at(conn, r, t))
+                await self._db.write(partial(rows.retry_at, subscription_id=row["id"], next_attempt_at=retry))
                 run.skipped.append(row["id"])
         return run
 
@@ -591,7 +599,7 @@ class SubscriptionService:
                 f"{_when(subscription.paid_until, subscription.zone)}, costs {price:,} coins. You can stop it "
                 f"with `/unsubscribe`.",
             )
-            if await self._db.write(lambda conn, s=subscription.id, p=price: rows.apply_price(conn, s, p)):
+            if await self._db.write(partial(rows.apply_price, subscription_id=subscription.id, price=price)):
                 told += 1
         return told
 
@@ -603,7 +611,7 @@ class SubscriptionService:
             return result
         guild_ids = await self._db.read(rows.guilds_with_subscriptions)
         for guild_id in guild_ids:
-            holders = await self._db.read(lambda conn, g=guild_id: rows.holders(conn, g))
+            holders = await self._db.read(partial(rows.holders, guild_id=guild_id))
             entitled = {(r["subscriber_id"], r["role_id"]) for r in holders}
             for member, role_id in sorted(entitled):
                 try:
@@ -612,10 +620,10 @@ class SubscriptionService:
                     log.warning("could not give role %s to %s", role_id, member, exc_info=True)
                     done = False
                 (result.given if done else result.failed).append((member, role_id))
-            for row in await self._db.read(lambda conn, g=guild_id: rows.roles_to_remove(conn, g)):
+            for row in await self._db.read(partial(rows.roles_to_remove, guild_id=guild_id)):
                 pair = (row["subscriber_id"], row["role_id"])
                 if pair in entitled:  # another running subscription gives the same role
-                    await self._db.write(lambda conn, s=row["id"]: rows.role_removed(conn, s))
+                    await self._db.write(partial(rows.role_removed, subscription_id=row["id"]))
                     continue
                 if await self._take_role(guild_id, pair[0], pair[1], row["id"]):
                     result.removed.append(pair)
