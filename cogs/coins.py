@@ -1,4 +1,5 @@
-"""/coins: packages in the member's currency, and buying one after a confirmation."""
+"""/coins: packages in the member's currency, and buying one after a confirmation; moderators grant
+coins (giveaways) with an audited entry."""
 
 from __future__ import annotations
 
@@ -6,10 +7,11 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.economy.corrections import GRANT_MAX, GrantResult
+from bot.economy.payouts import MAX_REASON
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
 from bot.text import coin_count
-from cogs import ledger as ledger_ui
 from cogs.checks import moderator_only
 from cogs.views import ConfirmView
 
@@ -47,6 +49,13 @@ def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
     embed.add_field(name="Balance", value=f"🪙 {result.balance:,}")
     embed.set_footer(text=f"Receipt #{result.entry_id}")
     return embed
+
+
+def render_grant(result: GrantResult) -> str:
+    return (
+        f"Granted **{coin_count(result.coins)}** to <@{result.member_id}> (entry `#{result.entry_id}`). "
+        f"Their balance: 🪙 {result.balance:,}."
+    )
 
 
 @app_commands.guild_only()
@@ -93,7 +102,7 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
             if current.strip() in str(o.coins)
         ][:25]
 
-    # Giveaways (issue 6): a moderator command inside the members' group; the body is in cogs/ledger.py.
+    # Giveaways: a moderator command inside the members' group, hidden from members by default.
     @app_commands.command(name="grant", description="Moderators: give a member coins (giveaways), audited")
     @app_commands.describe(member="Who receives the coins", coins="How many coins", reason="Why (audit log)")
     @app_commands.default_permissions(manage_guild=True)
@@ -102,10 +111,13 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         self,
         interaction: discord.Interaction,
         member: discord.Member,
-        coins: ledger_ui.GRANT_RANGE,
-        reason: ledger_ui.REASON_RANGE,
+        coins: app_commands.Range[int, 1, GRANT_MAX],
+        reason: app_commands.Range[str, 1, MAX_REASON],
     ) -> None:
-        await ledger_ui.grant_coins(self.services, interaction, member, coins, reason)
+        result = await self.services.corrections.grant(
+            interaction.guild_id, interaction.user.id, member.id, coins, reason, str(interaction.id)
+        )
+        await interaction.response.send_message(render_grant(result), ephemeral=True)
 
 
 async def setup(bot: commands.Bot) -> None:

@@ -94,7 +94,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
             ephemeral=True,
         )
 
-    # Cash-out settings (issue 6).
+    # Cash-out settings.
     @app_commands.command(name="fee", description="The platform's share of cash-outs, in percent")
     @app_commands.describe(percent="0–100 (default 50); applies to cash-outs requested from now on")
     @moderator_only

@@ -1,6 +1,8 @@
-"""/wallet: a member's private balance, region and history."""
+"""/wallet: a member's private balance, region, history and CSV statement."""
 
 from __future__ import annotations
+
+import io
 
 import discord
 from discord import app_commands
@@ -9,8 +11,8 @@ from discord.ext import commands
 from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
 from bot.money import CoinRate
 from bot.services import Services
+from bot.statements import Statement, to_csv
 from bot.text import coin_count
-from cogs import ledger as ledger_ui
 
 COLOUR = discord.Colour.gold()
 
@@ -64,6 +66,31 @@ def render_history(items: list[HistoryItem], rate: CoinRate) -> discord.Embed:
     return embed
 
 
+def render_statement_note(statement: Statement) -> str:
+    period = f"for {statement.month}" if statement.month else "of your whole history"
+    if not statement.rows:
+        return f"Your statement {period} has no entries yet (the file has just the header row)."
+    text = (
+        f"Your statement {period}: {len(statement.rows):,} entries, times in {statement.timezone}. "
+        "Open it in any spreadsheet."
+    )
+    if statement.truncated:
+        text += " It was cut at the first 100,000 entries; export month by month for the rest."
+    return text
+
+
+def member_names(guild: discord.Guild | None, ids: set[int]) -> dict[int, str]:
+    """Display names of the members the bot has cached (no API calls); others stay ids."""
+    if guild is None:
+        return {}
+    names = {}
+    for user_id in ids:
+        member = guild.get_member(user_id)
+        if member is not None:
+            names[user_id] = member.display_name
+    return names
+
+
 @app_commands.guild_only()
 class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your coins and diamonds"):
     def __init__(self, services: Services) -> None:
@@ -112,11 +139,16 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
         )
         await interaction.response.send_message(text, ephemeral=True)
 
-    # Statements (issue 6): the body lives in cogs/ledger.py.
     @app_commands.command(name="export", description="Download your statement as a CSV file")
     @app_commands.describe(month="A month as YYYY-MM, e.g. 2026-11 (leave empty for your whole history)")
     async def export(self, interaction: discord.Interaction, month: str | None = None) -> None:
-        await ledger_ui.send_statement(self.services, interaction, month)
+        statement = await self.services.statements.statement(interaction.guild_id, interaction.user.id, month)
+        data = to_csv(statement, member_names(interaction.guild, statement.counterparties()))
+        await interaction.response.send_message(
+            render_statement_note(statement),
+            file=discord.File(io.BytesIO(data), filename=statement.filename),
+            ephemeral=True,
+        )
 
 
 async def setup(bot: commands.Bot) -> None:
