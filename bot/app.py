@@ -1,4 +1,4 @@
-"""The composition root: `python -m bot` runs the bot, `python -m bot check` audits the ledger."""
+"""The composition root: `python -m bot` runs the bot, `python -m bot check` checks the ledger."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ LOGIN_REFUSED_HELP = (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="livegifts Discord bot")
     sub = parser.add_subparsers(dest="command")
-    check = sub.add_parser("check", help="audit the ledger and exit (0 clean, 1 discrepancies, 2 error)")
+    check = sub.add_parser("check", help="check the ledger and exit (0 clean, 1 discrepancies, 2 error)")
     check.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
     args = parser.parse_args(argv)
 
@@ -69,10 +69,10 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_check(path: Path) -> int:
     from storage import DatabaseError
-    from storage.audit import audit_file
+    from storage.ledger_check import check_file
 
     try:
-        problems = audit_file(path)
+        problems = check_file(path)
     except DatabaseError as error:
         print(f"livegifts check: {error}", file=sys.stderr)
         return EXIT_USAGE

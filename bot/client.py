@@ -31,7 +31,7 @@ EXTENSIONS = (
     "cogs.alerts",
     "cogs.payouts",
     "cogs.ledger",
-    "cogs.audit",
+    "cogs.action_log",
 )
 CHECKPOINT_EVERY_S = 1.0
 

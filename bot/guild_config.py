@@ -12,7 +12,7 @@ from bot.errors import InvalidAmount, NotPermitted
 from bot.guilds import GuildDirectory
 from bot.text import whole_number
 from bot.timezones import canonical_zone_name, zone_or_utc
-from storage import Connection, Database, audit_log, guilds
+from storage import Connection, Database, action_log, guilds
 
 CONFIRM_THRESHOLD_MAX = 10_000_000
 
@@ -87,7 +87,7 @@ class GuildConfigService:
             if before == value:
                 return
             guilds.set_setting(conn, guild_id, column, value)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, actor_id, f"config.{column}", f"setting:{column}", before, value
             )
 

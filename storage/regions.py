@@ -30,7 +30,7 @@ def base_rate(conn: sqlite3.Connection, guild_id: int, region: str) -> sqlite3.R
 
 
 def default_base_rate(conn: sqlite3.Connection, region: str) -> sqlite3.Row | None:
-    """The brief's smallest package of the region, whatever a guild did to its own packages."""
+    """The default (seeded) smallest package of the region, whatever a guild did to its own packages."""
     return conn.execute(
         "SELECT coins, price_minor FROM default_coin_packages WHERE region = ? ORDER BY coins LIMIT 1",
         (region,),

@@ -10,7 +10,7 @@ import pytest
 from bot.tree import APOLOGY
 from cogs.views import ConfirmView
 from storage import ledger
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 from tests.support.discord_fakes import Member, _message_payload
 
 ANA = Member(101, "ana")

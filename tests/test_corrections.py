@@ -7,7 +7,7 @@ import asyncio
 import pytest
 
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
-from storage import audit_log, ledger
+from storage import action_log, ledger
 from tests.support.gifting import GUILD, assert_clean, balances, gift, key, system_balance
 
 CREATOR, FAN, MOD = 501, 502, 601
@@ -21,7 +21,7 @@ async def test_grant_mints_coins_with_an_audited_entry(services):
     entry = await services.db.read(lambda c: ledger.entry_by_id(c, GUILD, result.entry_id))
     assert (entry["kind"], entry["actor_id"], entry["memo"]) == ("grant", MOD, "giveaway winner")
     assert await system_balance(services, "mint", "coins") == -250
-    rows = await services.db.read(lambda c: audit_log.recent(c, GUILD, FAN))
+    rows = await services.db.read(lambda c: action_log.recent(c, GUILD, FAN))
     assert rows[0]["action"] == "coins.grant"
     assert rows[0]["actor_id"] == MOD
     assert rows[0]["reason"] == "giveaway winner"
@@ -54,7 +54,7 @@ async def test_reversing_a_gift_gives_coins_back_and_takes_diamonds(services):
     assert await balances(services, CREATOR) == (0, 0)
     entry = await services.db.read(lambda c: ledger.entry_by_id(c, GUILD, result.entry_id))
     assert (entry["kind"], entry["reverses_entry_id"], entry["actor_id"]) == ("reversal", entry_id, MOD)
-    rows = await services.db.read(lambda c: audit_log.recent(c, GUILD))
+    rows = await services.db.read(lambda c: action_log.recent(c, GUILD))
     assert rows[0]["action"] == "ledger.reverse" and rows[0]["target"] == f"entry:{entry_id}"
     assert rows[0]["reason"] == "sent to the wrong creator"
     await assert_clean(services)

@@ -29,7 +29,7 @@ from bot.errors import DomainError, IdempotencyConflict
 from bot.services import build_services
 from bot.settings import Settings
 from storage import Database
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 from tests.support.clock import FakeClock
 
 GUILD = 7

@@ -9,13 +9,13 @@ import pytest
 from bot.economy.payouts import cash_value, split_diamonds
 from bot.errors import Conflict, InsufficientDiamonds, InvalidAmount, NotFound, NotPermitted
 from bot.money import CoinRate, Money, Region
-from storage import audit_log, ledger
+from storage import action_log, ledger
 from tests.support.gifting import GUILD, assert_clean, balances, gift, key, system_balance
 
 US = Region("US", "United States", "USD", "en_US")
 IN = Region("IN", "India", "INR", "en_IN")
 KR = Region("KR", "South Korea", "KRW", "ko_KR")
-USD = CoinRate(US, 70, 74)  # the brief's base rate: 70 coins = USD 0.74
+USD = CoinRate(US, 70, 74)  # the base rate: 70 coins = USD 0.74
 INR = CoinRate(IN, 70, 6000)  # ₹60 = 6000 paise
 KRW = CoinRate(KR, 70, 1080)  # ₩1,080; KRW has no minor unit
 
@@ -116,7 +116,7 @@ async def test_request_reserves_and_approval_settles_with_cash_at_approval(servi
     assert await system_balance(services, "platform") == 500
     entry = await services.db.read(lambda c: ledger.entry_by_id(c, GUILD, decision.payout.decision_entry_id))
     assert (entry["kind"], entry["money_minor"], entry["currency"]) == ("cashout", 528, "USD")
-    actions = [r["action"] for r in await services.db.read(lambda c: audit_log.recent(c, GUILD))]
+    actions = [r["action"] for r in await services.db.read(lambda c: action_log.recent(c, GUILD))]
     assert actions[:2] == ["payout.approve", "payout.request"]
     await assert_clean(services)
 
@@ -253,7 +253,7 @@ async def test_fee_change_applies_to_future_cashouts_only(services, creator):
     assert decided.payout.fee_percent == 20
     assert decided.payout.money == Money(845, "USD")  # 1000 × 74/70 × 0.8 = 845.71…
     assert await system_balance(services, "platform") == 500 + 200
-    rows = await services.db.read(lambda c: audit_log.recent(c, GUILD))
+    rows = await services.db.read(lambda c: action_log.recent(c, GUILD))
     assert any(r["action"] == "config.fee_percent" and r["actor_id"] == MOD for r in rows)
     await assert_clean(services)
 

@@ -29,7 +29,7 @@ from storage import (
     ConstraintViolation,
     Database,
     Row,
-    audit_log,
+    action_log,
     ledger,
     payouts,
     regions,
@@ -61,7 +61,7 @@ def cash_value(diamonds: int, rate: CoinRate, fee_percent: int) -> Money:
     """What `diamonds` pay out after the fee, in the rate's currency, rounded DOWN to its minor unit.
 
     A diamond is worth what a coin costs in the region's smallest package (`price_minor` for `coins`
-    coins; in the US 74 cents for 70 coins, the brief's base rate): D × price/coins × (1 − fee). Exact
+    coins; in the US 74 cents for 70 coins, the base rate): D × price/coins × (1 − fee). Exact
     arithmetic with Fraction; the only rounding is the final floor to a whole minor unit (a cent, a
     paisa; for KRW, which has no minor unit, a whole won)."""
     if type(diamonds) is not int or diamonds < 0:
@@ -198,7 +198,7 @@ class PayoutService:
             before = getter(conn, guild_id)
             setter(conn, guild_id, value)
             if before != value:
-                audit_log.record(
+                action_log.record(
                     conn, guild_id, now, moderator_id, f"config.{name}", f"setting:{name}", before, value
                 )
             return SettingChange(name, before, value)
@@ -284,8 +284,8 @@ class PayoutService:
                 requested_at=now,
                 reserve_entry_id=entry_id,
             )
-            audit_log.record(
-                conn, guild_id, now, creator_id, "payout.request", audit_log.member_target(creator_id),
+            action_log.record(
+                conn, guild_id, now, creator_id, "payout.request", action_log.member_target(creator_id),
                 None, {"payout": payout_id, "diamonds": diamonds, "fee_percent": fee, "entry": entry_id}, None,
             )  # fmt: skip
             return payouts.payout(conn, guild_id, payout_id)
@@ -351,9 +351,9 @@ class PayoutService:
                 postings,
             )
             payouts.set_decision_entry(conn, payout_id, entry_id)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "payout.approve",
-                audit_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
+                action_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
                 {"payout": payout_id, "status": "approved", "diamonds": row["diamonds"],
                  "money_minor": money.minor, "currency": money.currency, "entry": entry_id},
                 None,
@@ -392,9 +392,9 @@ class PayoutService:
                 ],
             )
             payouts.set_decision_entry(conn, payout_id, entry_id)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "payout.reject",
-                audit_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
+                action_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
                 {"payout": payout_id, "status": "rejected", "diamonds": row["diamonds"],
                  "entry": entry_id},
                 reason,

@@ -55,7 +55,7 @@ class RegionBook:
         if row is None:  # a region whose packages were all retired: fall back to the base region
             row = regions.base_rate(conn, guild_id, self.default.code)
             region = self.default
-        if row is None:  # the base region's packages were retired too: the brief's rate
+        if row is None:  # the base region's packages were retired too: the seeded rate
             row = regions.default_base_rate(conn, region.code)
         return CoinRate(region, row["coins"], row["price_minor"])
 

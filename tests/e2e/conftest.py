@@ -20,7 +20,7 @@ from bot.clock import Clock, system_clock
 from bot.services import Services, build_services
 from bot.settings import Settings
 from storage import Database
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 from tests.e2e.driver import Driver
 from tests.e2e.fake_discord import GUILD_ID, FakeDiscord
 

@@ -8,8 +8,8 @@ import itertools
 
 from bot.alerts import GiftAlert
 from storage import ledger
-from storage.audit import find_discrepancies
 from storage.ledger import NewEntry, Posting
+from storage.ledger_check import find_discrepancies
 from tests.support.discord_fakes import GUILD_ID
 
 GUILD = GUILD_ID

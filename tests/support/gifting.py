@@ -6,7 +6,7 @@ from __future__ import annotations
 import itertools
 
 from bot.services import Services
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 
 GUILD = 800_000_000_000_000_001  # the driver's guild, so service and cog tests share helpers
 _keys = itertools.count(1)

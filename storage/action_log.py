@@ -1,4 +1,5 @@
-"""The moderation audit log: who changed what, before and after (catalog, settings, grants, payouts …).
+"""The moderators' action log (shown by `/audit log`): who changed what, before and after (catalog,
+settings, grants, payouts …). Its table is `audit_log`.
 
 `target` names what was changed: `gift:<id>`, `user:<id>` (use `member_target`), `setting:<name>`,
 `payout:<id>`, `entry:<id>` … `before`/`after` are JSON-serialisable values (stored as JSON) or None.

@@ -1,4 +1,4 @@
-"""The ledger audit: every invariant of the books, checked from the rows themselves."""
+"""The ledger check (`python -m bot check`): every invariant of the books, checked from the rows themselves."""
 
 from __future__ import annotations
 
@@ -110,8 +110,8 @@ def _drifted_gift_totals(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def audit_file(path: Path) -> list[str]:
-    """Audit a database file without creating or migrating it."""
+def check_file(path: Path) -> list[str]:
+    """Check a database file without creating or migrating it."""
     if not path.is_file():
         raise DatabaseError(f"database file {path} does not exist")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

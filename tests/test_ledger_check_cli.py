@@ -1,4 +1,4 @@
-"""`python -m bot` as a person runs it: the ledger audit, a missing token, invalid settings."""
+"""`python -m bot` as a person runs it: the ledger check, a missing token, invalid settings."""
 
 from __future__ import annotations
 
