@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from bot.reminders import JOB_ID, DirectMessagesClosed
 from storage.ledger_check import find_discrepancies
 from tests.support.discord_fakes import GUILD_ID, Member
-from tests.support.spending import spend
+from tests.support.factories import spend
 
 ANA = Member(101, "ana")
 

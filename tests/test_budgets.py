@@ -14,7 +14,7 @@ from bot.timezones import day_bounds, month_bounds_at
 from storage import guilds
 from storage.ledger import NewEntry, Posting, entry_postings, post_entry
 from storage.ledger_check import find_discrepancies
-from tests.support.spending import spend
+from tests.support.factories import spend
 
 GUILD = 1
 ANA = 101

@@ -10,7 +10,7 @@ import pytest
 from storage import action_log
 from tests.support.channels import FakeChannels
 from tests.support.discord_fakes import Member, moderator
-from tests.support.giftbook import GUILD, audit, entry_count, fund, wallet
+from tests.support.factories import GUILD, entry_count, fund, ledger_problems, wallet
 
 ANA = Member(101, "ana")
 CLEO = Member(201, "cleo")
@@ -85,7 +85,7 @@ async def test_a_gift_replies_privately_with_a_receipt_and_thanks_publicly(
     assert "@everyone" not in posted.content
     assert posted.allowed_mentions["parse"] == [] and not posted.allowed_mentions.get("roles")
     assert [int(u) for u in posted.allowed_mentions["users"]] == [ANA.user_id]
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_a_large_gift_asks_first_and_a_double_click_sends_once(
@@ -109,7 +109,7 @@ async def test_a_large_gift_asks_first_and_a_double_click_sends_once(
         lambda conn: conn.execute("SELECT COUNT(*) FROM gift_entries").fetchone()[0]
     )
     assert gifts == 1
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_the_sender_is_told_when_the_shoutout_cannot_be_posted(

@@ -18,7 +18,7 @@ from cogs.budget import DiscordDirectMessages
 from storage import Database
 from storage.ledger_check import find_discrepancies
 from tests.support.clock import FakeClock
-from tests.support.spending import spend
+from tests.support.factories import spend
 
 GUILD = 1
 ANA = 101
