@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.tree import APOLOGY
 from storage import Database
 from tests.support.clock import FakeClock
-from tests.support.discord_fakes import GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, Member
+from tests.support.discord_payloads import GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, Member
 from tests.support.fast_timer import ScaledTimer
 
 OptionType = discord.AppCommandOptionType
@@ -220,9 +220,9 @@ class World:
                 }
                 return self.bot.user.id
             if value == "stranger":
-                self.driver._resolved["users"][str(STRANGER_ID)] = Member(STRANGER_ID, "stranger").payload()[
-                    "user"
-                ]
+                self.driver._resolved["users"][str(STRANGER_ID)] = Member(
+                    STRANGER_ID, "stranger"
+                ).member_payload()["user"]
                 return STRANGER_ID
             self.driver.add_resolved_member(member)
             return member.user_id

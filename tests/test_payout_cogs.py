@@ -12,7 +12,8 @@ import pytest
 
 from bot.charts import PNG_MAGIC
 from cogs.payouts import DiscordPayoutNotifier
-from tests.support.discord_fakes import Member, Reply, moderator
+from tests.support.discord_fakes import Reply
+from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, assert_clean, gift, grant, system_balance, wallet
 
 ANA = Member(101, "ana")
@@ -240,7 +241,7 @@ async def test_wallet_export_is_a_csv_of_the_ledger(driver, services):
     assert bad.ephemeral and "YYYY-MM" in bad.text
 
 
-class _FakeUser:
+class _Member:
     def __init__(self, error: Exception | None) -> None:
         self.error = error
         self.sent = []
@@ -270,14 +271,14 @@ class _Response:
 async def test_discord_notifier_dms_and_survives_closed_dms(services, caplog):
     await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 2)
     first = await services.payouts.request(GUILD, CARA.user_id, 1000, "n1")
-    open_dms = _FakeUser(None)
+    open_dms = _Member(None)
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(open_dms))
     decision = await services.payouts.approve(GUILD, MOD.user_id, first.id)
     assert decision.creator_notified
     assert "$5.28" in open_dms.sent[0]["embed"].description
 
     second = await services.payouts.request(GUILD, CARA.user_id, 1000, "n2")
-    closed = _FakeUser(
+    closed = _Member(
         discord.Forbidden(_Response(), {"code": 50007, "message": "Cannot send messages to this user"})
     )
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(closed))

@@ -22,7 +22,8 @@ from bot.settings import Settings
 from storage import Database
 from storage.ledger_check import find_discrepancies
 from tests.e2e.driver import Driver
-from tests.e2e.fake_discord import GUILD_ID, FakeDiscord
+from tests.e2e.fake_discord import FakeDiscord
+from tests.support.discord_payloads import GUILD_ID
 
 FAKE_TOKEN = "fake-token.for-the-local-fake-discord"
 

@@ -9,7 +9,6 @@ endpoints (interaction callbacks, follow-ups, edits of @original) is captured by
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,19 +17,19 @@ import discord
 from discord import app_commands
 from discord.webhook import async_ as webhook_async
 
-APPLICATION_ID = 900_000_000_000_000_001
-BOT_USER_ID = 900_000_000_000_000_002
-GUILD_ID = 800_000_000_000_000_001
+from tests.support.discord_payloads import (
+    APPLICATION_ID,
+    BOT_USER_ID,
+    EPHEMERAL,
+    GUILD_ID,
+    Member,
+    find_button,
+    role_payload,
+    snowflake,
+    visible_text,
+)
+
 CHANNEL_ID = 800_000_000_000_000_002
-EPHEMERAL = 1 << 6
-MANAGE_GUILD = 1 << 5
-MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use app commands
-
-_ids = itertools.count(1_100_000_000_000_000_000)
-
-
-def snowflake() -> int:
-    return next(_ids)
 
 
 @dataclass
@@ -51,20 +50,10 @@ class Reply:
 
     @property
     def text(self) -> str:
-        """Content and every embed's visible text, for assertions on what the member reads."""
-        parts = [self.content or ""]
-        for embed in self.embeds:
-            parts += [embed.get("title", ""), embed.get("description", "")]
-            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
-            parts.append(embed.get("footer", {}).get("text", ""))
-        return "\n".join(p for p in parts if p)
+        return visible_text(self.content, self.embeds)
 
     def button(self, label_part: str) -> dict[str, Any]:
-        for row in self.components:
-            for component in row.get("components", []):
-                if label_part.lower() in (component.get("label") or "").lower():
-                    return component
-        raise AssertionError(f"no button labelled like {label_part!r} in {self.components}")
+        return find_button(self.components, label_part)
 
 
 def _message_payload(message_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -181,35 +170,6 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         return [r for r in self.replies if r.interaction_id == interaction_id]
 
 
-@dataclass
-class Member:
-    user_id: int
-    name: str = "member"
-    permissions: int = MEMBER_PERMISSIONS
-    roles: list[int] = field(default_factory=list)
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "user": {
-                "id": str(self.user_id),
-                "username": self.name,
-                "discriminator": "0",
-                "global_name": self.name,
-                "avatar": None,
-            },
-            "roles": [str(r) for r in self.roles],
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "permissions": str(self.permissions),
-        }
-
-
-def moderator(user_id: int, name: str = "mod") -> Member:
-    return Member(user_id, name, MEMBER_PERMISSIONS | MANAGE_GUILD)
-
-
 def _option_payload(parameter: app_commands.Parameter, value: Any) -> dict[str, Any]:
     option_type = parameter.type
     if option_type in (
@@ -260,13 +220,13 @@ class Driver:
             "authorizing_integration_owners": {},
         }
         if member is None:  # a DM
-            payload["user"] = Member(snowflake()).payload()["user"]
+            payload["user"] = Member(snowflake()).member_payload()["user"]
             payload["context"] = 1
         else:
             payload.update(
                 guild_id=str(self.guild_id),
                 guild_locale="en-US",
-                member=member.payload(),
+                member=member.member_payload(),
                 channel_id=str(CHANNEL_ID),
                 channel={
                     "id": str(CHANNEL_ID),
@@ -368,10 +328,10 @@ class Driver:
         return self.adapter.for_interaction(interaction_id)
 
     def add_resolved_member(self, member: Member) -> None:
-        user = member.payload()["user"]
+        user = member.member_payload()["user"]
         self._resolved["users"][str(member.user_id)] = user
         self._resolved["members"][str(member.user_id)] = {
-            k: v for k, v in member.payload().items() if k != "user"
+            k: v for k, v in member.member_payload().items() if k != "user"
         }
 
     def add_resolved_role(self, role_id: int, name: str = "role") -> None:
@@ -391,20 +351,6 @@ class Driver:
             "position": 1,
             "parent_id": None,
         }
-
-
-def role_payload(role_id: int, name: str) -> dict[str, Any]:
-    return {
-        "id": str(role_id),
-        "name": name,
-        "color": 0,
-        "hoist": False,
-        "position": 1,
-        "permissions": "0",
-        "managed": False,
-        "mentionable": False,
-        "flags": 0,
-    }
 
 
 def cache_role(

@@ -17,7 +17,7 @@ from bot.services import Services
 from storage import Connection, Database, ledger
 from storage.ledger import NewEntry, Posting
 from storage.ledger_check import find_discrepancies
-from tests.support.discord_fakes import GUILD_ID
+from tests.support.discord_payloads import GUILD_ID
 
 GUILD = GUILD_ID
 _keys = itertools.count(1)
