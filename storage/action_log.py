@@ -11,6 +11,8 @@ import json
 import sqlite3
 from typing import Any
 
+from storage.rows import inserted_id
+
 
 def member_target(user_id: int) -> str:
     return f"user:{user_id}"
@@ -40,11 +42,13 @@ def record(
     reason: str | None = None,
 ) -> int:
     """Append one audit row (inside the caller's write operation); returns its id."""
-    return conn.execute(
-        "INSERT INTO audit_log (guild_id, created_at, actor_id, action, target, before, after, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, created_at, actor_id, action, target, _json(before), _json(after), reason),
-    ).lastrowid
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO audit_log (guild_id, created_at, actor_id, action, target, before, after, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, created_at, actor_id, action, target, _json(before), _json(after), reason),
+        )
+    )
 
 
 def recent(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row
+
 
 def gift_spending(conn: sqlite3.Connection, guild_id: int, user_id: int, start: int, end: int) -> int:
     """Coins the member spent on gifts in [start, end) (microseconds UTC). A gift a moderator reversed
@@ -15,7 +17,7 @@ def gift_spending(conn: sqlite3.Connection, guild_id: int, user_id: int, start: 
         " AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.reverses_entry_id = e.id)",
         (guild_id, user_id, start, end),
     ).fetchone()
-    return row[0]
+    return int(row[0])
 
 
 def limits(conn: sqlite3.Connection, guild_id: int, user_id: int) -> list[sqlite3.Row]:
@@ -52,9 +54,9 @@ def save_limit(
 
 
 def member_settings(conn: sqlite3.Connection, guild_id: int, user_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM budget_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-    ).fetchone()
+    return first_row(
+        conn.execute("SELECT * FROM budget_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    )
 
 
 def guild_timezone(conn: sqlite3.Connection, guild_id: int) -> str | None:

@@ -67,7 +67,9 @@ def find_discrepancies(conn: sqlite3.Connection) -> list[str]:
 
 def _changed_postings(conn: sqlite3.Connection) -> list[str]:
     problems = []
-    current_entry, current_digest, rows = None, "", []
+    current_entry: int | None = None
+    current_digest = ""
+    rows: list[tuple[int | None, str | None, str, int]] = []
     query = (
         "SELECT e.id, e.postings_digest, p.user_id, p.system_account, p.asset, p.amount"
         " FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id ORDER BY e.id, p.id"
