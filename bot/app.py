@@ -97,7 +97,7 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
     try:
         services = await build_services(settings, db, system_clock)
         async with LiveGiftsBot(settings, services, force_sync=sync_only) as bot:
-            token = settings.discord_token.get_secret_value()
+            token = settings.discord_token.get_secret_value() if settings.discord_token else ""
             if sync_only:
                 await bot.login(token)  # runs setup_hook, which syncs; no gateway connection
             else:

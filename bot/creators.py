@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.alerts import TEMPLATE_MAX, validate_template
@@ -116,7 +117,7 @@ class CreatorService:
         )
         return await self.require(guild_id, user_id, yourself=True)
 
-    async def _update(self, guild_id: int, user_id: int, change) -> None:  # noqa: ANN001
+    async def _update(self, guild_id: int, user_id: int, change: Callable[[Connection], bool]) -> None:
         def update(conn: Connection) -> None:
             if not change(conn):
                 raise NotACreator(user_id, yourself=True)

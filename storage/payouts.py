@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from storage.rows import first_row, inserted_id
+from storage.rows import first_row, inserted_id, only_row
 
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
@@ -113,20 +113,20 @@ def set_decision_entry(conn: sqlite3.Connection, payout_id: int, entry_id: int) 
     conn.execute("UPDATE payouts SET decision_entry_id = ? WHERE id = ?", (entry_id, payout_id))
 
 
-def cashout_minimum(conn: sqlite3.Connection, guild_id: int) -> int | None:
-    row = conn.execute(
-        "SELECT cashout_minimum FROM guild_settings WHERE guild_id = ?", (guild_id,)
-    ).fetchone()
-    return row[0] if row else None
+def cashout_minimum(conn: sqlite3.Connection, guild_id: int) -> int:
+    """The guild's cash-out minimum; the guild must have been set up (`ensure_guild`)."""
+    row = only_row(conn.execute("SELECT cashout_minimum FROM guild_settings WHERE guild_id = ?", (guild_id,)))
+    return int(row[0])
 
 
 def set_cashout_minimum(conn: sqlite3.Connection, guild_id: int, diamonds: int) -> None:
     conn.execute("UPDATE guild_settings SET cashout_minimum = ? WHERE guild_id = ?", (diamonds, guild_id))
 
 
-def fee_percent(conn: sqlite3.Connection, guild_id: int) -> int | None:
-    row = conn.execute("SELECT fee_percent FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
-    return row[0] if row else None
+def fee_percent(conn: sqlite3.Connection, guild_id: int) -> int:
+    """The guild's platform fee; the guild must have been set up (`ensure_guild`)."""
+    row = only_row(conn.execute("SELECT fee_percent FROM guild_settings WHERE guild_id = ?", (guild_id,)))
+    return int(row[0])
 
 
 def set_fee_percent(conn: sqlite3.Connection, guild_id: int, percent: int) -> None:

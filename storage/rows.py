@@ -25,3 +25,10 @@ def inserted_id(cursor: sqlite3.Cursor) -> int:
     if rowid is None:
         raise LookupError("the statement inserted no row")
     return rowid
+
+
+def required(row: sqlite3.Row | None, what: str) -> sqlite3.Row:
+    """`row`, which the caller knows exists (it just wrote it, or found it in the same transaction)."""
+    if row is None:
+        raise LookupError(f"{what} does not exist")
+    return row

@@ -21,6 +21,7 @@ from storage import (
     wallets,
 )
 from storage.ledger import NewEntry, Posting
+from storage.rows import required
 
 MINT = "mint"
 KIND_GRANT = "grant"
@@ -250,7 +251,7 @@ class CorrectionService:
 def _result(
     conn: Connection, guild_id: int, reversal_id: int, original_id: int, *, replayed: bool
 ) -> ReversalResult:
-    original = ledger.entry_by_id(conn, guild_id, original_id)
+    original = required(ledger.entry_by_id(conn, guild_id, original_id), f"entry #{original_id}")
     movements = [
         Movement(p.user_id, p.system_account, p.asset, p.amount)
         for p in ledger.entry_postings(conn, reversal_id)

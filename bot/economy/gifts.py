@@ -28,6 +28,7 @@ from storage import BalanceTooLow, Connection, Database, Row, catalog, creators,
 from storage import gifts as gift_rows
 from storage.gifts import GiftDetails
 from storage.ledger import NewEntry, Posting
+from storage.rows import required
 
 log = logging.getLogger(__name__)
 
@@ -152,7 +153,8 @@ def gift_operation(
     def send(conn: Connection) -> _Sent | int:
         raced = ledger.entry_by_key(conn, key)
         if raced is not None:
-            return raced["id"]
+            raced_id: int = raced["id"]
+            return raced_id
         row = catalog.gift_by_id(conn, guild_id, gift.id)
         if row is None or not row["active"]:
             raise NotFound(f"**{gift.name}** was just retired from the catalog. Nothing was spent.")
@@ -295,7 +297,7 @@ class GiftService:
         sent = await self._db.write(send)
         if isinstance(sent, int):  # a concurrent request with the same key committed first
             earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, sent))
-            return await self._replay(earlier, fingerprint)
+            return await self._replay(required(earlier, f"entry #{sent}"), fingerprint)
         alert = self._publish(quote, sent)
         return GiftReceipt(
             entry_id=sent.entry_id,
@@ -348,7 +350,8 @@ class GiftService:
                 "This request was already used for a different gift; nothing was spent."
             )
         guild_id = earlier["guild_id"]
-        details = await self._db.read(lambda conn: gift_rows.details(conn, earlier["id"]))
+        found = await self._db.read(lambda conn: gift_rows.details(conn, earlier["id"]))
+        details = required(found, f"the gift of entry #{earlier['id']}")
         config = await self._config.get(guild_id)
         rate = await self._regions.member_rate(guild_id, details["sender_id"])
         total = details["count"] * details["unit_price"]

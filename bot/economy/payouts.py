@@ -5,6 +5,7 @@ that moment) or releases them back to the creator. Each request is decided exact
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -36,6 +37,7 @@ from storage import (
     wallets,
 )
 from storage.ledger import NewEntry, Posting
+from storage.rows import required
 
 log = logging.getLogger(__name__)
 
@@ -190,7 +192,15 @@ class PayoutService:
             payouts.set_cashout_minimum,
         )
 
-    async def _change_setting(self, guild_id, moderator_id, name, value, getter, setter) -> SettingChange:  # noqa: ANN001
+    async def _change_setting(
+        self,
+        guild_id: int,
+        moderator_id: int,
+        name: str,
+        value: int,
+        getter: Callable[[Connection, int], int],
+        setter: Callable[[Connection, int, int], None],
+    ) -> SettingChange:
         await self._guilds.ensure(guild_id)
         now = to_micros(self._clock())
 
@@ -245,7 +255,7 @@ class PayoutService:
             if earlier is not None:
                 if earlier["request_fingerprint"] != fingerprint:
                     raise IdempotencyConflict("This request was already used for a different cash-out.")
-                return payouts.payout_by_reserve_entry(conn, earlier["id"])
+                return required(payouts.payout_by_reserve_entry(conn, earlier["id"]), "the cash-out request")
             row = wallets.wallet(conn, guild_id, creator_id)
             _check_request(
                 diamonds,
@@ -288,7 +298,7 @@ class PayoutService:
                 conn, guild_id, now, creator_id, "payout.request", action_log.member_target(creator_id),
                 None, {"payout": payout_id, "diamonds": diamonds, "fee_percent": fee, "entry": entry_id}, None,
             )  # fmt: skip
-            return payouts.payout(conn, guild_id, payout_id)
+            return required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
 
         try:
             row = await self._db.write(reserve)
@@ -358,7 +368,7 @@ class PayoutService:
                  "money_minor": money.minor, "currency": money.currency, "entry": entry_id},
                 None,
             )  # fmt: skip
-            return payouts.payout(conn, guild_id, payout_id)
+            return required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
 
         return await self._decide(settle)
 
@@ -399,11 +409,11 @@ class PayoutService:
                  "entry": entry_id},
                 reason,
             )  # fmt: skip
-            return payouts.payout(conn, guild_id, payout_id)
+            return required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
 
         return await self._decide(release)
 
-    async def _decide(self, operation) -> Decision:  # noqa: ANN001
+    async def _decide(self, operation: Callable[[Connection], Row]) -> Decision:
         payout = self._payout(await self._db.write(operation))
         try:
             notified = bool(await self.notifier.payout_decided(payout))
@@ -480,7 +490,7 @@ def _pending_for_decision(conn: Connection, guild_id: int, moderator_id: int, pa
 
 
 def _already_decided(conn: Connection, guild_id: int, payout_id: int) -> Conflict:
-    row = payouts.payout(conn, guild_id, payout_id)
+    row = required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
     return Conflict(
         f"Cash-out #{payout_id} was already {row['status']} by <@{row['decided_by']}>; nothing changed."
     )
@@ -489,5 +499,6 @@ def _already_decided(conn: Connection, guild_id: int, payout_id: int) -> Conflic
 def _rate_now(conn: Connection, guild_id: int, region: Region, default: Region) -> CoinRate:
     row = regions.base_rate(conn, guild_id, region.code)
     if row is None:  # the region's packages were all retired: pay in the base region's currency
-        row, region = regions.base_rate(conn, guild_id, default.code), default
+        base = regions.base_rate(conn, guild_id, default.code)
+        row, region = required(base, f"the coin packages of {default.code}"), default
     return CoinRate(region, row["coins"], row["price_minor"])

@@ -12,6 +12,7 @@ from bot.guilds import GuildDirectory
 from bot.money import Money, Region
 from storage import Connection, Database, Row, ledger, regions, wallets
 from storage.ledger import NewEntry, Posting
+from storage.rows import required
 
 MINT = "mint"
 
@@ -119,8 +120,8 @@ class PurchaseService:
 
         entry_id, replayed = await self._db.write(credit)
         if replayed:
-            earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, entry_id))
-            return await self._replay(earlier, fingerprint, guild_id, user_id)
+            raced = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, entry_id))
+            return await self._replay(required(raced, f"entry #{entry_id}"), fingerprint, guild_id, user_id)
         balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, user_id))
         return PurchaseResult(entry_id, offer.coins, offer.price, balance, replayed=False)
 
