@@ -29,15 +29,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.economy.gifts import GiftQuote, gift_operation  # noqa: E402
-from bot.errors import InsufficientCoins  # noqa: E402
-from bot.services import build_services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.spending import SpendingGuard  # noqa: E402
-from storage import Database, ledger  # noqa: E402
-from storage.database import _apply_pragmas, _migrate, load_migrations  # noqa: E402
-from storage.ledger import NewEntry, Posting  # noqa: E402
-from storage.ledger_check import find_discrepancies  # noqa: E402
+from bot.economy.gifts import GiftQuote, gift_operation
+from bot.errors import InsufficientCoins
+from bot.services import build_services
+from bot.settings import Settings
+from bot.spending import SpendingGuard
+from storage import Database, ledger
+from storage.database import _apply_pragmas, _migrate, load_migrations
+from storage.ledger import NewEntry, Posting
+from storage.ledger_check import find_discrepancies
 
 GUILD = 1
 CREATORS = list(range(1, 21))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -10,7 +12,10 @@ from bot.action_log import ActionLogItem
 from bot.money import Money
 from bot.services import Services
 from bot.statements import money_cell
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.dark_grey()
 LIMIT = 20
@@ -81,9 +86,9 @@ def action_line(item: ActionLogItem) -> str:
     before, after = item.before, item.after
     if isinstance(after, dict) and "payout" in after:  # payouts: name the request, show the cash
         parts.append(f"`#{after['payout']}` of")
+        paid, currency = after.get("money_minor"), after.get("currency")
         after = {k: v for k, v in after.items() if k not in ("payout", "money_minor", "currency")}
         before = {k: v for k, v in before.items() if k != "payout"} if isinstance(before, dict) else before
-        paid, currency = item.after.get("money_minor"), item.after.get("currency")
         if paid is not None and currency:
             after["paid"] = f"{money_cell(Money(paid, currency))} {currency}"
     target = target_text(item.target)
@@ -132,10 +137,10 @@ class ActionLogCog(
     @moderator_only
     async def log(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
         items = await self.services.action_log.recent(
-            interaction.guild_id, member.id if member else None, LIMIT
+            guild_id_of(interaction), member.id if member else None, LIMIT
         )
         await interaction.response.send_message(embed=render_action_log(items, member), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(ActionLogCog(bot.services))

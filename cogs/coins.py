@@ -3,6 +3,8 @@ coins (giveaways) with an audited entry."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -12,8 +14,11 @@ from bot.economy.payouts import MAX_REASON
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
 from bot.text import coin_count
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
 from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
 
@@ -66,13 +71,13 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
 
     @app_commands.command(name="packages", description="Coin packages and their prices in your currency")
     async def packages(self, interaction: discord.Interaction) -> None:
-        offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+        offers = await self.services.purchases.packages(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_packages(offers), ephemeral=True)
 
     @app_commands.command(name="buy", description="Buy a coin package (you confirm before paying)")
     @app_commands.describe(package="Number of coins in the package")
     async def buy(self, interaction: discord.Interaction, package: int) -> None:
-        guild_id, user_id = interaction.guild_id, interaction.user.id
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
         # /config spender-role: communities gate spending behind a role (age/verification)
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
         await self.services.guild_config.require_spender(guild_id, user_id, roles)
@@ -95,7 +100,7 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     async def package_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+        offers = await self.services.purchases.packages(guild_id_of(interaction), interaction.user.id)
         return [
             app_commands.Choice(name=f"{coin_count(o.coins)} — {o.price_text()}", value=o.coins)
             for o in offers
@@ -115,10 +120,10 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         reason: app_commands.Range[str, 1, MAX_REASON],
     ) -> None:
         result = await self.services.corrections.grant(
-            interaction.guild_id, interaction.user.id, member.id, coins, reason, str(interaction.id)
+            guild_id_of(interaction), interaction.user.id, member.id, coins, reason, str(interaction.id)
         )
         await interaction.response.send_message(render_grant(result), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(CoinsCog(bot.services))

@@ -5,19 +5,24 @@ from __future__ import annotations
 
 import asyncio
 import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts import TEMPLATE_MAX
 from bot.charts import daily_diamonds_chart
-from bot.creators import TEMPLATE_MAX, Creator
+from bot.creators import Creator
 from bot.earnings import Earnings
 from bot.economy.payouts import CashoutQuote, Payout
 from bot.services import Services
 from bot.text import coin_count
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
 from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.purple()
 PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}`"
@@ -108,7 +113,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @app_commands.command(name="register", description="Become a creator in this server and receive gifts")
     async def register(self, interaction: discord.Interaction) -> None:
-        creator = await self.services.creators.register(interaction.guild_id, interaction.user.id)
+        creator = await self.services.creators.register(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(render_registered(creator), ephemeral=True)
 
     @app_commands.command(name="remove", description="Moderators: remove a member's creator status")
@@ -117,7 +122,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     async def remove(
         self, interaction: discord.Interaction, member: discord.Member, reason: str | None = None
     ) -> None:
-        await self.services.creators.remove(interaction.guild_id, interaction.user.id, member.id, reason)
+        await self.services.creators.remove(guild_id_of(interaction), interaction.user.id, member.id, reason)
         await interaction.response.send_message(
             f"{member.mention} is no longer a creator here. Their diamonds stay theirs.", ephemeral=True
         )
@@ -127,7 +132,9 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
         template=f"Up to {TEMPLATE_MAX} characters with {{sender}} {{gift}} {{count}} {{coins}}"
     )
     async def thanks(self, interaction: discord.Interaction, template: str | None = None) -> None:
-        creator = await self.services.creators.set_thanks(interaction.guild_id, interaction.user.id, template)
+        creator = await self.services.creators.set_thanks(
+            guild_id_of(interaction), interaction.user.id, template
+        )
         await interaction.response.send_message(render_thanks(creator), ephemeral=True)
 
     @app_commands.command(
@@ -135,7 +142,9 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     )
     @app_commands.describe(coins="Coins (at least 1)")
     async def shoutout_threshold(self, interaction: discord.Interaction, coins: int) -> None:
-        creator = await self.services.creators.set_threshold(interaction.guild_id, interaction.user.id, coins)
+        creator = await self.services.creators.set_threshold(
+            guild_id_of(interaction), interaction.user.id, coins
+        )
         await interaction.response.send_message(
             f"Gifts worth {coin_count(creator.shoutout_threshold)} or more now always get their own shout-out.",
             ephemeral=True,
@@ -143,7 +152,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @app_commands.command(name="earnings", description="Your diamonds, their cash value and who supports you")
     async def earnings(self, interaction: discord.Interaction) -> None:
-        earnings = await self.services.earnings.earnings(interaction.guild_id, interaction.user.id)
+        earnings = await self.services.earnings.earnings(guild_id_of(interaction), interaction.user.id)
         if not earnings.has_gifts or earnings.recent_total == 0:
             await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
             return
@@ -158,7 +167,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     @app_commands.command(name="cashout", description="Exchange diamonds for money (a moderator approves it)")
     @app_commands.describe(diamonds="How many diamonds (at least the server's minimum, 1,000 by default)")
     async def cashout(self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1]) -> None:
-        guild_id, user_id = interaction.guild_id, interaction.user.id
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
         quote = await self.services.payouts.quote(guild_id, user_id, diamonds)
         key = str(interaction.id)  # a double click or a re-sent click finds the same request
 
@@ -171,5 +180,5 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
         view.prompt = interaction
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(CreatorCog(bot.services))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,7 +11,10 @@ from discord.ext import commands
 from bot.economy.corrections import ReversalResult
 from bot.economy.payouts import MAX_REASON
 from bot.services import Services
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.dark_teal()
 
@@ -47,7 +52,7 @@ class LedgerCog(commands.GroupCog, group_name="ledger", group_description="Moder
         self, interaction: discord.Interaction, entry: int, reason: app_commands.Range[str, 1, MAX_REASON]
     ) -> None:
         result = await self.services.corrections.reverse(
-            interaction.guild_id, interaction.user.id, entry, reason, str(interaction.id)
+            guild_id_of(interaction), interaction.user.id, entry, reason, str(interaction.id)
         )
         await interaction.response.send_message(render_reversal(result), ephemeral=True)
 
@@ -57,9 +62,9 @@ class LedgerCog(commands.GroupCog, group_name="ledger", group_description="Moder
     ) -> list[app_commands.Choice[int]]:
         if not interaction.permissions.manage_guild:
             return []
-        found = await self.services.corrections.recent_entries(interaction.guild_id, current)
+        found = await self.services.corrections.recent_entries(guild_id_of(interaction), current)
         return [app_commands.Choice(name=s.label()[:100], value=s.entry_id) for s in found][:25]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(LedgerCog(bot.services))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -11,7 +12,10 @@ from discord.ext import commands
 from bot.economy.payouts import MAX_REASON, Decision, Payout
 from bot.services import Services
 from bot.text import diamond_count
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +129,14 @@ class PayoutsCog(
     @app_commands.command(name="pending", description="Cash-out requests waiting for a decision")
     @moderator_only
     async def pending(self, interaction: discord.Interaction) -> None:
-        payouts = await self.services.payouts.pending(interaction.guild_id)
+        payouts = await self.services.payouts.pending(guild_id_of(interaction))
         await interaction.response.send_message(embed=render_pending(payouts), ephemeral=True)
 
     @app_commands.command(name="approve", description="Approve a cash-out: the creator is paid")
     @app_commands.describe(payout="The request's number (see /payouts pending)")
     @moderator_only
     async def approve(self, interaction: discord.Interaction, payout: int) -> None:
-        decision = await self.services.payouts.approve(interaction.guild_id, interaction.user.id, payout)
+        decision = await self.services.payouts.approve(guild_id_of(interaction), interaction.user.id, payout)
         await interaction.response.send_message(render_decision(decision), ephemeral=True)
 
     @app_commands.command(name="reject", description="Reject a cash-out: the diamonds go back to the creator")
@@ -142,7 +146,7 @@ class PayoutsCog(
         self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, MAX_REASON]
     ) -> None:
         decision = await self.services.payouts.reject(
-            interaction.guild_id, interaction.user.id, payout, reason
+            guild_id_of(interaction), interaction.user.id, payout, reason
         )
         await interaction.response.send_message(render_decision(decision), ephemeral=True)
 
@@ -155,7 +159,7 @@ class PayoutsCog(
             return []
         needle = current.strip().lstrip("#")
         choices = []
-        for payout in await self.services.payouts.pending(interaction.guild_id):
+        for payout in await self.services.payouts.pending(guild_id_of(interaction)):
             member = interaction.guild.get_member(payout.creator_id) if interaction.guild else None
             name = member.display_name if member else f"member {payout.creator_id}"
             label = f"#{payout.id} · {name} · {diamond_count(payout.diamonds)}"
@@ -165,7 +169,7 @@ class PayoutsCog(
         return choices[:25]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     services: Services = bot.services
     services.payouts.notifier = DiscordPayoutNotifier(bot)
     await bot.add_cog(PayoutsCog(services))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -13,6 +14,10 @@ from bot.money import CoinRate
 from bot.services import Services
 from bot.statements import Statement, to_csv
 from bot.text import coin_count
+from cogs.checks import guild_id_of
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
 
@@ -99,13 +104,13 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
 
     @app_commands.command(name="balance", description="Your coins and diamonds, and what they are worth")
     async def balance(self, interaction: discord.Interaction) -> None:
-        view = await self.services.wallets.balance(interaction.guild_id, interaction.user.id)
+        view = await self.services.wallets.balance(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_balance(view), ephemeral=True)
 
     @app_commands.command(name="region", description="Choose your region: prices and values use its currency")
     @app_commands.describe(region="Your country")
     async def region(self, interaction: discord.Interaction, region: str) -> None:
-        rate = await self.services.wallets.set_region(interaction.guild_id, interaction.user.id, region)
+        rate = await self.services.wallets.set_region(guild_id_of(interaction), interaction.user.id, region)
         await interaction.response.send_message(render_region(rate), ephemeral=True)
 
     @region.autocomplete("region")
@@ -122,15 +127,15 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
     async def history(
         self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, HISTORY_MAX] = 10
     ) -> None:
-        items = await self.services.wallets.history(interaction.guild_id, interaction.user.id, limit)
-        rate = await self.services.regions.member_rate(interaction.guild_id, interaction.user.id)
+        items = await self.services.wallets.history(guild_id_of(interaction), interaction.user.id, limit)
+        rate = await self.services.regions.member_rate(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_history(items, rate), ephemeral=True)
 
     @app_commands.command(name="privacy", description="Hide your amounts on public leaderboards")
     @app_commands.describe(hidden="True: you are still ranked, but without figures")
     async def privacy(self, interaction: discord.Interaction, hidden: bool) -> None:
         hidden = await self.services.leaderboards.set_privacy(
-            interaction.guild_id, interaction.user.id, hidden
+            guild_id_of(interaction), interaction.user.id, hidden
         )
         text = (
             "Your amounts are now hidden on public leaderboards and live summaries (you are still ranked)."
@@ -142,7 +147,9 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
     @app_commands.command(name="export", description="Download your statement as a CSV file")
     @app_commands.describe(month="A month as YYYY-MM, e.g. 2026-11 (leave empty for your whole history)")
     async def export(self, interaction: discord.Interaction, month: str | None = None) -> None:
-        statement = await self.services.statements.statement(interaction.guild_id, interaction.user.id, month)
+        statement = await self.services.statements.statement(
+            guild_id_of(interaction), interaction.user.id, month
+        )
         data = to_csv(statement, member_names(interaction.guild, statement.counterparties()))
         await interaction.response.send_message(
             render_statement_note(statement),
@@ -151,5 +158,5 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(WalletCog(bot.services))

@@ -97,7 +97,7 @@ def e2e_settings(tmp_path: Path) -> Settings:
     )
 
 
-def read_db(path: Path):  # noqa: ANN201
+def read_db(path: Path):
     """A read-only connection to the bot's database, for assertions independent of the bot."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row

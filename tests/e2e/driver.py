@@ -254,7 +254,7 @@ class Driver:
 
     # ------------------------------------------------------------------ waiting for the bot
 
-    async def wait_for(self, predicate, timeout: float = 5.0, what: str = "condition") -> Any:  # noqa: ANN001
+    async def wait_for(self, predicate, timeout: float = 5.0, what: str = "condition") -> Any:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:

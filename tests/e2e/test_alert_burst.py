@@ -23,7 +23,7 @@ GIFTS_EACH = 50
 COUNT = re.compile(r"(?:Rose|Perfume)\*?\*? ×([\d,]+)")
 
 
-def counted(fake) -> int:  # noqa: ANN001
+def counted(fake) -> int:
     """Gifts shown in the alerts channel: the sum of every shout-out line's ×count, as members see it."""
     return sum(
         int(n.replace(",", ""))

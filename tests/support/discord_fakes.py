@@ -77,7 +77,7 @@ def _message_payload(message_id: int, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _read_files(files) -> dict[str, bytes]:  # noqa: ANN001
+def _read_files(files) -> dict[str, bytes]:
     """The bytes of attachments the bot sent (each file rewound, so nothing else is disturbed)."""
     found = {}
     for attachment in files or []:
@@ -96,7 +96,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         self._message_of_interaction: dict[int, int] = {}
         self._flags_of_message: dict[int, int] = {}
 
-    async def request(self, route, session, *, payload=None, multipart=None, files=None, **_: Any) -> Any:  # noqa: ANN001
+    async def request(self, route, session, *, payload=None, multipart=None, files=None, **_: Any) -> Any:
         if multipart:
             payload = json.loads(next(p["value"] for p in multipart if p["name"] == "payload_json"))
         payload = payload or {}
@@ -114,7 +114,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
             return _message_payload(message_id, data)
         raise AssertionError(f"unexpected webhook request {route.method} {path}")
 
-    def _record(self, kind: str, interaction_id: int, message_id: int | None, data: dict, files) -> Reply:  # noqa: ANN001
+    def _record(self, kind: str, interaction_id: int, message_id: int | None, data: dict, files) -> Reply:
         reply = Reply(
             kind=kind,
             interaction_id=interaction_id,
@@ -131,7 +131,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         self.replies.append(reply)
         return reply
 
-    def _callback(self, interaction_id: int, payload: dict, files) -> dict[str, Any]:  # noqa: ANN001
+    def _callback(self, interaction_id: int, payload: dict, files) -> dict[str, Any]:
         response_type = payload["type"]
         data = payload.get("data") or {}
         if response_type == 8:  # autocomplete result
@@ -156,7 +156,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
             "resource": {"type": response_type, "message": _message_payload(message_id, data)},
         }
 
-    def _edit_original(self, route, payload: dict, files) -> dict[str, Any]:  # noqa: ANN001
+    def _edit_original(self, route, payload: dict, files) -> dict[str, Any]:
         token = route.__dict__["webhook_token"]
         interaction_id = int(token.removeprefix("token-"))
         message_id = self._message_of_interaction.get(interaction_id) or snowflake()
@@ -361,9 +361,9 @@ def cache_role(
     state = bot._connection
     guild = state._get_guild(guild_id)
     if guild is None:
-        guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)  # type: ignore[typeddict-item]
+        guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)
         state._add_guild(guild)
-    role = discord.Role(guild=guild, state=state, data=role_payload(role_id, name))  # type: ignore[arg-type]
+    role = discord.Role(guild=guild, state=state, data=role_payload(role_id, name))
     guild._add_role(role)
     return role
 
