@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.economy.corrections import GRANT_MAX, GrantResult
-from bot.economy.payouts import MAX_REASON
+from bot.economy.payouts import REASON_MAX
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
 from bot.text import coin_count
@@ -117,7 +117,7 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         interaction: discord.Interaction,
         member: discord.Member,
         coins: app_commands.Range[int, 1, GRANT_MAX],
-        reason: app_commands.Range[str, 1, MAX_REASON],
+        reason: app_commands.Range[str, 1, REASON_MAX],
     ) -> None:
         result = await self.services.corrections.grant(
             guild_id_of(interaction), interaction.user.id, member.id, coins, reason, str(interaction.id)

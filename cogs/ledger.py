@@ -9,7 +9,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.economy.corrections import ReversalResult
-from bot.economy.payouts import MAX_REASON
+from bot.economy.payouts import REASON_MAX
 from bot.services import Services
 from cogs.checks import guild_id_of, moderator_only
 
@@ -49,7 +49,7 @@ class LedgerCog(commands.GroupCog, group_name="ledger", group_description="Moder
     @app_commands.describe(entry="The entry's number (see /wallet history or /audit log)", reason="Why")
     @moderator_only
     async def reverse(
-        self, interaction: discord.Interaction, entry: int, reason: app_commands.Range[str, 1, MAX_REASON]
+        self, interaction: discord.Interaction, entry: int, reason: app_commands.Range[str, 1, REASON_MAX]
     ) -> None:
         result = await self.services.corrections.reverse(
             guild_id_of(interaction), interaction.user.id, entry, reason, str(interaction.id)

@@ -9,7 +9,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.economy.payouts import MAX_REASON, Decision, Payout
+from bot.economy.payouts import REASON_MAX, Decision, Payout
 from bot.services import Services
 from bot.text import diamond_count
 from cogs.checks import guild_id_of, moderator_only
@@ -143,7 +143,7 @@ class PayoutsCog(
     @app_commands.describe(payout="The request's number (see /payouts pending)", reason="Told to the creator")
     @moderator_only
     async def reject(
-        self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, MAX_REASON]
+        self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, REASON_MAX]
     ) -> None:
         decision = await self.services.payouts.reject(
             guild_id_of(interaction), interaction.user.id, payout, reason

@@ -28,7 +28,7 @@ KIND_GRANT = "grant"
 KIND_REVERSAL = "reversal"
 GRANT_MAX = 1_000_000
 RECENT_MAX = 25
-MAX_ID = 2**63 - 1  # SQLite's largest integer
+ID_MAX = 2**63 - 1  # SQLite's largest integer
 
 KIND_WORDS = {
     "purchase": "purchase",
@@ -146,7 +146,7 @@ class CorrectionService:
         """Post the mirror image of entry `entry_id` (every posting negated), pointing at it. Refused for
         an unknown entry, a reversal, a cash-out entry, an entry already reversed, and when any wallet
         would go below zero (e.g. the creator already cashed the diamonds out)."""
-        if type(entry_id) is not int or not 0 < entry_id <= MAX_ID:
+        if type(entry_id) is not int or not 0 < entry_id <= ID_MAX:
             raise InvalidAmount("Give the entry number shown in `/wallet history` or `/audit log`.")
         reason = clean_reason(reason)
         key = f"reversal:{idempotency_key}" if idempotency_key else None

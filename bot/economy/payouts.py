@@ -49,11 +49,11 @@ KIND_SETTLE = "cashout"
 KIND_RELEASE = "cashout_release"
 PAYOUT_KINDS = (KIND_RESERVE, KIND_SETTLE, KIND_RELEASE)
 
-MAX_DIAMONDS = 1_000_000_000
-MAX_REASON = 200
-MAX_MINIMUM = 100_000_000
+DIAMONDS_MAX = 1_000_000_000
+REASON_MAX = 200
+CASHOUT_MINIMUM_MAX = 100_000_000
 PENDING_LIST_MAX = 25
-MAX_ID = 2**63 - 1  # SQLite's largest integer
+ID_MAX = 2**63 - 1  # SQLite's largest integer
 
 
 # --- the formula --------------------------------------------------------------------------------
@@ -181,8 +181,8 @@ class PayoutService:
         )
 
     async def set_cashout_minimum(self, guild_id: int, moderator_id: int, diamonds: int) -> SettingChange:
-        if type(diamonds) is not int or not 1 <= diamonds <= MAX_MINIMUM:
-            raise InvalidAmount(f"The cash-out minimum is from 1 to {MAX_MINIMUM:,} diamonds.")
+        if type(diamonds) is not int or not 1 <= diamonds <= CASHOUT_MINIMUM_MAX:
+            raise InvalidAmount(f"The cash-out minimum is from 1 to {CASHOUT_MINIMUM_MAX:,} diamonds.")
         return await self._change_setting(
             guild_id,
             moderator_id,
@@ -448,12 +448,12 @@ class PayoutService:
 
 
 def _check_diamonds(diamonds: int) -> None:
-    if type(diamonds) is not int or not 1 <= diamonds <= MAX_DIAMONDS:
+    if type(diamonds) is not int or not 1 <= diamonds <= DIAMONDS_MAX:
         raise InvalidAmount("Choose a positive whole number of diamonds.")
 
 
 def _check_payout_id(payout_id: int) -> None:
-    if type(payout_id) is not int or not 0 < payout_id <= MAX_ID:
+    if type(payout_id) is not int or not 0 < payout_id <= ID_MAX:
         raise NotFound("There is no such cash-out request; pick one from `/payouts pending`.")
 
 
@@ -474,8 +474,8 @@ def _too_few(diamonds: int, held: int) -> InsufficientDiamonds:
 
 
 def clean_reason(reason: object) -> str:
-    """A moderator's reason: required, one line, at most MAX_REASON characters, mentions neutralised."""
-    return short_text(reason, MAX_REASON, "The reason")
+    """A moderator's reason: required, one line, at most REASON_MAX characters, mentions neutralised."""
+    return short_text(reason, REASON_MAX, "The reason")
 
 
 def _pending_for_decision(conn: Connection, guild_id: int, moderator_id: int, payout_id: int) -> Row:
