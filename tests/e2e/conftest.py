@@ -104,7 +104,8 @@ def read_db(path: Path):
     return conn
 
 
-def audit(path: Path) -> list[str]:
+def ledger_problems_in(path: Path) -> list[str]:
+    """What the ledger check finds in the database file; [] when clean."""
     conn = read_db(path)
     try:
         return find_discrepancies(conn)
@@ -149,7 +150,7 @@ async def running_bot(fake_discord, tmp_path, e2e_clock, caplog):
         r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))
     ]
     assert not unexpected, "the bot logged errors: " + "; ".join(r.getMessage() for r in unexpected)
-    assert audit(runner.settings.database_path) == []
+    assert ledger_problems_in(runner.settings.database_path) == []
 
 
 @pytest.fixture
