@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import inserted_id
+
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 
@@ -19,12 +21,13 @@ def insert_campaign(
     ends_at: int,
 ) -> int:
     """A new running campaign; a running campaign of the same name raises sqlite3.IntegrityError."""
-    cursor = conn.execute(
-        "INSERT INTO charity_campaigns (guild_id, name, name_key, description, goal, created_by, created_at,"
-        " ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, name, name.casefold(), description, goal, created_by, created_at, ends_at),
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO charity_campaigns (guild_id, name, name_key, description, goal, created_by, created_at,"
+            " ends_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, name, name.casefold(), description, goal, created_by, created_at, ends_at),
+        )
     )
-    return int(cursor.lastrowid or 0)
 
 
 def campaign(conn: sqlite3.Connection, guild_id: int, campaign_id: int) -> sqlite3.Row | None:
@@ -133,12 +136,13 @@ def insert_payout(
     currency: str,
     requested_at: int,
 ) -> int:
-    cursor = conn.execute(
-        "INSERT INTO charity_payouts (guild_id, campaign_id, coins, region, currency, requested_at)"
-        " VALUES (?, ?, ?, ?, ?, ?)",
-        (guild_id, campaign_id, coins, region, currency, requested_at),
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO charity_payouts (guild_id, campaign_id, coins, region, currency, requested_at)"
+            " VALUES (?, ?, ?, ?, ?, ?)",
+            (guild_id, campaign_id, coins, region, currency, requested_at),
+        )
     )
-    return int(cursor.lastrowid or 0)
 
 
 def payout_of(conn: sqlite3.Connection, guild_id: int, campaign_id: int) -> sqlite3.Row | None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import inserted_id
+
 ACTIVE, GRACE, ENDED = "active", "grace", "ended"
 
 
@@ -61,12 +63,23 @@ def insert_subscription(
 ) -> int:
     """A new active subscription (its first period paid); a running one for the same member and creator
     raises sqlite3.IntegrityError."""
-    cursor = conn.execute(
-        "INSERT INTO subscriptions (guild_id, subscriber_id, creator_id, role_id, timezone, started_at,"
-        " periods, paid_until, next_attempt_at, price) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
-        (guild_id, subscriber_id, creator_id, role_id, timezone, started_at, paid_until, paid_until, price),
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO subscriptions (guild_id, subscriber_id, creator_id, role_id, timezone, started_at,"
+            " periods, paid_until, next_attempt_at, price) VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?)",
+            (
+                guild_id,
+                subscriber_id,
+                creator_id,
+                role_id,
+                timezone,
+                started_at,
+                paid_until,
+                paid_until,
+                price,
+            ),
+        )
     )
-    return int(cursor.lastrowid or 0)
 
 
 def subscription(conn: sqlite3.Connection, subscription_id: int) -> sqlite3.Row | None:

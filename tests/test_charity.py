@@ -16,8 +16,9 @@ from bot.economy.charity import NeedsConfirmation
 from bot.economy.kinds import allowed_accounts
 from bot.errors import BudgetExceeded, Conflict, InsufficientCoins, InvalidMoment, NotFound
 from storage import ledger
-from storage.audit import find_discrepancies
-from tests.support.giftbook import GUILD, fund, next_key, wallet
+from storage.ledger_check import find_discrepancies
+from tests.support.factories import GUILD, fund, wallet
+from tests.support.factories import key as next_key
 
 ANA, BEN, CARA, CREATOR, MOD, MOD2 = 101, 102, 103, 201, 500, 501
 ALERTS = 777

@@ -8,9 +8,9 @@ import asyncio
 import pytest
 
 from tests.support.channels import FakeChannels
-from tests.support.discord_fakes import Member, moderator
+from tests.support.discord_payloads import Member, moderator
+from tests.support.factories import fund, ledger_problems, wallet
 from tests.support.fast_timer import ScaledTimer
-from tests.support.giftbook import audit, fund, wallet
 
 ANA = Member(101, "ana")
 BEN = Member(102, "ben")
@@ -84,7 +84,7 @@ async def test_a_campaign_is_started_donated_to_listed_and_ended(driver, service
     approved = await driver.slash("charity approve", MOD2, campaign=campaign)
     assert approved.ephemeral and "pays **$2.11**" in approved.text
     assert await wallet(services, ANA.user_id) == (380, 0)
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_a_large_donation_asks_for_confirmation_first(driver, services, alerts):

@@ -15,8 +15,9 @@ from bot.economy.subscriptions import RoleFacts, period_end
 from bot.errors import BudgetExceeded, Conflict, InsufficientCoins, NotFound, NotPermitted
 from bot.services import build_services
 from storage import ledger
-from storage.audit import find_discrepancies
-from tests.support.giftbook import GUILD, fund, next_key, wallet
+from storage.ledger_check import find_discrepancies
+from tests.support.factories import GUILD, fund, wallet
+from tests.support.factories import key as next_key
 from tests.support.roles import FakeMemberRoles, RecordingDMs
 
 ANA, BEN, CREATOR, MOD = 101, 102, 201, 500

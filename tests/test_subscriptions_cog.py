@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.support.channels import FakeChannels
-from tests.support.discord_fakes import Member, moderator
+from tests.support.discord_payloads import Member, moderator
+from tests.support.factories import GUILD, fund, ledger_problems, wallet
 from tests.support.fast_timer import ScaledTimer
-from tests.support.giftbook import GUILD, audit, fund, wallet
 
 ANA = Member(101, "ana")
 CLEO = Member(201, "cleo")
@@ -108,7 +108,7 @@ async def test_subscribing_confirms_the_price_then_charges_and_gives_the_role(dr
     stopped = await driver.slash("unsubscribe", ANA, creator=CLEO.user_id)
     assert stopped.ephemeral and "will not renew" in stopped.text and "nothing is refunded" in stopped.text
     assert "ends Sat 28 Feb 2026" in (await driver.slash("subscriptions", ANA)).text
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_renewal_and_role_reconciliation_go_through_discord(driver, services, guild, clock):

@@ -38,7 +38,7 @@ from storage import (
     ConstraintViolation,
     Database,
     Row,
-    audit_log,
+    action_log,
     guilds,
     statements,
     wallets,
@@ -246,7 +246,7 @@ class CharityService:
                 )  # fmt: skip
             except ConstraintViolation:
                 raise Conflict(f"A campaign called **{title}** is already running here.") from None
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now_us, moderator_id, "charity.start", f"charity:{campaign_id}", None,
                 {"name": title, "goal": goal, "ends_at": to_micros(ends_at)}, None,
             )  # fmt: skip
@@ -312,7 +312,7 @@ class CharityService:
                     region=rate.region.code, currency=rate.region.currency, requested_at=now,
                 )  # fmt: skip
                 payout = self._payout(conn, guild_id, campaign_id, payout_id)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "charity.end", f"charity:{campaign_id}",
                 {"status": "running"}, {"status": "ended", "raised": row["raised"]}, None,
             )  # fmt: skip
@@ -535,7 +535,7 @@ class CharityService:
                 ],
             )
             rows.set_payout_entry(conn, payout["id"], entry_id)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "charity.payout.approve", f"charity:{campaign_id}",
                 {"status": "pending"},
                 {"status": "approved", "coins": payout["coins"], "money_minor": money.minor,
@@ -559,7 +559,7 @@ class CharityService:
                 reason=why, money_minor=None,
             ):  # fmt: skip
                 raise Conflict("This payout was just decided by another moderator; nothing changed.")
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "charity.payout.reject", f"charity:{campaign_id}",
                 {"status": "pending"}, {"status": "rejected", "coins": payout["coins"]}, why,
             )  # fmt: skip

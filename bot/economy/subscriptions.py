@@ -40,7 +40,7 @@ from storage import (
     ConstraintViolation,
     Database,
     Row,
-    audit_log,
+    action_log,
     creators,
     statements,
     wallets,
@@ -265,8 +265,8 @@ class SubscriptionService:
             before = rows.plan(conn, guild_id, creator_id)
             rows.save_plan(conn, guild_id, creator_id, coins, role.role_id, True, now)
             told = rows.announce_price(conn, guild_id, creator_id, coins)
-            audit_log.record(
-                conn, guild_id, now, creator_id, "subscription.plan", audit_log.member_target(creator_id),
+            action_log.record(
+                conn, guild_id, now, creator_id, "subscription.plan", action_log.member_target(creator_id),
                 {"coins": before["coins"], "role": before["role_id"], "active": before["active"]} if before else None,
                 {"coins": coins, "role": role.role_id, "active": 1}, None,
             )  # fmt: skip
@@ -288,8 +288,8 @@ class SubscriptionService:
             if not rows.set_plan_active(conn, guild_id, creator_id, False, now):
                 raise NotFound("You do not offer a subscription. Start one with `/creator subscription set`.")
             stopped = rows.stop_renewing_creator(conn, guild_id, creator_id)
-            audit_log.record(
-                conn, guild_id, now, creator_id, "subscription.off", audit_log.member_target(creator_id),
+            action_log.record(
+                conn, guild_id, now, creator_id, "subscription.off", action_log.member_target(creator_id),
                 {"active": 1}, {"active": 0, "running": stopped}, None,
             )  # fmt: skip
             return stopped
@@ -461,8 +461,8 @@ class SubscriptionService:
             if not row["renews"]:
                 raise Conflict(f"Your subscription to <@{creator_id}> already ends; it will not renew.")
             rows.stop_renewing(conn, row["id"])
-            audit_log.record(
-                conn, guild_id, now, subscriber_id, "subscription.cancel", audit_log.member_target(creator_id),
+            action_log.record(
+                conn, guild_id, now, subscriber_id, "subscription.cancel", action_log.member_target(creator_id),
                 {"subscription": row["id"], "renews": 1}, {"subscription": row["id"], "renews": 0}, None,
             )  # fmt: skip
             updated = rows.subscription(conn, row["id"])

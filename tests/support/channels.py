@@ -20,7 +20,7 @@ from typing import Any
 
 import discord
 
-from tests.support.discord_fakes import BOT_USER_ID, GUILD_ID
+from tests.support.discord_payloads import BOT_USER_ID, GUILD_ID
 
 _ids = itertools.count(1_200_000_000_000_000_000)
 
@@ -54,7 +54,7 @@ class ChannelMessage:
 
 def _error(kind: type[discord.HTTPException], status: int, code: int, text: str) -> discord.HTTPException:
     response = SimpleNamespace(status=status, reason=text)
-    return kind(response, {"code": code, "message": text})  # type: ignore[arg-type]
+    return kind(response, {"code": code, "message": text})
 
 
 class FakeChannels:
@@ -63,7 +63,7 @@ class FakeChannels:
         state = bot._connection
         guild = state._get_guild(guild_id)
         if guild is None:
-            guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)  # type: ignore[typeddict-item]
+            guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)
             state._add_guild(guild)
         self.guild = guild
         self.requests: list[ChannelRequest] = []
@@ -73,7 +73,7 @@ class FakeChannels:
         self.member_roles: dict[int, list[int]] = {}  # members of the guild and their role ids
         self.role_requests: list[tuple[str, int, int]] = []  # ("PUT"/"DELETE", member, role)
         self.roles_forbidden = False  # the bot lost Manage Roles: role changes answer 403
-        bot.http.request = self._request  # type: ignore[method-assign]
+        bot.http.request = self._request
 
     def add_role(
         self, role_id: int, name: str = "role", position: int = 1, permissions: int = 0
