@@ -43,6 +43,9 @@ GENERAL_CHANNEL_ID = 920_000_000_000_000_010
 ALERTS_CHANNEL_ID = 920_000_000_000_000_011
 EVERYONE_ROLE_ID = GUILD_ID
 CANNOT_DM = 50007  # Discord's error code when a member's DMs are closed
+UNKNOWN_MEMBER = 10007  # the user is not (or no longer) a member of the guild
+MISSING_PERMISSIONS = 50013
+MANAGE_ROLES = 1 << 28
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
 
 
@@ -217,6 +220,9 @@ class FakeDiscord:
         self.roles: dict[int, dict[str, Any]] = {
             EVERYONE_ROLE_ID: role_payload(EVERYONE_ROLE_ID, "@everyone", MEMBER_PERMISSIONS, 0)
         }
+        self.bot_roles: list[int] = []  # the bot's own member's roles (its highest decides what it manages)
+        self.bot_permissions = BOT_PERMISSIONS  # what interactions report as the app's permissions
+        self.role_changes: list[tuple[str, int, int]] = []  # ("PUT"/"DELETE", member, role) made by the bot
         self.channels: dict[int, dict[str, Any]] = {}
         self.add_text_channel(GENERAL_CHANNEL_ID, "general")
         self.add_text_channel(ALERTS_CHANNEL_ID, "gift-alerts")
@@ -241,9 +247,41 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ set-up
 
-    def add_role(self, role_id: int, name: str, permissions: int = 0) -> dict[str, Any]:
-        self.roles[role_id] = role_payload(role_id, name, permissions, len(self.roles))
+    def add_role(
+        self, role_id: int, name: str, permissions: int = 0, position: int | None = None
+    ) -> dict[str, Any]:
+        self.roles[role_id] = role_payload(
+            role_id, name, permissions, len(self.roles) if position is None else position
+        )
         return self.roles[role_id]
+
+    async def create_role(
+        self, role_id: int, name: str, permissions: int = 0, position: int | None = None
+    ) -> dict[str, Any]:
+        """A role created while the bot runs: Discord tells it with GUILD_ROLE_CREATE."""
+        role = self.add_role(role_id, name, permissions, position)
+        if self._ws is not None:
+            await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(self.guild_id), "role": role})
+        return role
+
+    async def give_bot_role(
+        self, role_id: int, position: int, *, manage_roles: bool = True
+    ) -> dict[str, Any]:
+        """The bot's member gets a role at `position`; with Manage Roles, the app's permissions include it."""
+        role = await self.create_role(role_id, "livegifts", MANAGE_ROLES if manage_roles else 0, position)
+        self.bot_roles.append(role_id)
+        if manage_roles:
+            self.bot_permissions |= MANAGE_ROLES
+        else:
+            self.bot_permissions &= ~MANAGE_ROLES
+        return role
+
+    def remove_user(self, user_id: int) -> None:
+        """The member leaves the server."""
+        self.users.pop(user_id, None)
+
+    def _bot_top_position(self) -> int:
+        return max((int(self.roles[r]["position"]) for r in self.bot_roles if r in self.roles), default=0)
 
     def add_text_channel(self, channel_id: int, name: str) -> dict[str, Any]:
         self.channels[channel_id] = {
@@ -376,8 +414,7 @@ class FakeDiscord:
         await self.dispatch("GUILD_CREATE", self.guild_payload())
 
     def guild_payload(self) -> dict[str, Any]:
-        bot_member = Member(BOT_USER_ID, "livegifts").member_payload(with_permissions=False)
-        bot_member["user"]["bot"] = True
+        bot_member = self._bot_member()
         return {
             "id": str(self.guild_id),
             "name": self.guild_name,
@@ -421,6 +458,13 @@ class FakeDiscord:
             "soundboard_sounds": [],
         }
 
+    def _bot_member(self) -> dict[str, Any]:
+        member = Member(BOT_USER_ID, "livegifts", roles=list(self.bot_roles)).member_payload(
+            with_permissions=False
+        )
+        member["user"]["bot"] = True
+        return member
+
     # ------------------------------------------------------------------ interactions
 
     def new_interaction(self, interaction_type: int, data: dict[str, Any], **extra: Any) -> InteractionLog:
@@ -434,7 +478,7 @@ class FakeDiscord:
             "version": 1,
             "data": data,
             "locale": "en-US",
-            "app_permissions": str(BOT_PERMISSIONS),
+            "app_permissions": str(self.bot_permissions),
             "attachment_size_limit": 8 * 1024 * 1024,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
@@ -471,8 +515,12 @@ class FakeDiscord:
             self.unknown_requests.append(RecordedRequest(method, path, 404))
             status, result = 404, {"message": f"Unknown route {method} {path}", "code": 0}
         else:
-            refused_dm = status == 403 and isinstance(result, dict) and result.get("code") == CANNOT_DM
-            if 400 <= status < 500 and not refused_dm:  # a known route refused: Discord would have said no
+            code = result.get("code") if isinstance(result, dict) else None
+            refused_dm = status == 403 and code == CANNOT_DM
+            member_gone = method == "GET" and status == 404 and code == UNKNOWN_MEMBER  # how the bot asks
+            if (
+                400 <= status < 500 and not refused_dm and not member_gone
+            ):  # a known route refused: Discord would have said no
                 self.client_errors.append(RecordedRequest(method, path, status, result))
         self.requests.append(RecordedRequest(method, path, status))
         if status == 204:
@@ -576,6 +624,12 @@ class FakeDiscord:
                 return 204, None
             case ("POST", ["channels", _channel_id, "typing"]):
                 return 204, None
+            case ("GET", ["guilds", guild_id, "members", user_id]) if int(guild_id) == self.guild_id:
+                return self._guild_member(int(user_id))
+            case ("PUT" | "DELETE", ["guilds", guild_id, "members", user_id, "roles", role_id]) if (
+                int(guild_id) == self.guild_id
+            ):
+                return self._change_role(method, int(user_id), int(role_id))
         raise _NotFoundError
 
     def _application(self) -> dict[str, Any]:
@@ -718,6 +772,33 @@ class FakeDiscord:
         elif method != "GET":
             raise _NotFoundError
         return 200, message.payload(self._bot_author(), self._guild_of(message.channel_id))
+
+    def _guild_member(self, user_id: int) -> tuple[int, Any]:
+        if user_id == BOT_USER_ID:
+            return 200, self._bot_member()
+        user = self.users.get(user_id)
+        if user is None:
+            return 404, {"message": "Unknown Member", "code": UNKNOWN_MEMBER}
+        return 200, user.member_payload(with_permissions=False)
+
+    def _change_role(self, method: str, user_id: int, role_id: int) -> tuple[int, Any]:
+        """Discord's rules: Manage Roles, and only roles below the bot's highest role."""
+        user = self.users.get(user_id)
+        if user is None:
+            return 404, {"message": "Unknown Member", "code": UNKNOWN_MEMBER}
+        if role_id not in self.roles:
+            return 404, {"message": "Unknown Role", "code": 10011}
+        if (
+            not self.bot_permissions & MANAGE_ROLES
+            or int(self.roles[role_id]["position"]) >= self._bot_top_position()
+        ):
+            return 403, {"message": "Missing Permissions", "code": MISSING_PERMISSIONS}
+        self.role_changes.append((method, user_id, role_id))
+        if method == "PUT" and role_id not in user.roles:
+            user.roles.append(role_id)
+        if method == "DELETE" and role_id in user.roles:
+            user.roles.remove(role_id)
+        return 204, None
 
     def _dm_channel(self, user_id: int) -> dict[str, Any]:
         channel_id = self.dm_channels.setdefault(user_id, snowflake())
