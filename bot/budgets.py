@@ -424,7 +424,7 @@ def _breach_line(budget: PeriodBudget, coins: int, rate: CoinRate) -> str:
 
 def warning_message(breached: list[PeriodBudget], coins: int, rate: CoinRate) -> str:
     lines = "; ".join(_breach_line(b, coins, rate) for b in breached)
-    return f"This gift costs {coins:,} coins (≈ {rate.show(coins)}) and {lines}. Send it anyway?"
+    return f"This costs {coins:,} coins (≈ {rate.show(coins)}) and {lines}. Go ahead anyway?"
 
 
 def block_message(snapshot: BudgetSnapshot, breached: list[PeriodBudget], coins: int, rate: CoinRate) -> str:
@@ -433,7 +433,7 @@ def block_message(snapshot: BudgetSnapshot, breached: list[PeriodBudget], coins:
         f"Your {b.period} budget resets at {when_text(b.resets, snapshot.zone, snapshot.now)}."
         for b in breached
     )
-    return f"Gift not sent: it costs {coins:,} coins (≈ {rate.show(coins)}) and {lines}. {resets}"
+    return f"Not sent: it costs {coins:,} coins (≈ {rate.show(coins)}) and {lines}. {resets}"
 
 
 class BudgetGuard:

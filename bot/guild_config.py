@@ -29,6 +29,7 @@ class GuildConfig:
     spender_role_id: int | None
     gift_confirm_threshold: int
     cashout_minimum: int
+    charity_fee_percent: int = 0
 
     @property
     def zone(self) -> ZoneInfo:
@@ -59,6 +60,7 @@ class GuildConfigService:
             spender_role_id=row["spender_role_id"],
             gift_confirm_threshold=row["gift_confirm_threshold"],
             cashout_minimum=row["cashout_minimum"],
+            charity_fee_percent=row["charity_fee_percent"],
         )
 
     async def require_spender(self, guild_id: int, user_id: int, role_ids: Collection[int]) -> GuildConfig:
@@ -95,6 +97,12 @@ class GuildConfigService:
         if type(percent) is not int or not 0 <= percent <= 100:
             raise InvalidAmount("The fee is a whole percentage from 0 to 100.")
         return await self._change(guild_id, actor_id, "fee_percent", percent)
+
+    async def set_charity_fee(self, guild_id: int, actor_id: int, percent: int) -> SettingChange:
+        """The platform's share of charity payouts (default none); campaigns that already ended keep theirs."""
+        if type(percent) is not int or not 0 <= percent <= 100:
+            raise InvalidAmount("The fee is a whole percentage from 0 to 100.")
+        return await self._change(guild_id, actor_id, "charity_fee_percent", percent)
 
     async def set_cashout_minimum(self, guild_id: int, actor_id: int, diamonds: int) -> SettingChange:
         if type(diamonds) is not int or not 1 <= diamonds <= CASHOUT_MINIMUM_MAX:

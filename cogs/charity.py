@@ -130,9 +130,10 @@ def render_payouts(payouts: list[CharityPayout]) -> discord.Embed:
 
 def render_decision(payout: CharityPayout) -> str:
     if payout.status == "approved":
+        fee = f", after the {payout.fee_percent} % platform fee" if payout.fee_percent else ""
         return (
             f"Approved: **{plain(payout.campaign_name)}** pays **{payout.money_text()}** "
-            f"(🪙 {payout.coins:,}) to its cause."
+            f"(🪙 {payout.coins:,}{fee}) to its cause."
         )
     return (
         f"Rejected the payout of **{plain(payout.campaign_name)}**. Its 🪙 {payout.coins:,} stay in the "

@@ -28,7 +28,8 @@ def render_config(config: GuildConfig) -> str:
         f"Spender role: {role}\n"
         f"Gifts of {coin_count(config.gift_confirm_threshold)} or more ask for confirmation\n"
         f"Platform fee on cash-outs: {config.fee_percent} %\n"
-        f"Cash-out minimum: 💎 {config.cashout_minimum:,}"
+        f"Cash-out minimum: 💎 {config.cashout_minimum:,}\n"
+        f"Platform fee on charity payouts: {config.charity_fee_percent} %"
     )
 
 
@@ -114,6 +115,23 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
         await interaction.response.send_message(
             f"The platform fee is now **{change.after} %** (was {change.before} %). It applies to cash-outs "
             "requested from now on; requests already waiting keep the fee they were made with.",
+            ephemeral=True,
+        )
+
+    @app_commands.command(
+        name="charity-fee", description="The platform's share of charity payouts, in percent"
+    )
+    @app_commands.describe(percent="0–100 (default 0); applies to campaigns that end from now on")
+    @moderator_only
+    async def charity_fee(
+        self, interaction: discord.Interaction, percent: app_commands.Range[int, 0, 100]
+    ) -> None:
+        change = await self.services.guild_config.set_charity_fee(
+            guild_id_of(interaction), interaction.user.id, percent
+        )
+        await interaction.response.send_message(
+            f"The platform fee on charity payouts is now **{change.after} %** (was {change.before} %). It "
+            "applies to campaigns that end from now on.",
             ephemeral=True,
         )
 

@@ -132,15 +132,16 @@ def insert_payout(
     guild_id: int,
     campaign_id: int,
     coins: int,
+    fee_percent: int,
     region: str,
     currency: str,
     requested_at: int,
 ) -> int:
     return inserted_id(
         conn.execute(
-            "INSERT INTO charity_payouts (guild_id, campaign_id, coins, region, currency, requested_at)"
-            " VALUES (?, ?, ?, ?, ?, ?)",
-            (guild_id, campaign_id, coins, region, currency, requested_at),
+            "INSERT INTO charity_payouts (guild_id, campaign_id, coins, fee_percent, region, currency,"
+            " requested_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, campaign_id, coins, fee_percent, region, currency, requested_at),
         )
     )
 

@@ -138,13 +138,13 @@ async def test_a_gift_over_the_budget_asks_in_warn_mode_and_is_refused_in_block_
 
     prompt = await driver.slash("gift send", ANA, gift="Rose", creator=cleo.user_id, count=1)
     assert prompt.ephemeral
-    assert "go over it by 1 coin (≈" in prompt.text and "Send it anyway?" in prompt.text
+    assert "go over it by 1 coin (≈" in prompt.text and "Go ahead anyway?" in prompt.text
     assert (await services.wallets.balance(GUILD_ID, ANA.user_id)).coins == 600
 
     await driver.slash("budget mode", ANA, mode="block")
     refused = await driver.slash("gift send", ANA, gift="Rose", creator=cleo.user_id, count=1)
     assert refused.ephemeral
-    assert "Gift not sent" in refused.text and "resets at 00:00 on" in refused.text
+    assert "Not sent: it costs" in refused.text and "resets at 00:00 on" in refused.text
     assert (await services.wallets.balance(GUILD_ID, ANA.user_id)).coins == 600
     shown = await driver.slash("budget show", ANA)
     assert "Spent today: 🪙 100" in shown.text and "Left: 🪙 0" in shown.text

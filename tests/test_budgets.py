@@ -155,7 +155,7 @@ async def test_warn_mode_is_silent_at_exactly_the_limit_and_asks_one_coin_over(s
     assert "spent 60 today" in review.warning
     assert "go over it by 1 coin (≈" in review.warning
     assert "$" in review.warning  # values in the member's currency (US by default)
-    assert review.warning.endswith("Send it anyway?")
+    assert review.warning.endswith("Go ahead anyway?")
 
 
 async def test_block_mode_allows_exactly_the_limit_and_refuses_one_coin_over_saying_when_it_resets(
@@ -172,7 +172,7 @@ async def test_block_mode_allows_exactly_the_limit_and_refuses_one_coin_over_say
         await services.spending.review(GUILD, ANA, 41)
 
     message = refused.value.message
-    assert "Gift not sent" in message
+    assert "Not sent: it costs" in message
     assert "over it by 1 coin (≈" in message
     assert "resets at 00:00 on Sun 29 Nov (America/New_York), in 12 h 0 min" in message
 

@@ -249,3 +249,27 @@ async def test_bot_check_compares_each_campaign_total_with_its_donations(service
     problems = await audit(services)
     assert any(f"charity campaign {campaign.id}: total 57" in p for p in problems)
     assert run_check(settings.database_path) == EXIT_FAILED
+
+
+async def test_no_platform_fee_unless_the_server_sets_one(services, rig):
+    await fund(services, ANA, 2_000)
+    campaign = await services.charity.start(GUILD, MOD, "Food bank", 5_000, "3d")
+    await donate(services, ANA, campaign.id, 1_000)
+    change = await services.guild_config.set_charity_fee(GUILD, MOD, 10)
+    assert (change.before, change.after) == (0, 10)
+    ended = await services.charity.end(GUILD, MOD, campaign.id)
+    assert ended.payout is not None and ended.payout.fee_percent == 10
+
+    payout = await services.charity.approve(GUILD, MOD2, campaign.id)
+
+    assert payout.money_text() == "$9.51"  # 1,000 coins at 74/70 cents, less 10 %, rounded down
+    entry = await services.db.read(
+        lambda conn: conn.execute("SELECT id FROM journal_entries WHERE kind = 'charity_payout'").fetchone()
+    )
+    postings = await services.db.read(lambda conn: ledger.entry_postings(conn, entry["id"]))
+    assert {(p.system_account, p.amount) for p in postings} == {
+        ("charity", -1_000),
+        ("charity_paid", 900),
+        ("platform", 100),
+    }
+    assert await audit(services) == []

@@ -19,8 +19,8 @@ from datetime import datetime
 from bot.alerts import Notice, NoticePublisher
 from bot.charity_board import board_text, summary_text
 from bot.clock import Clock, from_micros, to_micros
-from bot.economy.kinds import CHARITY, CHARITY_PAID, CHARITY_PAYOUT, COINS, DONATION
-from bot.economy.payouts import cash_value, clean_reason
+from bot.economy.kinds import CHARITY, CHARITY_PAID, CHARITY_PAYOUT, COINS, DONATION, PLATFORM
+from bot.economy.payouts import cash_value, clean_reason, split_diamonds
 from bot.economy.posting import Replay, exactly_once, find_earlier, post
 from bot.economy.regions import RegionBook
 from bot.errors import Conflict, DomainError, InsufficientCoins, NotFound
@@ -116,6 +116,7 @@ class CharityPayout:
     campaign_id: int
     campaign_name: str
     coins: int
+    fee_percent: int
     region: Region
     status: str
     requested_at: datetime
@@ -305,10 +306,12 @@ class CharityService:
             ):
                 raise Conflict(f"**{row['name']}** has already ended.")
             rate = self._regions.rate_on(conn, guild_id, region)
+            settings = guilds.settings(conn, guild_id)
+            fee = settings["charity_fee_percent"] if settings is not None else 0
             payout = None
             if row["raised"] > 0:
                 payout_id = rows.insert_payout(
-                    conn, guild_id=guild_id, campaign_id=campaign_id, coins=row["raised"],
+                    conn, guild_id=guild_id, campaign_id=campaign_id, coins=row["raised"], fee_percent=fee,
                     region=rate.region.code, currency=rate.region.currency, requested_at=now,
                 )  # fmt: skip
                 payout = self._payout(conn, guild_id, campaign_id, payout_id)
@@ -327,7 +330,7 @@ class CharityService:
             posted = self.alerts.publish_notice(
                 Notice(guild_id, channel_id, summary_text(campaign, rate), key=None)
             )
-        value = cash_value(campaign.raised, rate, 0)
+        value = cash_value(campaign.raised, rate, payout.fee_percent if payout is not None else 0)
         return CampaignEnd(campaign, payout, value, rate.region, posted)
 
     def _show_board(self, campaign: Campaign, channel_id: int | None) -> asyncio.Future[bool] | None:
@@ -503,14 +506,24 @@ class CharityService:
         return await self._db.read(look)
 
     async def approve(self, guild_id: int, moderator_id: int, campaign_id: int) -> CharityPayout:
-        """Pay the campaign's coins out to its cause: `charity` → `charity_paid`, cash computed now."""
+        """Pay the campaign's coins out to its cause: `charity` → `charity_paid` (and the fee's share, if
+        the server set one when it ended, → `platform`), the cash computed now and rounded down."""
         _check_campaign_id(campaign_id)
         now = to_micros(self._clock())
 
         def settle(conn: Connection) -> CharityPayout:
             payout = self._pending(conn, guild_id, campaign_id)
             rate = self._regions.rate_on(conn, guild_id, self._regions.get(payout["region"]))
-            money = cash_value(payout["coins"], rate, 0)
+            coins, fee = payout["coins"], payout["fee_percent"]
+            money = cash_value(coins, rate, fee)
+            cause_share, platform_share = split_diamonds(coins, fee)  # the same split as cash-outs
+            postings = [
+                Posting(COINS, -coins, system_account=CHARITY),
+                Posting(COINS, cause_share, system_account=CHARITY_PAID),
+            ]
+            if platform_share:
+                postings.append(Posting(COINS, platform_share, system_account=PLATFORM))
+            postings = [p for p in postings if p.amount]
             if not rows.decide_payout(
                 conn, guild_id, payout["id"], status=rows.APPROVED, decided_at=now, decided_by=moderator_id,
                 reason=None, money_minor=money.minor, region=rate.region.code, currency=money.currency,
@@ -529,10 +542,7 @@ class CharityService:
                     currency=money.currency,
                     memo=f"charity campaign #{campaign_id} paid out",
                 ),
-                [
-                    Posting(COINS, -payout["coins"], system_account=CHARITY),
-                    Posting(COINS, payout["coins"], system_account=CHARITY_PAID),
-                ],
+                postings,
             )
             rows.set_payout_entry(conn, payout["id"], entry_id)
             action_log.record(
@@ -591,6 +601,7 @@ class CharityService:
             campaign_id=campaign_id,
             campaign_name=campaign["name"],
             coins=row["coins"],
+            fee_percent=row["fee_percent"],
             region=region,
             status=row["status"],
             requested_at=from_micros(row["requested_at"]),

@@ -170,7 +170,7 @@ CHARITY_PAYOUT = EntryKind(
     ),
     spending=False,
     assets=frozenset({COINS}),
-    system_accounts=frozenset({CHARITY, CHARITY_PAID}),
+    system_accounts=frozenset({CHARITY, CHARITY_PAID, PLATFORM}),
     not_reversible="Entry #{entry_id} paid a charity campaign out to its cause; it cannot be reversed.",
 )
 

@@ -1,6 +1,10 @@
 -- Two new ways to spend coins: creator subscriptions (a monthly charge that gives a role) and charity
 -- campaigns (donations held for a cause, paid out once a moderator approves). Times are UTC microseconds.
 
+-- The platform's share of charity payouts: none unless the server sets one.
+ALTER TABLE guild_settings ADD COLUMN charity_fee_percent INTEGER NOT NULL DEFAULT 0
+    CHECK (charity_fee_percent BETWEEN 0 AND 100);
+
 INSERT INTO system_accounts (name, description) VALUES
     ('charity', 'coins donated to charity campaigns, held until they are paid out to the cause'),
     ('charity_paid', 'coins of charity campaigns paid out to their causes');
@@ -138,6 +142,7 @@ CREATE TABLE charity_payouts (
     guild_id            INTEGER NOT NULL REFERENCES guild_settings(guild_id),
     campaign_id         INTEGER NOT NULL UNIQUE REFERENCES charity_campaigns(id),
     coins               INTEGER NOT NULL CHECK (coins > 0),
+    fee_percent         INTEGER NOT NULL CHECK (fee_percent BETWEEN 0 AND 100),  -- fixed when it ended
     region              TEXT NOT NULL REFERENCES regions(code),
     currency            TEXT NOT NULL,
     status              TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'approved', 'rejected')),
