@@ -170,6 +170,8 @@ def _row(r: Row, user_id: int, zone: ZoneInfo) -> StatementRow:
             gift = r["reversed_gift_name"]
         if r["actor_id"] is not None and r["actor_id"] != user_id:
             counterparty = r["actor_id"]
+            if wording.statement_received and r["coins"] >= 0:  # another member paid this member
+                words = wording.statement_received
     money = Money(r["money_minor"], r["currency"]) if r["currency"] else None
     note = r["memo"]
     if r["reverses_entry_id"] is not None:

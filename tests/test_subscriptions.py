@@ -313,3 +313,18 @@ async def test_creators_see_their_subscribers_and_renewals_this_month(services, 
     assert await services.subscriptions.creator_counts(GUILD, CREATOR) == (2, 2)
     clock.now = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
     assert await services.subscriptions.creator_counts(GUILD, CREATOR) == (2, 0)
+
+
+async def test_history_and_statements_name_the_subscription_for_both_sides(services, world, clock):
+    await fund(services, ANA, 1_000)
+    await subscribe(services)
+    [latest, *_] = await services.wallets.history(GUILD, ANA)
+    assert latest.kind == "subscription" and latest.coins == -300
+    paid = await services.statements.statement(GUILD, ANA)
+    received = await services.statements.statement(GUILD, CREATOR)
+    assert [(r.kind, r.coins, r.counterparty) for r in paid.rows if "subscription" in r.kind] == [
+        ("subscription paid", -300, None)
+    ]
+    assert [(r.kind, r.diamonds, r.counterparty) for r in received.rows] == [
+        ("subscription received", 300, ANA)
+    ]
