@@ -134,10 +134,10 @@ def price_notices(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
 
 
 def announce_price(conn: sqlite3.Connection, guild_id: int, creator_id: int, price: int) -> int:
-    """Running subscriptions of the creator will renew at `price` once told; returns how many."""
+    """Subscriptions of the creator that will renew do so at `price` once told; returns how many."""
     return conn.execute(
         "UPDATE subscriptions SET pending_price = CASE WHEN price = ? THEN NULL ELSE ? END"
-        " WHERE guild_id = ? AND creator_id = ? AND status <> 'ended'",
+        " WHERE guild_id = ? AND creator_id = ? AND status <> 'ended' AND renews = 1",
         (price, price, guild_id, creator_id),
     ).rowcount
 

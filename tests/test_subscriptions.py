@@ -107,6 +107,8 @@ async def test_subscribing_charges_one_spending_entry_and_gives_the_role(service
     [shout] = notices.notices
     assert f"<@{ANA}> just subscribed to <@{CREATOR}>" in shout.text and shout.mention_ids == (ANA,)
 
+    await services.budgets.set_limit(GUILD, ANA, "daily", 100)  # the charge is now over the budget:
+    await services.budgets.set_mode(GUILD, ANA, "block")  # a second click still finds the first
     again = await services.subscriptions.subscribe(quote, "click-1")  # the same click
     assert again.replayed and await wallet(services, ANA) == (700, 0) and len(notices.notices) == 1
     with pytest.raises(Conflict, match="already subscribe"):

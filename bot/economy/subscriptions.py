@@ -25,7 +25,7 @@ from bot.alerts import Notice, NoticePublisher
 from bot.clock import Clock, from_micros, to_micros
 from bot.creators import CreatorService, NotACreator
 from bot.economy.kinds import COINS, DIAMOND_MINT, DIAMONDS, SPENT, SUBSCRIPTION
-from bot.economy.posting import Replay, exactly_once, post
+from bot.economy.posting import Replay, exactly_once, find_earlier, post
 from bot.economy.regions import RegionBook
 from bot.errors import Conflict, DomainError, InsufficientCoins, InvalidAmount, NotFound, NotPermitted
 from bot.guild_config import GuildConfigService
@@ -359,7 +359,9 @@ class SubscriptionService:
         guild_id, member, creator = quote.guild_id, quote.subscriber_id, quote.creator_id
         key = f"subscription:{idempotency_key}"
         fingerprint = f"{guild_id}:{member}:{creator}:{quote.coins}"
-        await self.spending.review(guild_id, member, quote.coins)  # a budget may refuse now
+        earlier = await find_earlier(self._db, SUBSCRIPTION, key, fingerprint)
+        if earlier is None:  # time passed since the quote: a budget may refuse now (a replay may not)
+            await self.spending.review(guild_id, member, quote.coins)
         now = self._clock()
         now_us = to_micros(now)
 
@@ -387,7 +389,11 @@ class SubscriptionService:
             assert row is not None
             return row
 
-        done = await self._db.write(exactly_once(SUBSCRIPTION, key, fingerprint, start))
+        done: Row | Replay
+        if earlier is not None:
+            done = earlier
+        else:
+            done = await self._db.write(exactly_once(SUBSCRIPTION, key, fingerprint, start))
         replayed = isinstance(done, Replay)
         if isinstance(done, Replay):
             entry_id = done.entry["id"]
