@@ -557,7 +557,8 @@ class SubscriptionService:
 
     async def _refused(self, subscription: Subscription, now: datetime, why: str) -> None:
         first = subscription.grace_until is None
-        grace_until = subscription.grace_until or subscription.paid_until + GRACE
+        # Grace counts from the first refused attempt, so time the bot was down does not shorten it.
+        grace_until = subscription.grace_until or max(subscription.paid_until, now) + GRACE
         retry = to_micros(min(now + RETRY_EVERY, grace_until))
         if first:
             await self._db.write(
