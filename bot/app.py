@@ -7,10 +7,15 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import system_clock
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.overlay import OverlayServer, OverlayService
 
 log = logging.getLogger("livegifts")
 
@@ -50,12 +55,13 @@ def main(argv: list[str] | None = None) -> int:
     from aiohttp import ClientError
     from discord import LoginFailure
 
+    from bot.overlay import OverlayServerError
     from storage import DatabaseError
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_bot(settings))
-    except DatabaseError as error:  # newer schema, not a database …
+    except (DatabaseError, OverlayServerError) as error:  # newer schema, overlay port in use …
         print(f"livegifts: {error}", file=sys.stderr)
         return EXIT_USAGE
     except LoginFailure:
@@ -93,7 +99,24 @@ async def run_bot(settings: Settings) -> None:
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
-        async with LiveGiftsBot(settings, services) as bot:
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.overlay_enabled:
+                await stack.enter_async_context(serve_overlays(settings, services.overlay))
+            bot = await stack.enter_async_context(LiveGiftsBot(settings, services))
             await bot.start(settings.discord_token.get_secret_value())
     finally:
         await db.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_overlays(settings: Settings, service: OverlayService) -> AsyncIterator[OverlayServer]:
+    """The overlay web server, started before the bot logs in (a port in use stops the start)."""
+    from bot.overlay import OverlayServer
+
+    server = OverlayServer(service, settings.overlay_host, settings.overlay_port)
+    url = await server.start()
+    log.info("overlays served at %s%s", url, f" (public: {service.public_url})" if service.public_url else "")
+    try:
+        yield server
+    finally:
+        await server.stop()
