@@ -76,10 +76,11 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         clock=clock,
     )
     overlay = OverlayService(
-        db, creators, clock, OverlayHub(time.monotonic), public_url=settings.overlay_public_url
+        db, creators, clock, OverlayHub(time.time), public_url=settings.overlay_public_url
     )
     gifts.committed = overlay.gift_committed
     live = LiveService(db, creators, guild_config, clock)
+    live.changed = overlay.gift_committed  # the goal and top widgets show the current live
     return Services(
         db=db,
         clock=clock,

@@ -251,13 +251,15 @@ class OverlayService:
             self.hub.notify((guild_id, creator_id), settings=True)
         return result
 
-    async def set_goal(self, guild_id: int, creator_id: int, coins: int, title: str | None) -> None:
+    async def set_goal(self, guild_id: int, creator_id: int, coins: int, title: str | None) -> str | None:
+        """Set the goal the goal bar shows during the creator's live; returns the title as stored."""
         await self._creators.require(guild_id, creator_id, yourself=True)
         target = whole_number(coins, 1, GOAL_MAX, "The goal")
         clean = short_text(title, GOAL_TITLE_MAX, "The goal's title", required=False)
         now = to_micros(self.clock())
         await self._db.write(lambda conn: overlay.set_goal(conn, guild_id, creator_id, target, clean, now))
         self.hub.notify((guild_id, creator_id))
+        return clean
 
     async def send_test(self, guild_id: int, creator_id: int) -> int:
         """A test alert on the creator's overlays (marked as a test; no coins move)."""

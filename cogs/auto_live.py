@@ -1,0 +1,100 @@
+"""Auto-live on the Discord side: voice states (Go Live, Stage speakers) and guild scheduled events become
+calls to the auto-live service (bot/live_auto.py); a session it ends posts its summary like `/live end`.
+
+Only non-privileged intents: `voice_states` and `guild_scheduled_events` (both in discord.py's defaults).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord.ext import commands
+
+from bot.live import LiveSummary
+from bot.live_auto import AutoLiveService, stage_source, stream_source
+from bot.services import Services
+from cogs.live import post_summary, render_summary
+
+log = logging.getLogger(__name__)
+
+
+def sources_of(state: discord.VoiceState) -> dict[str, str | None]:
+    """What in this voice state makes its member live: source → title."""
+    channel = state.channel
+    if channel is None:
+        return {}
+    found: dict[str, str | None] = {}
+    if state.self_stream:
+        found[stream_source(channel.id)] = None
+    if isinstance(channel, discord.StageChannel) and not state.suppress and channel.instance is not None:
+        found[stage_source(channel.id)] = channel.instance.topic
+    return found
+
+
+class AutoLiveCog(commands.Cog, name="AutoLive"):
+    def __init__(self, bot: commands.Bot, service: AutoLiveService) -> None:
+        self.bot = bot
+        self.service = service
+
+    async def cog_load(self) -> None:
+        self.service.ended = self._post_summary
+
+    async def cog_unload(self) -> None:
+        self.service.ended = None
+        await self.service.close()
+
+    async def _post_summary(self, summary: LiveSummary) -> None:
+        await post_summary(self.bot, summary, render_summary(summary))
+
+    @commands.Cog.listener()
+    async def on_voice_state_update(
+        self, member: discord.Member, before: discord.VoiceState, after: discord.VoiceState
+    ) -> None:
+        if member.bot:
+            return
+        was, now = sources_of(before), sources_of(after)
+        for source in was.keys() - now.keys():
+            await self.service.source_stopped(member.guild.id, member.id, source)
+        for source in now.keys() - was.keys():
+            await self.service.source_started(member.guild.id, member.id, source, now[source])
+
+    @commands.Cog.listener()
+    async def on_stage_instance_create(self, stage: discord.StageInstance) -> None:
+        channel = stage.channel
+        if channel is None:
+            return
+        for user_id, state in channel.voice_states.items():
+            if not state.suppress:
+                await self.service.source_started(
+                    stage.guild.id, user_id, stage_source(channel.id), stage.topic
+                )
+
+    @commands.Cog.listener()
+    async def on_stage_instance_delete(self, stage: discord.StageInstance) -> None:
+        channel = stage.channel
+        if channel is None:
+            return
+        for user_id in list(channel.voice_states):
+            await self.service.source_stopped(stage.guild.id, user_id, stage_source(channel.id))
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_update(
+        self, before: discord.ScheduledEvent, after: discord.ScheduledEvent
+    ) -> None:
+        if after.creator_id is None or before.status == after.status:
+            return
+        if after.status is discord.EventStatus.active:
+            await self.service.scheduled_event_started(after.guild_id, after.creator_id, after.id, after.name)
+        elif after.status in (discord.EventStatus.completed, discord.EventStatus.canceled):
+            await self.service.scheduled_event_ended(after.guild_id, after.creator_id, after.id)
+
+    @commands.Cog.listener()
+    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
+        if event.creator_id is not None:
+            await self.service.scheduled_event_ended(event.guild_id, event.creator_id, event.id)
+
+
+async def setup(bot: commands.Bot) -> None:
+    services: Services = bot.services  # type: ignore[attr-defined]
+    await bot.add_cog(AutoLiveCog(bot, services.auto_live))
