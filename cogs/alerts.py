@@ -13,10 +13,20 @@ from collections.abc import Sequence
 import discord
 from discord.ext import commands
 
-from bot.alerts import AlertDeliveryError, AlertEngine
+from bot.alerts import AlertDeliveryError, AlertEngine, split_for_embeds
 from bot.services import Services
 
 log = logging.getLogger(__name__)
+
+PACKED_COLOUR = discord.Colour.gold()
+
+
+def shoutout_body(text: str) -> tuple[str | None, list[discord.Embed]]:
+    """Content for a shout-out that fits a message's 2,000 characters; embeds (up to 6,000 characters
+    together) for the packed ones of a burst."""
+    if len(text) <= 2000:
+        return text, []
+    return None, [discord.Embed(description=part, colour=PACKED_COLOUR) for part in split_for_embeds(text)]
 
 
 def shoutout_mentions(mention_ids: Sequence[int]) -> discord.AllowedMentions:
@@ -57,14 +67,16 @@ class DiscordAlertSink:
 
     async def send(self, channel_id: int, text: str, mention_ids: Sequence[int]) -> discord.Message:
         channel = await self._channel(channel_id)
+        content, embeds = shoutout_body(text)
         try:
-            return await channel.send(text, allowed_mentions=shoutout_mentions(mention_ids))
+            return await channel.send(content, embeds=embeds, allowed_mentions=shoutout_mentions(mention_ids))
         except (discord.NotFound, discord.Forbidden) as error:
             raise AlertDeliveryError(_reason(error, "the channel")) from None
 
     async def edit(self, handle: discord.Message, text: str, mention_ids: Sequence[int]) -> None:
+        content, embeds = shoutout_body(text)
         try:
-            await handle.edit(content=text, allowed_mentions=shoutout_mentions(mention_ids))
+            await handle.edit(content=content, embeds=embeds, allowed_mentions=shoutout_mentions(mention_ids))
         except (discord.NotFound, discord.Forbidden) as error:
             raise AlertDeliveryError(_reason(error, "the shout-out message")) from None
 

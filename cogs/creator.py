@@ -13,7 +13,7 @@ from cogs import payouts as payouts_ui
 from cogs.checks import moderator_only
 
 COLOUR = discord.Colour.purple()
-PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}`"
+PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}` `{creator}`"
 
 
 def render_registered(creator: Creator) -> str:
@@ -55,7 +55,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @app_commands.command(name="thanks", description="Your thank-you shout-out (leave empty for the default)")
     @app_commands.describe(
-        template=f"Up to {TEMPLATE_MAX} characters with {{sender}} {{gift}} {{count}} {{coins}}"
+        template=f"Up to {TEMPLATE_MAX} characters with {{sender}} {{gift}} {{count}} {{coins}} {{creator}}"
     )
     async def thanks(self, interaction: discord.Interaction, template: str | None = None) -> None:
         creator = await self.services.creators.set_thanks(interaction.guild_id, interaction.user.id, template)
