@@ -15,6 +15,7 @@ from discord.ext import commands
 
 from bot.alerts import AlertDeliveryError, AlertEngine, split_for_embeds
 from bot.services import Services
+from cogs.overlay import hide_from_stream_view
 
 log = logging.getLogger(__name__)
 
@@ -65,11 +66,22 @@ class DiscordAlertSink:
             )
         return channel
 
-    async def send(self, channel_id: int, text: str, mention_ids: Sequence[int]) -> discord.Message:
+    async def send(
+        self, channel_id: int, text: str, mention_ids: Sequence[int], *, gift_entry_id: int | None = None
+    ) -> discord.Message:
         channel = await self._channel(channel_id)
         content, embeds = shoutout_body(text)
+        view = None
+        services: Services = self._bot.services  # type: ignore[attr-defined]
+        if gift_entry_id is not None and await services.overlay.hideable(gift_entry_id):
+            view = hide_from_stream_view(gift_entry_id)
         try:
-            return await channel.send(content, embeds=embeds, allowed_mentions=shoutout_mentions(mention_ids))
+            return await channel.send(
+                content,
+                embeds=embeds,
+                allowed_mentions=shoutout_mentions(mention_ids),
+                view=view,
+            )
         except (discord.NotFound, discord.Forbidden) as error:
             raise AlertDeliveryError(_reason(error, "the channel")) from None
 

@@ -3,6 +3,7 @@ the live's goal). Every reply is ephemeral: the address is a secret."""
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from datetime import datetime
 
@@ -14,6 +15,7 @@ from bot.overlay import OverlaySettings, OverlayStatus
 from bot.overlay.service import DELAY_MAX, DURATION_RANGE, GOAL_MAX, GOAL_TITLE_MAX
 from bot.services import Services
 from bot.text import coin_count
+from bot.tree import reply_with_error
 
 NAMES_KEPT = 10_000
 WIDGET_NAMES = {"alerts": "Alert box", "goal": "Goal bar", "top": "Top gifters"}
@@ -74,6 +76,56 @@ def render_status(status: OverlayStatus) -> str:
     return "\n".join(lines)
 
 
+class HideFromStream(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"overlay-hide:(?P<entry>[0-9]{1,20})",
+):
+    """On a big gift's shout-out while the creator's overlay delay runs: the creator or a moderator keeps
+    the gift's message off the stream. Works after a restart (the custom id carries the gift)."""
+
+    def __init__(self, entry_id: int) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Hide message from stream",
+                emoji="🙈",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"overlay-hide:{entry_id}",
+            )
+        )
+        self.entry_id = entry_id
+
+    @classmethod
+    async def from_custom_id(
+        cls, interaction: discord.Interaction, item: discord.ui.Item[discord.ui.View], match: re.Match[str]
+    ) -> HideFromStream:
+        return cls(int(match["entry"]))
+
+    async def callback(self, interaction: discord.Interaction) -> None:
+        services: Services = interaction.client.services  # type: ignore[attr-defined]
+        try:
+            hidden = await services.overlay.hide_message(
+                interaction.guild_id or 0,
+                self.entry_id,
+                interaction.user.id,
+                moderator=interaction.permissions.manage_guild,
+            )
+        except Exception as error:
+            await reply_with_error(interaction, error)
+            return
+        text = (
+            "The gift's message will not be shown on the stream (the alert still shows the gift)."
+            if hidden
+            else "Too late: the alert was already shown on the stream with its message."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+
+def hide_from_stream_view(entry_id: int) -> discord.ui.View:
+    view = discord.ui.View(timeout=None)
+    view.add_item(HideFromStream(entry_id))
+    return view
+
+
 @app_commands.guild_only()
 class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Creators: your stream overlay"):
     def __init__(self, bot: commands.Bot, services: Services) -> None:
@@ -84,9 +136,11 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
 
     async def cog_load(self) -> None:
         self.services.overlay.names = self.display_name
+        self.bot.add_dynamic_items(HideFromStream)
 
     async def cog_unload(self) -> None:
         self.services.overlay.names = lambda guild_id, user_id: None
+        self.bot.remove_dynamic_items(HideFromStream)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 
 import aiohttp
 import pytest
 
-from tests.support.discord_fakes import Member, moderator
+from tests.support.channels import FakeChannels
+from tests.support.discord_fakes import Member, Reply, moderator
 from tests.support.giftbook import GUILD, fund, wallet
 from tests.support.overlay import open_stream, overlay_server
 
@@ -151,3 +153,44 @@ async def test_auto_live_is_a_moderator_setting(driver, services):
     assert await services.auto_live.enabled(GUILD)
     off = await driver.slash("config auto-live", MOD, state="off")
     assert "**off**" in off.text and not await services.auto_live.enabled(GUILD)
+
+
+async def test_during_the_delay_a_big_gifts_message_can_be_hidden_from_the_stream(
+    driver, services, server, http, clock, bot
+):
+    channels = FakeChannels(bot)
+    alerts = channels.add_text_channel(name="alerts")
+    driver.add_resolved_channel(alerts.id, "alerts")
+    await driver.slash("config alerts-channel", MOD, channel=alerts.id)
+    await driver.slash("creator shoutout-threshold", CLEO, coins=1000)
+    await driver.slash("overlay settings", CLEO, delay=30)
+    await driver.slash("config gift-confirmation", MOD, coins=100_000)
+    driver.add_resolved_member(CLEO)
+    await fund(services, ANA.user_id, 5000)
+    [url] = URL.findall((await driver.slash("overlay url", CLEO)).text)
+    async with open_stream(http, url + "/events") as stream:
+        await stream.until("hello")
+        receipt = await driver.slash(
+            "gift send", ANA, gift="Galaxy", creator=CLEO.user_id, message="my phone: 555"
+        )
+        assert "Gift sent" in receipt.text
+        for _ in range(200):
+            if channels.requests:
+                break
+            await asyncio.sleep(0.01)
+        [post] = channels.requests
+        shoutout = Reply("channel", 0, post.message_id, post.content, [], post.payload["components"], False)
+        assert shoutout.button("Hide message from stream")
+        with pytest.raises(TimeoutError):
+            await stream.until("alert", timeout=0.3)  # held back by the delay
+
+        refused = await driver.click(shoutout, "Hide message", ANA)
+        assert refused[0].ephemeral and "Only the gift's creator or a moderator" in refused[0].text
+        hidden = await driver.click(shoutout, "Hide message", CLEO)
+        assert hidden[0].ephemeral and "will not be shown" in hidden[0].text
+
+        clock.advance(seconds=31)
+        services.overlay.gift_committed(GUILD, CLEO.user_id)  # what the stream's timer does after 30 s
+        alert = await stream.until("alert")
+    assert alert.data["gift"] == "Galaxy" and alert.data["message"] is None
+    assert await wallet(services, CLEO.user_id) == (0, 1000)  # the gift itself stands

@@ -94,8 +94,12 @@ class AlertSink(Protocol):
     """Where messages go. Raise (any exception; `AlertDeliveryError` for the expected ones) when the
     channel cannot take the message."""
 
-    async def send(self, channel_id: int, text: str, mention_ids: Sequence[int]) -> Any:
-        """Post `text`, letting it mention only `mention_ids`; returns a handle for `edit`."""
+    async def send(
+        self, channel_id: int, text: str, mention_ids: Sequence[int], *, gift_entry_id: int | None = None
+    ) -> Any:
+        """Post `text`, letting it mention only `mention_ids`; returns a handle for `edit`. A big gift
+        with a message posted on its own names its journal entry (`gift_entry_id`), so the Discord side
+        can offer to hide the message from the stream overlay while the creator's delay runs."""
         ...
 
     async def edit(self, handle: Any, text: str, mention_ids: Sequence[int]) -> None: ...
@@ -380,7 +384,11 @@ class _Channel:
         try:
             if sink is None:
                 raise AlertDeliveryError("alerts are not running")
-            handle = await sink.send(self.channel_id, text, mentions)
+            lone = batch[0] if len(batch) == 1 else None
+            if lone is not None and lone.key is None and lone.alert.message:
+                handle = await sink.send(self.channel_id, text, mentions, gift_entry_id=lone.alert.entry_id)
+            else:
+                handle = await sink.send(self.channel_id, text, mentions)
         except asyncio.CancelledError:  # stopped mid-request: whether it was posted is unknown
             for unit in batch:
                 _resolve(shown[id(unit)] + unit.take_waiters(), False)

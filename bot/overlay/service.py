@@ -18,7 +18,7 @@ from typing import Any
 
 from bot.clock import Clock, from_micros, to_micros
 from bot.creators import CreatorService
-from bot.errors import NotFound
+from bot.errors import NotFound, NotPermitted
 from bot.overlay.hub import Connection, CreatorKey, OverlayHub
 from bot.text import short_text, single_line, whole_number
 from storage import Connection as DbConnection
@@ -282,20 +282,33 @@ class OverlayService:
         self.hub.notify((guild_id, creator_id))
         return alert_id
 
-    async def hide_message(self, guild_id: int, entry_id: int) -> bool:
-        """Keep a gift's message off the stream (it may already have been shown: then False)."""
+    async def hideable(self, entry_id: int) -> bool:
+        """Whether the gift's message is still held back by its creator's delay (a button can hide it)."""
+        now = to_micros(self.clock())
+        row = await self._db.read(lambda conn: overlay.alert_of_entry(conn, entry_id))
+        return row is not None and row["message"] is not None and row["show_at"] > now
+
+    async def hide_message(self, guild_id: int, entry_id: int, actor_id: int, *, moderator: bool) -> bool:
+        """The gift's creator or a moderator keeps its message off the stream; False when too late (the
+        alert was already shown with it)."""
         now = to_micros(self.clock())
 
-        def hide(conn: DbConnection) -> tuple[bool, int | None]:
+        def hide(conn: DbConnection) -> tuple[bool, int]:
             row = overlay.alert_of_entry(conn, entry_id)
             if row is None or row["guild_id"] != guild_id:
                 raise NotFound("That gift has no overlay alert.")
+            if not moderator and row["creator_id"] != actor_id:
+                raise NotPermitted(
+                    "Only the gift's creator or a moderator can hide its message from the stream."
+                )
+            if row["message_hidden"]:
+                return True, row["creator_id"]
             if row["show_at"] <= now:
-                return False, None
+                return False, row["creator_id"]
             return overlay.hide_message(conn, row["id"]), row["creator_id"]
 
         hidden, creator_id = await self._db.write(hide)
-        if hidden and creator_id is not None:
+        if hidden:
             self.hub.notify((guild_id, creator_id))
         return hidden
 
