@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime
 
 import discord
+from apscheduler.triggers.interval import IntervalTrigger
 from discord import app_commands
 from discord.ext import commands
 
@@ -18,6 +19,7 @@ from bot.text import coin_count
 from bot.tree import reply_with_error
 
 NAMES_KEPT = 10_000
+PRUNE_JOB_ID = "overlay-prune"
 WIDGET_NAMES = {"alerts": "Alert box", "goal": "Goal bar", "top": "Top gifters"}
 OFF = (
     "This bot is not serving overlays right now (its host may have set `OVERLAY_ENABLED=false`), so there "
@@ -137,10 +139,25 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
     async def cog_load(self) -> None:
         self.services.overlay.names = self.display_name
         self.bot.add_dynamic_items(HideFromStream)
+        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        if scheduler.get_job(PRUNE_JOB_ID) is not None:  # a not yet started scheduler would keep both
+            scheduler.remove_job(PRUNE_JOB_ID)
+        scheduler.add_job(
+            self.services.overlay.prune,
+            IntervalTrigger(hours=1, timezone=UTC),
+            id=PRUNE_JOB_ID,
+            name="forget overlay alerts older than a day",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+        )
 
     async def cog_unload(self) -> None:
         self.services.overlay.names = lambda guild_id, user_id: None
         self.bot.remove_dynamic_items(HideFromStream)
+        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        if scheduler.get_job(PRUNE_JOB_ID) is not None:
+            scheduler.remove_job(PRUNE_JOB_ID)
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:

@@ -148,6 +148,18 @@ def last_alert_id(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> i
     )
 
 
+def first_held_id(conn: sqlite3.Connection, guild_id: int, creator_id: int, now: int) -> int | None:
+    """The lowest id still held back by a delay, or None."""
+    row = _row(
+        conn.execute(
+            "SELECT MIN(id) FROM overlay_alerts WHERE guild_id = ? AND creator_id = ? AND show_at > ?",
+            (guild_id, creator_id, now),
+        )
+    )
+    value: int | None = row[0] if row is not None else None
+    return value
+
+
 def alert_of_entry(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
     return _row(conn.execute("SELECT * FROM overlay_alerts WHERE entry_id = ?", (entry_id,)))
 

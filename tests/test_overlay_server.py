@@ -251,3 +251,45 @@ async def test_a_port_in_use_fails_naming_the_setting(services, server):
     taken = OverlayServer(services.overlay, "127.0.0.1", server.port)
     with pytest.raises(OverlayServerError, match="OVERLAY_PORT"):
         await taken.start()
+
+
+async def test_alerts_older_than_a_day_are_pruned_and_recent_ones_kept(services, creator, clock):
+    await send_gift(services, ANA, CLEO, "Rose")
+    clock.advance(hours=25)
+    await send_gift(services, ANA, CLEO, "Perfume")
+
+    assert await services.overlay.prune() == 1
+    rows = await services.db.read(lambda conn: overlay_rows.alerts_after(conn, GUILD, CLEO, 0, 0, 10))
+    assert [row["gift_name"] for row in rows] == ["Perfume"]
+
+
+def test_the_bot_refuses_to_start_when_the_overlay_port_is_taken(tmp_path, monkeypatch, capsys):
+    import socket
+
+    from bot.app import EXIT_USAGE, main
+
+    taken = socket.socket()
+    taken.bind(("127.0.0.1", 0))
+    taken.listen()
+    try:
+        monkeypatch.chdir(tmp_path)  # no .env from the working tree
+        monkeypatch.setenv("DISCORD_TOKEN", "not-a-real-token")
+        monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))
+        monkeypatch.setenv("OVERLAY_PORT", str(taken.getsockname()[1]))
+        assert main([]) == EXIT_USAGE
+    finally:
+        taken.close()
+    error = capsys.readouterr().err
+    assert "OVERLAY_PORT" in error and "already in use" in error and "Traceback" not in error
+
+
+async def test_a_page_opened_during_the_delay_still_gets_the_held_alert(services, server, http, clock):
+    _, events = await urls(services)
+    await services.overlay.update_settings(GUILD, CLEO, delay_s=20)
+    await send_gift(services, ANA, CLEO, "Perfume")  # held back for 20 s
+    async with open_stream(http, events) as stream:
+        await stream.until("hello")
+        clock.advance(seconds=21)
+        services.overlay.gift_committed(GUILD, CLEO)  # what the stream's own timer does after 20 s
+        alert = await stream.until("alert")
+    assert alert.data["gift"] == "Perfume"

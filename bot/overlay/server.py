@@ -225,7 +225,7 @@ class OverlayServer:
         settings = await service.settings(*key)
         await stream.send("settings", settings.page())
         if last is None:  # a fresh page: alerts from now on
-            last = await service.last_id(key)
+            last = await service.start_id(key)
             await stream.send("hello", {}, last)
         else:
             missed, last = await service.backlog(key, last)

@@ -340,6 +340,16 @@ class OverlayService:
     async def last_id(self, key: CreatorKey) -> int:
         return await self._db.read(lambda conn: overlay.last_alert_id(conn, *key))
 
+    async def start_id(self, key: CreatorKey) -> int:
+        """Where a fresh page starts: after everything already shown, before what a delay still holds."""
+        now = to_micros(self.clock())
+
+        def read(conn: DbConnection) -> int:
+            held = overlay.first_held_id(conn, *key, now)
+            return held - 1 if held is not None else overlay.last_alert_id(conn, *key)
+
+        return await self._db.read(read)
+
     async def backlog(self, key: CreatorKey, after_id: int) -> tuple[list[OverlayAlert], int]:
         """What a reconnecting page missed (the last 10 minutes, merged when many), and the id it
         resumes from afterwards. Rows held back by a delay stay for the live stream."""
