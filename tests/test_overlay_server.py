@@ -293,3 +293,12 @@ async def test_a_page_opened_during_the_delay_still_gets_the_held_alert(services
         services.overlay.gift_committed(GUILD, CLEO)  # what the stream's own timer does after 20 s
         alert = await stream.until("alert")
     assert alert.data["gift"] == "Perfume"
+
+
+async def test_an_id_from_elsewhere_starts_the_page_afresh_instead_of_waiting_forever(services, server, http):
+    _, events = await urls(services)
+    async with open_stream(http, events, last_event_id=10**12) as stream:
+        hello = await stream.until("hello")
+        await send_gift(services, ANA, CLEO, "Rose")
+        alert = await stream.until("alert")
+    assert hello.id < alert.id < 10**12

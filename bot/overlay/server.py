@@ -224,6 +224,8 @@ class OverlayServer:
         service, key = self.service, subscription.key
         settings = await service.settings(*key)
         await stream.send("settings", settings.page())
+        if last is not None and last > await service.last_id(key):
+            last = None  # an id this log never gave (another database): start afresh
         if last is None:  # a fresh page: alerts from now on
             last = await service.start_id(key)
             await stream.send("hello", {}, last)
