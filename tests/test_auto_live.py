@@ -1,0 +1,74 @@
+"""The auto-live service on a real SQLite file: what starts and ends a creator's live session."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from bot.live_auto import stream_source
+from tests.support.giftbook import GUILD
+
+CLEO = 201
+MOD = 500
+EVENT = 7001
+
+
+@pytest.fixture
+async def auto(services):
+    await services.creators.register(GUILD, CLEO)
+    await services.auto_live.set_enabled(GUILD, MOD, True)
+    services.auto_live.grace_s = 0.05
+    ended = []
+
+    async def record(summary) -> None:  # noqa: ANN001
+        ended.append(summary)
+
+    services.auto_live.ended = record
+    yield services.auto_live, ended
+    await services.auto_live.close()
+
+
+async def test_a_scheduled_event_starts_a_session_titled_after_it_and_its_end_ends_it(services, auto):
+    service, ended = auto
+
+    session = await service.scheduled_event_started(GUILD, CLEO, EVENT, "Friday karaoke")
+
+    assert session is not None and session.title == "Friday karaoke"
+    assert (await services.live.current(GUILD, CLEO)).id == session.id
+    await service.scheduled_event_ended(GUILD, CLEO, EVENT)
+    for _ in range(100):
+        if ended:
+            break
+        await asyncio.sleep(0.01)
+    assert [summary.session.id for summary in ended] == [session.id]
+    assert await services.live.current(GUILD, CLEO) is None
+
+
+async def test_the_session_lasts_while_any_source_is_live(services, auto):
+    service, ended = auto
+    session = await service.source_started(GUILD, CLEO, stream_source(1))
+    await service.scheduled_event_started(GUILD, CLEO, EVENT, "Karaoke")  # already live: same session
+
+    await service.source_stopped(GUILD, CLEO, stream_source(1))
+    await asyncio.sleep(0.2)
+
+    assert ended == [] and (await services.live.current(GUILD, CLEO)).id == session.id
+
+
+async def test_nothing_starts_when_auto_live_is_off_or_for_members_who_are_not_creators(services, auto):
+    service, _ = auto
+    assert await service.source_started(GUILD, 999, stream_source(1)) is None
+    await service.set_enabled(GUILD, MOD, False)
+    assert await service.scheduled_event_started(GUILD, CLEO, EVENT, "Karaoke") is None
+    assert await services.live.current(GUILD, CLEO) is None
+
+
+async def test_turning_auto_live_on_is_audited(services):
+    await services.auto_live.set_enabled(GUILD, MOD, True)
+    rows = await services.db.read(
+        lambda conn: conn.execute(
+            "SELECT actor_id, action, before, after FROM audit_log WHERE action = 'config.auto_live'"
+        ).fetchall()
+    )
+    assert [tuple(row) for row in rows] == [(MOD, "config.auto_live", "false", "true")]
