@@ -30,6 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bot.economy.gifts import GiftQuote, gift_operation  # noqa: E402
+from bot.economy.kinds import GRANT, MINT  # noqa: E402
 from bot.errors import InsufficientCoins  # noqa: E402
 from bot.services import build_services  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -63,11 +64,11 @@ def fund_operation(wallets: int):
                     (GUILD, user_id),
                 )
                 continue
-            entry = NewEntry(GUILD, "grant", 0, reference="bench", idempotency_key=f"fund:{user_id}")
+            entry = NewEntry(GUILD, GRANT.name, 0, reference="bench", idempotency_key=f"fund:{user_id}")
             ledger.post_entry(
                 conn,
                 entry,
-                [Posting("coins", FUNDS, user_id=user_id), Posting("coins", -FUNDS, system_account="mint")],
+                [Posting("coins", FUNDS, user_id=user_id), Posting("coins", -FUNDS, system_account=MINT)],
             )
 
     return fund

@@ -74,11 +74,12 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_check(path: Path) -> int:
+    from bot.economy.kinds import allowed_accounts
     from storage import DatabaseError
     from storage.audit import audit_file
 
     try:
-        problems = audit_file(path)
+        problems = audit_file(path, allowed_accounts())
     except DatabaseError as error:
         print(f"livegifts check: {error}", file=sys.stderr)
         return EXIT_USAGE

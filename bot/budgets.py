@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.clock import Clock, from_micros, to_micros
+from bot.economy.kinds import SPENDING_KINDS
 from bot.economy.regions import RegionBook
 from bot.errors import (
     BudgetExceeded,
@@ -29,8 +30,8 @@ from storage import Connection, Database, Row, budgets
 
 PERIODS = ("daily", "monthly")
 MODES = ("warn", "block")
-MIN_BUDGET = 1
-MAX_BUDGET = 10_000_000
+BUDGET_MIN = 1
+BUDGET_MAX = 10_000_000
 COOLING_OFF = timedelta(hours=24)
 COOLING_OFF_US = int(COOLING_OFF.total_seconds()) * 1_000_000
 DEFAULT_REMINDER_MINUTE = 9 * 60
@@ -190,8 +191,8 @@ def check_period(period: str) -> str:
 
 
 def check_budget_coins(coins: int) -> int:
-    if type(coins) is not int or not MIN_BUDGET <= coins <= MAX_BUDGET:
-        raise InvalidAmount(f"A budget is a whole number of coins from {MIN_BUDGET:,} to {MAX_BUDGET:,}.")
+    if type(coins) is not int or not BUDGET_MIN <= coins <= BUDGET_MAX:
+        raise InvalidAmount(f"A budget is a whole number of coins from {BUDGET_MIN:,} to {BUDGET_MAX:,}.")
     return coins
 
 
@@ -246,15 +247,17 @@ def read_snapshot(
 
     def period(name: str, start: datetime, end: datetime) -> PeriodBudget:
         limit, pending = _in_force(rows.get(name), now_us)
-        spent = budgets.gift_spending(conn, guild_id, user_id, to_micros(start), to_micros(end))
+        spent = budgets.member_spending(
+            conn, guild_id, user_id, to_micros(start), to_micros(end), SPENDING_KINDS
+        )
         return PeriodBudget(name, limit, spent, start, end, pending)
 
     spent_yesterday = 0
     if with_yesterday:
         yesterday = day_start.astimezone(zone.info).date() - timedelta(days=1)
         start = local_moment(yesterday, 0, zone.info)
-        spent_yesterday = budgets.gift_spending(
-            conn, guild_id, user_id, to_micros(start), to_micros(day_start)
+        spent_yesterday = budgets.member_spending(
+            conn, guild_id, user_id, to_micros(start), to_micros(day_start), SPENDING_KINDS
         )
     paused = settings["reminders_paused_at"] if settings else None
     reminders = ReminderSettings(

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.clock import Clock, from_micros, to_micros
+from bot.economy.kinds import GIFT
 from bot.economy.payouts import cash_value
 from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
@@ -77,9 +78,9 @@ class EarningsService:
                 wallet["diamonds"] if wallet else 0,
                 statements.pending_diamonds(conn, guild_id, creator_id),
                 payouts.fee_percent(conn, guild_id),
-                statements.gift_income_total(conn, guild_id, creator_id),
+                statements.gift_income_total(conn, guild_id, creator_id, GIFT.name),
                 statements.top_supporters(conn, guild_id, creator_id, TOP_SUPPORTERS),
-                statements.gift_income(conn, guild_id, creator_id, since),
+                statements.gift_income(conn, guild_id, creator_id, since, GIFT.name),
             )
 
         zone, today, held, pending, fee, total, top, income = await self._db.read(look)

@@ -68,3 +68,7 @@ class InvalidTimeOfDay(DomainError):
 
 class InvalidOption(DomainError):
     """An option outside its fixed choices (e.g. a crafted request)."""
+
+
+class InvalidMoment(DomainError):
+    """A time typed by a member (`12h`, `2026-12-24 18:00`) that cannot be read or is out of range."""

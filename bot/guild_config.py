@@ -1,10 +1,12 @@
-"""Guild settings changed by moderators with /config: time zone, spender role, alerts channel,
-gift confirmation threshold. Every change is written to the audit log."""
+"""Guild settings changed by moderators with /config: time zone, spender role, alerts channel, gift
+confirmation threshold, the platform fee and the cash-out minimum. This service is the only way a
+setting changes; every change is written to the moderators' action log."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, to_micros
@@ -15,6 +17,7 @@ from bot.timezones import canonical_zone_name, zone_or_utc
 from storage import Connection, Database, audit_log, guilds
 
 CONFIRM_THRESHOLD_MAX = 10_000_000
+CASHOUT_MINIMUM_MAX = 100_000_000
 
 
 @dataclass(frozen=True)
@@ -25,10 +28,19 @@ class GuildConfig:
     alerts_channel_id: int | None
     spender_role_id: int | None
     gift_confirm_threshold: int
+    cashout_minimum: int
+    auto_live: bool = False  # live sessions start and end with Go Live, Stages and scheduled events
 
     @property
     def zone(self) -> ZoneInfo:
         return zone_or_utc(self.timezone)
+
+
+@dataclass(frozen=True)
+class SettingChange:
+    name: str
+    before: Any
+    after: Any
 
 
 class GuildConfigService:
@@ -47,6 +59,8 @@ class GuildConfigService:
             alerts_channel_id=row["alerts_channel_id"],
             spender_role_id=row["spender_role_id"],
             gift_confirm_threshold=row["gift_confirm_threshold"],
+            cashout_minimum=row["cashout_minimum"],
+            auto_live=bool(row["auto_live"]),
         )
 
     async def require_spender(self, guild_id: int, user_id: int, role_ids: Collection[int]) -> GuildConfig:
@@ -78,18 +92,40 @@ class GuildConfigService:
         coins = whole_number(coins, 1, CONFIRM_THRESHOLD_MAX, "The confirmation threshold")
         return await self._set(guild_id, actor_id, "gift_confirm_threshold", coins)
 
+    async def set_fee(self, guild_id: int, actor_id: int, percent: int) -> SettingChange:
+        """Change the platform fee. Pending cash-out requests keep the fee they were made with."""
+        if type(percent) is not int or not 0 <= percent <= 100:
+            raise InvalidAmount("The fee is a whole percentage from 0 to 100.")
+        return await self._change(guild_id, actor_id, "fee_percent", percent)
+
+    async def set_cashout_minimum(self, guild_id: int, actor_id: int, diamonds: int) -> SettingChange:
+        if type(diamonds) is not int or not 1 <= diamonds <= CASHOUT_MINIMUM_MAX:
+            raise InvalidAmount(f"The cash-out minimum is from 1 to {CASHOUT_MINIMUM_MAX:,} diamonds.")
+        return await self._change(guild_id, actor_id, "cashout_minimum", diamonds)
+
+    async def set_auto_live(self, guild_id: int, actor_id: int, enabled: bool) -> GuildConfig:
+        if type(enabled) is not bool:
+            raise InvalidAmount("Auto-live is either on or off.")
+        return await self._set(guild_id, actor_id, "auto_live", int(enabled))
+
     async def _set(self, guild_id: int, actor_id: int, column: str, value: object) -> GuildConfig:
+        await self._change(guild_id, actor_id, column, value)
+        return await self.get(guild_id)
+
+    async def _change(self, guild_id: int, actor_id: int, column: str, value: Any) -> SettingChange:
         await self._guilds.ensure(guild_id)
         now = to_micros(self._clock())
 
-        def change(conn: Connection) -> None:
-            before = guilds.settings(conn, guild_id)[column]
-            if before == value:
-                return
-            guilds.set_setting(conn, guild_id, column, value)
-            audit_log.record(
-                conn, guild_id, now, actor_id, f"config.{column}", f"setting:{column}", before, value
-            )
+        def change(conn: Connection) -> SettingChange:
+            row = guilds.settings(conn, guild_id)
+            if row is None:  # ensured just above; guild settings are never deleted
+                raise LookupError(f"guild {guild_id} has no settings")
+            before = row[column]
+            if before != value:
+                guilds.set_setting(conn, guild_id, column, value)
+                audit_log.record(
+                    conn, guild_id, now, actor_id, f"config.{column}", f"setting:{column}", before, value
+                )
+            return SettingChange(column, before, value)
 
-        await self._db.write(change)
-        return await self.get(guild_id)
+        return await self._db.write(change)

@@ -1,4 +1,4 @@
-"""Live sessions that start by themselves (`/config auto-live on`): a creator's session starts when they
+"""Live sessions that start by themselves (`/config auto-live on`, a guild setting): a creator's session starts when they
 Go Live in a voice channel, speak on a live Stage, or a scheduled event they created starts; it ends when
 the last of those stops, after a grace period (a dropped connection does not split a stream).
 
@@ -14,13 +14,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from bot.clock import Clock, to_micros
+from bot.clock import Clock
 from bot.creators import CreatorService
 from bot.errors import Conflict, NotFound
-from bot.guilds import GuildDirectory
+from bot.guild_config import GuildConfigService
 from bot.live import TITLE_MAX, LiveService, LiveSession, LiveSummary
 from bot.overlay.hub import CreatorKey
-from storage import Connection, Database, audit_log, overlay
 
 log = logging.getLogger(__name__)
 
@@ -43,16 +42,14 @@ def event_source(event_id: int) -> str:
 class AutoLiveService:
     def __init__(
         self,
-        db: Database,
-        guilds: GuildDirectory,
+        guild_config: GuildConfigService,
         live: LiveService,
         creators: CreatorService,
         clock: Clock,
         *,
         grace_s: float = GRACE_S,
     ) -> None:
-        self._db = db
-        self._guilds = guilds
+        self._config = guild_config
         self._live = live
         self._creators = creators
         self._clock = clock
@@ -64,24 +61,7 @@ class AutoLiveService:
         self._locks: dict[CreatorKey, asyncio.Lock] = {}
 
     async def enabled(self, guild_id: int) -> bool:
-        return await self._db.read(lambda conn: overlay.auto_live(conn, guild_id))
-
-    async def set_enabled(self, guild_id: int, actor_id: int, enabled: bool) -> bool:
-        """Moderators turn auto-live on or off for the server (audited); returns the new state."""
-        now = to_micros(self._clock())
-
-        def write(conn: Connection) -> None:
-            before = overlay.auto_live(conn, guild_id)
-            if before == enabled:
-                return
-            overlay.set_auto_live(conn, guild_id, enabled)
-            audit_log.record(
-                conn, guild_id, now, actor_id, "config.auto_live", "setting:auto_live", before, enabled
-            )
-
-        await self._guilds.ensure(guild_id)
-        await self._db.write(write)
-        return enabled
+        return (await self._config.get(guild_id)).auto_live
 
     # --- gateway facts ------------------------------------------------------------------------------
 

@@ -87,7 +87,9 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         guilds=guilds,
         regions=regions,
         wallets=WalletService(db, regions),
-        purchases=PurchaseService(db, regions, guilds, provider_named(settings.payment_provider), clock),
+        purchases=PurchaseService(
+            db, regions, guilds, guild_config, provider_named(settings.payment_provider), clock
+        ),
         budgets=budgets,
         spending=spending,
         reminders=ReminderService(db, budgets, regions, clock),
@@ -103,5 +105,5 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         statements=StatementService(db, clock),
         alerts=alerts,
         overlay=overlay,
-        auto_live=AutoLiveService(db, guilds, live, creators, clock),
+        auto_live=AutoLiveService(guild_config, live, creators, clock),
     )

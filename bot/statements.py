@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from babel.numbers import get_currency_precision
 
 from bot.clock import Clock, from_micros, to_micros
+from bot.economy.kinds import entry_kind
 from bot.errors import InvalidAmount
 from bot.money import Money
 from bot.timezones import month_bounds, zone_or_utc
@@ -35,17 +36,8 @@ COLUMNS = (
     "currency",
     "note",
 )
-MAX_ROWS = 100_000
+ROWS_MAX = 100_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-KIND_NAMES = {
-    "purchase": "coin purchase",
-    "grant": "coins granted",
-    "reversal": "reversal",
-    "cashout_reserve": "cash-out requested",
-    "cashout": "cash-out paid",
-    "cashout_release": "cash-out returned",
-}
 
 
 @dataclass(frozen=True)
@@ -150,37 +142,37 @@ class StatementService:
             start, end = to_micros(first), to_micros(after)
             label = f"{wanted[0]:04d}-{wanted[1]:02d}"
         rows = await self._db.read(
-            lambda conn: statements.member_entries(conn, guild_id, user_id, start, end, MAX_ROWS + 1)
+            lambda conn: statements.member_entries(conn, guild_id, user_id, start, end, ROWS_MAX + 1)
         )
-        truncated = len(rows) > MAX_ROWS
+        truncated = len(rows) > ROWS_MAX
         return Statement(
             guild_id=guild_id,
             user_id=user_id,
             timezone=zone.key,
             month=label,
-            rows=[_row(r, user_id, zone) for r in rows[:MAX_ROWS]],
+            rows=[_row(r, user_id, zone) for r in rows[:ROWS_MAX]],
             truncated=truncated,
         )
 
 
 def _row(r: Row, user_id: int, zone: ZoneInfo) -> StatementRow:
-    kind = r["kind"]
+    wording = entry_kind(r["kind"]).wording
     gift, count, counterparty = None, None, None
-    if kind == "gift" and r["sender_id"] is not None:
+    words = wording.statement
+    if r["sender_id"] is not None:  # the entry has gift details: the member sent or received it
         gift, count = r["gift_name"], r["gift_count"]
         if r["sender_id"] == user_id:
-            words, counterparty = "gift sent", r["creator_id"]
+            counterparty = r["creator_id"]
         else:
-            words, counterparty = "gift received", r["sender_id"]
+            words, counterparty = wording.statement_received or words, r["sender_id"]
     else:
-        words = KIND_NAMES.get(kind, kind.replace("_", " "))
-        if kind == "reversal" and r["reversed_gift_name"] is not None:
+        if r["reversed_gift_name"] is not None:
             gift = r["reversed_gift_name"]
         if r["actor_id"] is not None and r["actor_id"] != user_id:
             counterparty = r["actor_id"]
     money = Money(r["money_minor"], r["currency"]) if r["currency"] else None
     note = r["memo"]
-    if kind == "reversal" and r["reverses_entry_id"] is not None:
+    if r["reverses_entry_id"] is not None:
         note = f"reverses entry {r['reverses_entry_id']}" + (f": {note}" if note else "")
     return StatementRow(
         entry_id=r["id"],

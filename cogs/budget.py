@@ -9,8 +9,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.budgets import (
-    MAX_BUDGET,
-    MIN_BUDGET,
+    BUDGET_MAX,
+    BUDGET_MIN,
     BudgetOverview,
     LimitChange,
     PeriodBudget,
@@ -161,14 +161,14 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
 
     @app_commands.command(name="set", description="Set a daily or monthly budget (raising one takes 24 h)")
     @app_commands.describe(
-        period="daily or monthly", coins=f"The budget in coins ({MIN_BUDGET:,}–{MAX_BUDGET:,})"
+        period="daily or monthly", coins=f"The budget in coins ({BUDGET_MIN:,}–{BUDGET_MAX:,})"
     )
     @app_commands.choices(period=PERIOD_CHOICES)
     async def set_budget(
         self,
         interaction: discord.Interaction,
         period: str,
-        coins: app_commands.Range[int, MIN_BUDGET, MAX_BUDGET],
+        coins: app_commands.Range[int, BUDGET_MIN, BUDGET_MAX],
     ) -> None:
         change = await self.services.budgets.set_limit(
             interaction.guild_id, interaction.user.id, period, coins

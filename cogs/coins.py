@@ -64,17 +64,15 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     @app_commands.describe(package="Number of coins in the package")
     async def buy(self, interaction: discord.Interaction, package: int) -> None:
         guild_id, user_id = interaction.guild_id, interaction.user.id
-        # /config spender-role: communities gate spending behind a role (age/verification)
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
-        await self.services.guild_config.require_spender(guild_id, user_id, roles)
-        offer = await self.services.purchases.offer(guild_id, user_id, package)
+        offer = await self.services.purchases.offer(guild_id, user_id, package, role_ids=roles)
         # The slash command's id is the idempotency key: a second click on Confirm, or Discord
         # re-sending the click, finds the first purchase instead of making another.
         key = str(interaction.id)
 
         async def confirmed(click: discord.Interaction) -> None:
             result = await self.services.purchases.purchase(
-                guild_id, user_id, offer.coins, key, expected_price=offer.price
+                guild_id, user_id, offer.coins, key, role_ids=roles, expected_price=offer.price
             )
             await click.response.edit_message(embed=render_receipt(result, offer), view=None)
 

@@ -1,4 +1,5 @@
-"""/config: moderators set the guild's time zone, alerts channel, spender role and gift confirmation."""
+"""/config: moderators see and set the guild's settings (time zone, alerts channel, spender role, gift
+confirmation, platform fee, cash-out minimum)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.errors import InvalidOption
-from bot.guild_config import GuildConfig
+from bot.guild_config import CASHOUT_MINIMUM_MAX, GuildConfig
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
@@ -24,7 +25,9 @@ def render_config(config: GuildConfig) -> str:
         f"Alerts channel: {channel}\n"
         f"Spender role: {role}\n"
         f"Gifts of {coin_count(config.gift_confirm_threshold)} or more ask for confirmation\n"
-        f"Platform fee on cash-outs: {config.fee_percent} %"
+        f"Platform fee on cash-outs: {config.fee_percent} %\n"
+        f"Cash-out minimum: 💎 {config.cashout_minimum:,}\n"
+        f"Auto-live (Go Live, Stages, scheduled events): {'on' if config.auto_live else 'off'}"
     )
 
 
@@ -106,7 +109,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
         if state not in ("on", "off"):  # a crafted request can send anything
             raise InvalidOption("Choose on or off.")
         enabled = state == "on"
-        await self.services.auto_live.set_enabled(interaction.guild_id, interaction.user.id, enabled)
+        await self.services.guild_config.set_auto_live(interaction.guild_id, interaction.user.id, enabled)
         text = (
             "Auto-live is **on**: a creator's live starts when they Go Live in a voice channel, speak on a "
             "live Stage or start a scheduled event they created, and ends a little after it stops. "
@@ -116,12 +119,12 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
         )
         await interaction.response.send_message(text, ephemeral=True)
 
-    # Cash-out settings (issue 6).
+    # Cash-out settings.
     @app_commands.command(name="fee", description="The platform's share of cash-outs, in percent")
     @app_commands.describe(percent="0–100 (default 50); applies to cash-outs requested from now on")
     @moderator_only
     async def fee(self, interaction: discord.Interaction, percent: app_commands.Range[int, 0, 100]) -> None:
-        change = await self.services.payouts.set_fee(interaction.guild_id, interaction.user.id, percent)
+        change = await self.services.guild_config.set_fee(interaction.guild_id, interaction.user.id, percent)
         await interaction.response.send_message(
             f"The platform fee is now **{change.after} %** (was {change.before} %). It applies to cash-outs "
             "requested from now on; requests already waiting keep the fee they were made with.",
@@ -132,9 +135,9 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @app_commands.describe(diamonds="Diamonds (default 1,000)")
     @moderator_only
     async def cashout_minimum(
-        self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1, 100_000_000]
+        self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1, CASHOUT_MINIMUM_MAX]
     ) -> None:
-        change = await self.services.payouts.set_cashout_minimum(
+        change = await self.services.guild_config.set_cashout_minimum(
             interaction.guild_id, interaction.user.id, diamonds
         )
         await interaction.response.send_message(

@@ -10,7 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.economy.corrections import GRANT_MAX, GrantResult, ReversalResult
-from bot.economy.payouts import MAX_REASON
+from bot.economy.payouts import REASON_MAX
 from bot.services import Services
 from bot.statements import Statement, to_csv
 from bot.text import coin_count
@@ -90,7 +90,7 @@ async def grant_coins(
 
 
 GRANT_RANGE = app_commands.Range[int, 1, GRANT_MAX]
-REASON_RANGE = app_commands.Range[str, 1, MAX_REASON]
+REASON_RANGE = app_commands.Range[str, 1, REASON_MAX]
 
 
 # --- /ledger -------------------------------------------------------------------------------------------

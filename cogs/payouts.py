@@ -13,7 +13,7 @@ from discord.ext import commands
 
 from bot.charts import daily_diamonds_chart
 from bot.earnings import Earnings
-from bot.economy.payouts import MAX_REASON, CashoutQuote, Decision, Payout
+from bot.economy.payouts import REASON_MAX, CashoutQuote, Decision, Payout
 from bot.services import Services
 from bot.text import diamond_count
 from cogs.checks import moderator_only
@@ -238,7 +238,7 @@ class PayoutsCog(
     @app_commands.describe(payout="The request's number (see /payouts pending)", reason="Told to the creator")
     @moderator_only
     async def reject(
-        self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, MAX_REASON]
+        self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, REASON_MAX]
     ) -> None:
         decision = await self.services.payouts.reject(
             interaction.guild_id, interaction.user.id, payout, reason

@@ -6,6 +6,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.economy.kinds import entry_kind
 from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
 from bot.money import CoinRate
 from bot.services import Services
@@ -13,15 +14,6 @@ from bot.text import coin_count
 from cogs import ledger as ledger_ui
 
 COLOUR = discord.Colour.gold()
-
-KIND_WORDS = {
-    "purchase": "Bought coins",
-    "gift": "Gift",
-    "grant": "Granted coins",
-    "reversal": "Reversal",
-    "cashout_reserve": "Cash-out requested",
-    "cashout_release": "Cash-out returned",
-}
 
 
 def render_balance(view: WalletView) -> discord.Embed:
@@ -42,7 +34,7 @@ def render_region(rate: CoinRate) -> str:
 
 def history_line(item: HistoryItem, rate: CoinRate) -> str:
     when = discord.utils.format_dt(item.at, "R")
-    words = KIND_WORDS.get(item.kind, item.kind.replace("_", " ").capitalize())
+    wording = entry_kind(item.kind).wording
     parts = []
     if item.coins:
         parts.append(f"{item.coins:+,} coins (≈ {rate.show(abs(item.coins))})")
@@ -50,9 +42,9 @@ def history_line(item: HistoryItem, rate: CoinRate) -> str:
         parts.append(f"{item.diamonds:+,} diamonds")
     if item.money is not None:
         parts.append(f"paid {item.money.format(rate.region.locale)}")
-    detail = discord.utils.escape_markdown(item.memo) if item.memo and item.kind != "purchase" else ""
+    detail = discord.utils.escape_markdown(item.memo) if item.memo and wording.memo_in_history else ""
     suffix = f" — {detail}" if detail else ""
-    return f"`#{item.entry_id}` {when} **{words}**: {', '.join(parts)}{suffix}"
+    return f"`#{item.entry_id}` {when} **{wording.history}**: {', '.join(parts)}{suffix}"
 
 
 def render_history(items: list[HistoryItem], rate: CoinRate) -> discord.Embed:

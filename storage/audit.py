@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from pathlib import Path
 
 from storage.database import DatabaseError
 from storage.ledger import postings_digest
+
+# Each entry kind's allowed (assets, system accounts), as plain data from the domain's registry.
+KindRules = Mapping[str, tuple[frozenset[str], frozenset[str]]]
 
 APPEND_ONLY_TRIGGERS = (
     "postings_append_only_update",
@@ -16,8 +20,10 @@ APPEND_ONLY_TRIGGERS = (
 )
 
 
-def find_discrepancies(conn: sqlite3.Connection) -> list[str]:
-    """Everything wrong with the books, one line each; an empty list means clean."""
+def find_discrepancies(conn: sqlite3.Connection, kinds: KindRules | None = None) -> list[str]:
+    """Everything wrong with the books, one line each; an empty list means clean. With `kinds`, every
+    entry's kind must be one of them and its postings may only touch that kind's assets and system
+    accounts."""
     problems: list[str] = []
     for row in conn.execute(
         "SELECT entry_id, asset, SUM(amount) FROM postings GROUP BY entry_id, asset HAVING SUM(amount) <> 0"
@@ -57,11 +63,50 @@ def find_discrepancies(conn: sqlite3.Connection) -> list[str]:
     for row in conn.execute("SELECT guild_id, user_id FROM wallets WHERE coins < 0 OR diamonds < 0"):
         problems.append(f"guild {row[0]} user {row[1]}: wallet balance is negative")
     problems.extend(_changed_postings(conn))
+    problems.extend(_unknown_system_accounts(conn))
+    if kinds is not None:
+        problems.extend(_kind_violations(conn, kinds))
     problems.extend(_drifted_gift_totals(conn))
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     for trigger in APPEND_ONLY_TRIGGERS:
         if trigger not in present:
             problems.append(f"append-only trigger {trigger} is missing")
+    return problems
+
+
+def _unknown_system_accounts(conn: sqlite3.Connection) -> list[str]:
+    tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if "system_accounts" not in tables:  # a database from before system accounts were registered
+        return []
+    problems = [
+        f"entry {entry_id}: posts to the unknown system account {account!r}"
+        for entry_id, account in conn.execute(
+            "SELECT p.entry_id, p.system_account FROM postings p WHERE p.system_account IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM system_accounts s WHERE s.name = p.system_account)"
+        )
+    ]
+    triggers = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+    if "postings_known_system_account" not in triggers:
+        problems.append("trigger postings_known_system_account is missing")
+    return problems
+
+
+def _kind_violations(conn: sqlite3.Connection, kinds: KindRules) -> list[str]:
+    problems = []
+    for entry_id, kind in conn.execute("SELECT id, kind FROM journal_entries ORDER BY id"):
+        if kind not in kinds:
+            problems.append(f"entry {entry_id}: kind {kind!r} is not registered")
+    for entry_id, kind, asset, account in conn.execute(
+        "SELECT DISTINCT e.id, e.kind, p.asset, p.system_account"
+        " FROM journal_entries e JOIN postings p ON p.entry_id = e.id ORDER BY e.id"
+    ):
+        if kind not in kinds:
+            continue
+        assets, accounts = kinds[kind]
+        if asset not in assets:
+            problems.append(f"entry {entry_id}: a {kind} entry moves {asset}, which its kind does not allow")
+        if account is not None and account not in accounts:
+            problems.append(f"entry {entry_id}: a {kind} entry touches the {account} account, not allowed")
     return problems
 
 
@@ -110,13 +155,13 @@ def _drifted_gift_totals(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def audit_file(path: Path) -> list[str]:
-    """Audit a database file without creating or migrating it."""
+def audit_file(path: Path, kinds: KindRules | None = None) -> list[str]:
+    """Audit a database file without creating or migrating it (see `find_discrepancies`)."""
     if not path.is_file():
         raise DatabaseError(f"database file {path} does not exist")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return find_discrepancies(conn)
+        return find_discrepancies(conn, kinds)
     except sqlite3.Error as error:  # not SQLite at all, or not a livegifts database
         raise DatabaseError(f"{path} is not a livegifts database ({error})") from error
     finally:

@@ -3,19 +3,26 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Sequence
 
 
-def gift_spending(conn: sqlite3.Connection, guild_id: int, user_id: int, start: int, end: int) -> int:
-    """Coins the member spent on gifts in [start, end) (microseconds UTC). A gift a moderator reversed
-    does not count: the member got the coins back."""
+def member_spending(
+    conn: sqlite3.Connection, guild_id: int, user_id: int, start: int, end: int, kinds: Sequence[str]
+) -> int:
+    """Coins the member spent in [start, end) (microseconds UTC) in entries of the given `kinds` (the
+    caller says which kinds are spending). An entry a moderator reversed does not count: the member
+    got the coins back."""
+    if not kinds:
+        return 0
+    marks = ", ".join("?" * len(kinds))
     row = conn.execute(
         "SELECT COALESCE(-SUM(p.amount), 0) FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
         " WHERE p.guild_id = ? AND p.user_id = ? AND p.asset = 'coins' AND p.amount < 0"
-        " AND e.kind = 'gift' AND e.created_at >= ? AND e.created_at < ?"
+        f" AND e.kind IN ({marks}) AND e.created_at >= ? AND e.created_at < ?"
         " AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.reverses_entry_id = e.id)",
-        (guild_id, user_id, start, end),
+        (guild_id, user_id, *kinds, start, end),
     ).fetchone()
-    return row[0]
+    return int(row[0])
 
 
 def limits(conn: sqlite3.Connection, guild_id: int, user_id: int) -> list[sqlite3.Row]:

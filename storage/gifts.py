@@ -1,4 +1,4 @@
-"""Gift details of journal entries of kind 'gift' (the money moves in the ledger's postings)."""
+"""Gift details of the journal entries of gifts (the money moves in the ledger's postings)."""
 
 from __future__ import annotations
 

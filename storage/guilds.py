@@ -29,8 +29,16 @@ def settings(conn: sqlite3.Connection, guild_id: int) -> sqlite3.Row | None:
     return conn.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
 
 
-# Settings changed by /config (issue 3). Column names come from this tuple, never from input.
-SETTING_COLUMNS = ("timezone", "alerts_channel_id", "spender_role_id", "gift_confirm_threshold")
+# Settings changed by /config. Column names come from this tuple, never from input.
+SETTING_COLUMNS = (
+    "timezone",
+    "alerts_channel_id",
+    "spender_role_id",
+    "gift_confirm_threshold",
+    "fee_percent",
+    "cashout_minimum",
+    "auto_live",
+)
 
 
 def set_setting(conn: sqlite3.Connection, guild_id: int, column: str, value: object) -> None:

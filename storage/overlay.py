@@ -1,4 +1,4 @@
-"""Stream overlays: secret keys, settings, goals, the per-creator alert log, last-seen times, auto-live."""
+"""Stream overlays: secret keys, settings, goals, the per-creator alert log, last-seen times."""
 
 from __future__ import annotations
 
@@ -219,15 +219,3 @@ def last_seen(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> list[
         (guild_id, creator_id),
     ).fetchall()
     return rows
-
-
-# --- auto-live -------------------------------------------------------------------------------------
-
-
-def auto_live(conn: sqlite3.Connection, guild_id: int) -> bool:
-    row = _row(conn.execute("SELECT auto_live FROM guild_settings WHERE guild_id = ?", (guild_id,)))
-    return bool(row is not None and row[0])
-
-
-def set_auto_live(conn: sqlite3.Connection, guild_id: int, enabled: bool) -> None:
-    conn.execute("UPDATE guild_settings SET auto_live = ? WHERE guild_id = ?", (int(enabled), guild_id))

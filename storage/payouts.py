@@ -114,14 +114,6 @@ def cashout_minimum(conn: sqlite3.Connection, guild_id: int) -> int | None:
     return row[0] if row else None
 
 
-def set_cashout_minimum(conn: sqlite3.Connection, guild_id: int, diamonds: int) -> None:
-    conn.execute("UPDATE guild_settings SET cashout_minimum = ? WHERE guild_id = ?", (diamonds, guild_id))
-
-
 def fee_percent(conn: sqlite3.Connection, guild_id: int) -> int | None:
     row = conn.execute("SELECT fee_percent FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
     return row[0] if row else None
-
-
-def set_fee_percent(conn: sqlite3.Connection, guild_id: int, percent: int) -> None:
-    conn.execute("UPDATE guild_settings SET fee_percent = ? WHERE guild_id = ?", (percent, guild_id))

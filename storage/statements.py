@@ -56,24 +56,27 @@ def member_entries(
     ).fetchall()
 
 
-def gift_income(conn: sqlite3.Connection, guild_id: int, creator_id: int, since: int) -> list[sqlite3.Row]:
-    """(created_at, diamonds) of each gift the creator received since `since`, reversed gifts left out."""
+def gift_income(
+    conn: sqlite3.Connection, guild_id: int, creator_id: int, since: int, gift_kind: str
+) -> list[sqlite3.Row]:
+    """(created_at, diamonds) of each gift (entries of `gift_kind`) the creator received since `since`,
+    reversed gifts left out."""
     return conn.execute(
         "SELECT e.created_at, p.amount AS diamonds FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
         " WHERE p.guild_id = ? AND p.user_id = ? AND p.asset = 'diamonds' AND p.amount > 0"
-        f" AND e.kind = 'gift' AND e.created_at >= ? AND {_NOT_REVERSED}"
+        f" AND e.kind = ? AND e.created_at >= ? AND {_NOT_REVERSED}"
         " ORDER BY e.created_at",
-        (guild_id, creator_id, since),
+        (guild_id, creator_id, gift_kind, since),
     ).fetchall()
 
 
-def gift_income_total(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> int:
-    """All diamonds the creator ever received from gifts, reversed gifts left out."""
+def gift_income_total(conn: sqlite3.Connection, guild_id: int, creator_id: int, gift_kind: str) -> int:
+    """All diamonds the creator ever received from gifts (entries of `gift_kind`), reversed gifts left out."""
     row = conn.execute(
         "SELECT COALESCE(SUM(p.amount), 0) FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
         " WHERE p.guild_id = ? AND p.user_id = ? AND p.asset = 'diamonds' AND p.amount > 0"
-        f" AND e.kind = 'gift' AND {_NOT_REVERSED}",
-        (guild_id, creator_id),
+        f" AND e.kind = ? AND {_NOT_REVERSED}",
+        (guild_id, creator_id, gift_kind),
     ).fetchone()
     return row[0]
 

@@ -7,6 +7,7 @@ import asyncio
 import pytest
 
 from bot.live_auto import stream_source
+from cogs.config import render_config
 from tests.support.giftbook import GUILD
 
 CLEO = 201
@@ -17,7 +18,7 @@ EVENT = 7001
 @pytest.fixture
 async def auto(services):
     await services.creators.register(GUILD, CLEO)
-    await services.auto_live.set_enabled(GUILD, MOD, True)
+    await services.guild_config.set_auto_live(GUILD, MOD, True)
     services.auto_live.grace_s = 0.05
     ended = []
 
@@ -59,16 +60,19 @@ async def test_the_session_lasts_while_any_source_is_live(services, auto):
 async def test_nothing_starts_when_auto_live_is_off_or_for_members_who_are_not_creators(services, auto):
     service, _ = auto
     assert await service.source_started(GUILD, 999, stream_source(1)) is None
-    await service.set_enabled(GUILD, MOD, False)
+    await services.guild_config.set_auto_live(GUILD, MOD, False)
     assert await service.scheduled_event_started(GUILD, CLEO, EVENT, "Karaoke") is None
     assert await services.live.current(GUILD, CLEO) is None
 
 
-async def test_turning_auto_live_on_is_audited(services):
-    await services.auto_live.set_enabled(GUILD, MOD, True)
+async def test_turning_auto_live_on_is_audited_and_shown_by_config_show(services):
+    await services.guild_config.set_auto_live(GUILD, MOD, True)
     rows = await services.db.read(
         lambda conn: conn.execute(
             "SELECT actor_id, action, before, after FROM audit_log WHERE action = 'config.auto_live'"
         ).fetchall()
     )
-    assert [tuple(row) for row in rows] == [(MOD, "config.auto_live", "false", "true")]
+    assert [tuple(row) for row in rows] == [(MOD, "config.auto_live", "0", "1")]
+    assert "Auto-live (Go Live, Stages, scheduled events): on" in render_config(
+        await services.guild_config.get(GUILD)
+    )

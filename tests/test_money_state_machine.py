@@ -25,6 +25,7 @@ from hypothesis.stateful import (
     rule,
 )
 
+from bot.economy.kinds import allowed_accounts
 from bot.errors import DomainError, IdempotencyConflict
 from bot.services import build_services
 from bot.settings import Settings
@@ -181,7 +182,9 @@ class MoneyMachine(RuleBasedStateMachine):
     def database_equals_model(self) -> None:
         def read(conn):  # noqa: ANN001, ANN202
             rows = conn.execute("SELECT user_id, coins, diamonds FROM wallets WHERE guild_id = ?", (GUILD,))
-            return {r["user_id"]: (r["coins"], r["diamonds"]) for r in rows}, find_discrepancies(conn)
+            return {r["user_id"]: (r["coins"], r["diamonds"]) for r in rows}, find_discrepancies(
+                conn, allowed_accounts()
+            )
 
         wallets, problems = self.run(self.db.read(read))
         assert problems == []

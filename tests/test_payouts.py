@@ -242,7 +242,7 @@ async def test_fee_change_applies_to_future_cashouts_only(services, creator):
     assert await services.payouts.fee_percent(GUILD) == 50
     early = await services.payouts.request(GUILD, creator, 1000, key())
 
-    change = await services.payouts.set_fee(GUILD, MOD, 20)
+    change = await services.guild_config.set_fee(GUILD, MOD, 20)
     assert (change.before, change.after) == (50, 20)
 
     decided = await services.payouts.approve(GUILD, MOD, early.id)
@@ -260,13 +260,13 @@ async def test_fee_change_applies_to_future_cashouts_only(services, creator):
 
 async def test_cashout_minimum_setting(services, creator):
     assert await services.payouts.cashout_minimum(GUILD) == 1000
-    await services.payouts.set_cashout_minimum(GUILD, MOD, 1500)
+    await services.guild_config.set_cashout_minimum(GUILD, MOD, 1500)
     with pytest.raises(InvalidAmount, match="1,500"):
         await services.payouts.request(GUILD, creator, 1000, key())
     with pytest.raises(InvalidAmount):
-        await services.payouts.set_cashout_minimum(GUILD, MOD, 0)
+        await services.guild_config.set_cashout_minimum(GUILD, MOD, 0)
     with pytest.raises(InvalidAmount):
-        await services.payouts.set_fee(GUILD, MOD, 101)
+        await services.guild_config.set_fee(GUILD, MOD, 101)
     payout = await services.payouts.request(GUILD, creator, 1500, key())
     assert payout.diamonds == 1500
 

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock, from_micros, to_micros
-from bot.economy.payouts import PAYOUT_KINDS, clean_reason
-from bot.errors import Conflict, IdempotencyConflict, InvalidAmount, NotFound, NotPermitted
+from bot.economy.kinds import COINS, GRANT, MINT, REVERSAL, entry_kind
+from bot.economy.payouts import clean_reason
+from bot.economy.posting import Replay, post, post_once
+from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
 from bot.guilds import GuildDirectory
 from bot.text import whole_number
 from storage import (
@@ -23,22 +25,9 @@ from storage import (
 )
 from storage.ledger import NewEntry, Posting
 
-MINT = "mint"
-KIND_GRANT = "grant"
-KIND_REVERSAL = "reversal"
 GRANT_MAX = 1_000_000
 RECENT_MAX = 25
-MAX_ID = 2**63 - 1  # SQLite's largest integer
-
-KIND_WORDS = {
-    "purchase": "purchase",
-    "gift": "gift",
-    "grant": "grant",
-    "reversal": "reversal",
-    "cashout_reserve": "cash-out request",
-    "cashout": "cash-out",
-    "cashout_release": "cash-out returned",
-}
+ID_MAX = 2**63 - 1  # SQLite's largest integer
 
 
 @dataclass(frozen=True)
@@ -82,7 +71,7 @@ class EntrySummary:
     reversed: bool
 
     def label(self) -> str:
-        parts = [f"#{self.entry_id} {KIND_WORDS.get(self.kind, self.kind)}"]
+        parts = [f"#{self.entry_id} {entry_kind(self.kind).wording.label}"]
         if self.coins:
             parts.append(f"{self.coins:,} coins")
         if self.diamonds:
@@ -110,17 +99,12 @@ class CorrectionService:
         fingerprint = f"{guild_id}:{member_id}:{coins}"
         now = to_micros(self._clock())
 
-        def mint(conn: Connection) -> tuple[int, bool]:
-            earlier = ledger.entry_by_key(conn, key)
-            if earlier is not None:
-                if earlier["request_fingerprint"] != fingerprint:
-                    raise IdempotencyConflict("This request was already used for a different grant.")
-                return earlier["id"], True
-            entry_id = ledger.post_entry(
+        def mint(conn: Connection) -> int:
+            entry_id = post(
                 conn,
                 NewEntry(
                     guild_id=guild_id,
-                    kind=KIND_GRANT,
+                    kind=GRANT.name,
                     created_at=now,
                     actor_id=moderator_id,
                     reference=audit_log.member_target(member_id),
@@ -128,15 +112,17 @@ class CorrectionService:
                     request_fingerprint=fingerprint,
                     memo=reason,
                 ),
-                [Posting("coins", coins, user_id=member_id), Posting("coins", -coins, system_account=MINT)],
+                [Posting(COINS, coins, user_id=member_id), Posting(COINS, -coins, system_account=MINT)],
             )
             audit_log.record(
                 conn, guild_id, now, moderator_id, "coins.grant", audit_log.member_target(member_id),
                 None, {"coins": coins, "entry": entry_id}, reason,
             )  # fmt: skip
-            return entry_id, False
+            return entry_id
 
-        entry_id, replayed = await self._db.write(mint)
+        posted = await post_once(self._db, GRANT, key, fingerprint, mint)
+        replayed = isinstance(posted, Replay)
+        entry_id = posted.entry["id"] if isinstance(posted, Replay) else posted
         row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, member_id))
         return GrantResult(entry_id, member_id, coins, row["coins"] if row else 0, replayed)
 
@@ -146,31 +132,20 @@ class CorrectionService:
         """Post the mirror image of entry `entry_id` (every posting negated), pointing at it. Refused for
         an unknown entry, a reversal, a cash-out entry, an entry already reversed, and when any wallet
         would go below zero (e.g. the creator already cashed the diamonds out)."""
-        if type(entry_id) is not int or not 0 < entry_id <= MAX_ID:
+        if type(entry_id) is not int or not 0 < entry_id <= ID_MAX:
             raise InvalidAmount("Give the entry number shown in `/wallet history` or `/audit log`.")
         reason = clean_reason(reason)
         key = f"reversal:{idempotency_key}" if idempotency_key else None
+        fingerprint = f"{guild_id}:{entry_id}"
         now = to_micros(self._clock())
 
         def mirror(conn: Connection) -> ReversalResult:
-            if key is not None:
-                earlier = ledger.entry_by_key(conn, key)
-                if earlier is not None:
-                    if earlier["reverses_entry_id"] != entry_id:
-                        raise IdempotencyConflict("This request was already used for a different reversal.")
-                    return _result(conn, guild_id, earlier["id"], entry_id, replayed=True)
             original = ledger.entry_by_id(conn, guild_id, entry_id)
             if original is None:
                 raise NotFound(f"There is no entry #{entry_id} in this server.")
-            if original["kind"] == KIND_REVERSAL or original["reverses_entry_id"] is not None:
-                raise NotPermitted(
-                    f"Entry #{entry_id} is itself a reversal (of #{original['reverses_entry_id']}); "
-                    "a reversal cannot be reversed."
-                )
-            if original["kind"] in PAYOUT_KINDS:
-                raise NotPermitted(
-                    f"Entry #{entry_id} belongs to a cash-out; decide cash-outs with `/payouts` instead."
-                )
+            refusal = entry_kind(original["kind"]).not_reversible
+            if refusal is not None:
+                raise NotPermitted(refusal.format(entry_id=entry_id, reverses=original["reverses_entry_id"]))
             earlier = statements.reversal_of(conn, entry_id)
             if earlier is not None:
                 raise Conflict(f"Entry #{entry_id} was already reversed by entry #{earlier['id']}.")
@@ -179,15 +154,16 @@ class CorrectionService:
                 for p in ledger.entry_postings(conn, entry_id)
             ]
             try:
-                reversal_id = ledger.post_entry(
+                reversal_id = post(
                     conn,
                     NewEntry(
                         guild_id=guild_id,
-                        kind=KIND_REVERSAL,
+                        kind=REVERSAL.name,
                         created_at=now,
                         actor_id=moderator_id,
                         reference=f"entry:{entry_id}",
                         idempotency_key=key,
+                        request_fingerprint=fingerprint,
                         reverses_entry_id=entry_id,
                         memo=reason,
                     ),
@@ -215,7 +191,13 @@ class CorrectionService:
             return _result(conn, guild_id, reversal_id, entry_id, replayed=False)
 
         await self._guilds.ensure(guild_id)
-        return await self._db.write(mirror)
+        posted = await post_once(self._db, REVERSAL, key, fingerprint, mirror)
+        if isinstance(posted, Replay):
+            replay_id = posted.entry["id"]
+            return await self._db.read(
+                lambda conn: _result(conn, guild_id, replay_id, entry_id, replayed=True)
+            )
+        return posted
 
     async def recent_entries(
         self, guild_id: int, text: str = "", limit: int = RECENT_MAX
@@ -235,12 +217,12 @@ class CorrectionService:
                 diamonds=row["diamonds"] or 0,
                 reversed=bool(row["reversed"]),
             )
-            if summary.reversed or summary.kind == KIND_REVERSAL or summary.kind in PAYOUT_KINDS:
+            if summary.reversed or not entry_kind(summary.kind).reversible:
                 continue
             if needle.isdigit():  # an entry number (prefix) or a member id
                 if not str(summary.entry_id).startswith(needle) and needle not in map(str, summary.users):
                     continue
-            elif needle and needle not in f"{summary.kind} {KIND_WORDS.get(summary.kind, '')}":
+            elif needle and needle not in f"{summary.kind} {entry_kind(summary.kind).wording.label}":
                 continue
             found.append(summary)
             if len(found) >= limit:

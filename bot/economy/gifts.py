@@ -1,5 +1,5 @@
 """Sending gifts: the sender's coins are spent, the creator receives as many diamonds, in one
-journal entry of kind "gift", exactly once per interaction; then the shout-out is handed to the
+journal entry of kind GIFT, exactly once per interaction; then the shout-out is handed to the
 alerts engine.
 
 The cog calls `quote(...)` (every check, no balance change) and, when the quote needs confirmation,
@@ -16,23 +16,23 @@ from dataclasses import dataclass, field
 
 from bot.alerts import AlertPublisher, GiftAlert
 from bot.catalog import CatalogService, Gift
-from bot.clock import Clock, from_micros, to_micros
+from bot.clock import Clock, to_micros
 from bot.creators import CreatorService, NotACreator
+from bot.economy.kinds import COINS, DIAMOND_MINT, DIAMONDS, GIFT, SPENT
+from bot.economy.posting import Replay, exactly_once, find_earlier, post
 from bot.economy.regions import RegionBook
-from bot.errors import Conflict, DomainError, IdempotencyConflict, InsufficientCoins, InvalidAmount, NotFound
+from bot.errors import Conflict, DomainError, InsufficientCoins, InvalidAmount, NotFound
 from bot.guild_config import GuildConfigService
 from bot.money import CoinRate, Money
 from bot.spending import SpendingGuard
 from bot.text import short_text, whole_number
-from storage import BalanceTooLow, Connection, Database, Row, catalog, creators, guilds, ledger, live, wallets
+from storage import BalanceTooLow, Connection, Database, catalog, creators, guilds, live, wallets
 from storage import gifts as gift_rows
 from storage.gifts import GiftDetails
 from storage.ledger import NewEntry, Posting
 
 log = logging.getLogger(__name__)
 
-SPENT = "spent"
-DIAMOND_MINT = "diamond_mint"
 COUNT_MAX = 10_000
 MESSAGE_MAX = 200
 
@@ -124,16 +124,16 @@ def fingerprint_of(quote: GiftQuote) -> str:
 
 def gift_operation(
     quote: GiftQuote, key: str, now: int, spending: SpendingGuard
-) -> Callable[[Connection], _Sent | int]:
+) -> Callable[[Connection], _Sent | Replay]:
     """The write operation of one gift (runs inside the writer's transaction, in its own savepoint):
     re-checks the key, the gift's price and state, the creator and the member's hard spending limits,
-    then posts the entry and its details. Returns what the receipt needs, or the id of the entry that
-    already holds `key`."""
+    then posts the entry and its details. Returns what the receipt needs, or the `Replay` of the entry
+    that already holds `key`."""
     guild_id, sender_id, creator_id, gift = quote.guild_id, quote.sender_id, quote.creator_id, quote.gift
     memo = f"{gift.emoji} {gift.name} ×{quote.count}" + (f": {quote.message}" if quote.message else "")
     entry = NewEntry(
         guild_id=guild_id,
-        kind="gift",
+        kind=GIFT.name,
         created_at=now,
         actor_id=sender_id,
         reference=f"gift:{gift.id}",
@@ -143,16 +143,13 @@ def gift_operation(
     )
     total = quote.total_coins
     postings = [
-        Posting("coins", -total, user_id=sender_id),
-        Posting("coins", total, system_account=SPENT),
-        Posting("diamonds", total, user_id=creator_id),
-        Posting("diamonds", -total, system_account=DIAMOND_MINT),
+        Posting(COINS, -total, user_id=sender_id),
+        Posting(COINS, total, system_account=SPENT),
+        Posting(DIAMONDS, total, user_id=creator_id),
+        Posting(DIAMONDS, -total, system_account=DIAMOND_MINT),
     ]
 
-    def send(conn: Connection) -> _Sent | int:
-        raced = ledger.entry_by_key(conn, key)
-        if raced is not None:
-            return raced["id"]
+    def send(conn: Connection) -> _Sent:
         row = catalog.gift_by_id(conn, guild_id, gift.id)
         if row is None or not row["active"]:
             raise NotFound(f"**{gift.name}** was just retired from the catalog. Nothing was spent.")
@@ -164,11 +161,10 @@ def gift_operation(
         creator = creators.creator(conn, guild_id, creator_id)
         if creator is None:
             raise NotACreator(creator_id)
-        spending.enforce(conn, guild_id, sender_id, total, from_micros(now))
         session = live.open_session(conn, guild_id, creator_id)
         session_id = session["id"] if session is not None else None
         try:
-            entry_id = ledger.post_entry(conn, entry, postings)
+            entry_id = post(conn, entry, postings, spending)
         except BalanceTooLow as low:
             raise InsufficientCoins(low.needed, low.available) from None
         gift_rows.record(
@@ -198,7 +194,7 @@ def gift_operation(
             alerts_channel_id=settings["alerts_channel_id"],
         )
 
-    return send
+    return exactly_once(GIFT, key, fingerprint_of(quote), send)
 
 
 class GiftService:
@@ -284,20 +280,18 @@ class GiftService:
             raise ValueError("a gift needs an idempotency key")
         guild_id, sender_id = quote.guild_id, quote.sender_id
         key = f"gift:{idempotency_key}"
-        fingerprint = fingerprint_of(quote)
         if confirmed:  # time passed since the quote: a budget may refuse now (a replay may not)
-            earlier = await self._db.read(lambda conn: ledger.entry_by_key(conn, key))
+            earlier = await find_earlier(self._db, GIFT, key, fingerprint_of(quote))
             if earlier is not None:
-                return await self._replay(earlier, fingerprint)
+                return await self._replay(earlier)
             await self.spending.review(guild_id, sender_id, quote.total_coins)
         elif quote.needs_confirmation:
             raise NeedsConfirmation("Please confirm this gift first.")
         gift, total = quote.gift, quote.total_coins
         send = gift_operation(quote, key, to_micros(self._clock()), self.spending)
         sent = await self._db.write(send)
-        if isinstance(sent, int):  # a concurrent request with the same key committed first
-            earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, sent))
-            return await self._replay(earlier, fingerprint)
+        if isinstance(sent, Replay):  # a request with the same key committed first
+            return await self._replay(sent)
         if self.committed is not None:
             self.committed(guild_id, quote.creator_id)
         alert = self._publish(quote, sent)
@@ -346,11 +340,8 @@ class GiftService:
             failed.set_result(False)
             return failed
 
-    async def _replay(self, earlier: Row, fingerprint: str) -> GiftReceipt:
-        if earlier["request_fingerprint"] != fingerprint or earlier["kind"] != "gift":
-            raise IdempotencyConflict(
-                "This request was already used for a different gift; nothing was spent."
-            )
+    async def _replay(self, replay: Replay) -> GiftReceipt:
+        earlier = replay.entry
         guild_id = earlier["guild_id"]
         details = await self._db.read(lambda conn: gift_rows.details(conn, earlier["id"]))
         config = await self._config.get(guild_id)

@@ -5,16 +5,26 @@ that moment) or releases them back to the creator. Each request is decided exact
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
 from typing import Protocol
 
 from bot.clock import Clock, from_micros, to_micros
+from bot.economy.kinds import (
+    CASHOUT_APPROVAL,
+    CASHOUT_REJECTION,
+    CASHOUT_REQUEST,
+    DIAMONDS,
+    PAID_OUT,
+    PENDING_PAYOUT,
+    PLATFORM,
+)
+from bot.economy.posting import Replay, post, post_once
 from bot.economy.regions import RegionBook
 from bot.errors import (
     Conflict,
-    IdempotencyConflict,
     InsufficientDiamonds,
     InvalidAmount,
     NotFound,
@@ -30,7 +40,6 @@ from storage import (
     Database,
     Row,
     audit_log,
-    ledger,
     payouts,
     regions,
     wallets,
@@ -39,19 +48,10 @@ from storage.ledger import NewEntry, Posting
 
 log = logging.getLogger(__name__)
 
-PENDING_PAYOUT = "pending_payout"
-PLATFORM = "platform"
-PAID_OUT = "paid_out"
-KIND_RESERVE = "cashout_reserve"
-KIND_SETTLE = "cashout"
-KIND_RELEASE = "cashout_release"
-PAYOUT_KINDS = (KIND_RESERVE, KIND_SETTLE, KIND_RELEASE)
-
-MAX_DIAMONDS = 1_000_000_000
-MAX_REASON = 200
-MAX_MINIMUM = 100_000_000
+DIAMONDS_MAX = 1_000_000_000
+REASON_MAX = 200
 PENDING_LIST_MAX = 25
-MAX_ID = 2**63 - 1  # SQLite's largest integer
+ID_MAX = 2**63 - 1  # SQLite's largest integer
 
 
 # --- the formula --------------------------------------------------------------------------------
@@ -123,13 +123,6 @@ class Decision:
     creator_notified: bool
 
 
-@dataclass(frozen=True)
-class SettingChange:
-    name: str
-    before: int
-    after: int
-
-
 class PayoutNotifier(Protocol):
     """Tells a creator that their cash-out was decided (a DM in production). Returns False when the
     message could not be delivered (closed DMs); may raise, which is logged and not fatal."""
@@ -170,41 +163,6 @@ class PayoutService:
         await self._guilds.ensure(guild_id)
         return await self._db.read(lambda conn: payouts.cashout_minimum(conn, guild_id))
 
-    async def set_fee(self, guild_id: int, moderator_id: int, percent: int) -> SettingChange:
-        """Change the platform fee. Pending requests keep the fee they were made with."""
-        if type(percent) is not int or not 0 <= percent <= 100:
-            raise InvalidAmount("The fee is a whole percentage from 0 to 100.")
-        return await self._change_setting(
-            guild_id, moderator_id, "fee_percent", percent, payouts.fee_percent, payouts.set_fee_percent
-        )
-
-    async def set_cashout_minimum(self, guild_id: int, moderator_id: int, diamonds: int) -> SettingChange:
-        if type(diamonds) is not int or not 1 <= diamonds <= MAX_MINIMUM:
-            raise InvalidAmount(f"The cash-out minimum is from 1 to {MAX_MINIMUM:,} diamonds.")
-        return await self._change_setting(
-            guild_id,
-            moderator_id,
-            "cashout_minimum",
-            diamonds,
-            payouts.cashout_minimum,
-            payouts.set_cashout_minimum,
-        )
-
-    async def _change_setting(self, guild_id, moderator_id, name, value, getter, setter) -> SettingChange:  # noqa: ANN001
-        await self._guilds.ensure(guild_id)
-        now = to_micros(self._clock())
-
-        def change(conn: Connection) -> SettingChange:
-            before = getter(conn, guild_id)
-            setter(conn, guild_id, value)
-            if before != value:
-                audit_log.record(
-                    conn, guild_id, now, moderator_id, f"config.{name}", f"setting:{name}", before, value
-                )
-            return SettingChange(name, before, value)
-
-        return await self._db.write(change)
-
     # creators ---------------------------------------------------------------------------------
 
     async def quote(self, guild_id: int, creator_id: int, diamonds: int) -> CashoutQuote:
@@ -241,11 +199,6 @@ class PayoutService:
         now = to_micros(self._clock())
 
         def reserve(conn: Connection) -> Row:
-            earlier = ledger.entry_by_key(conn, key)
-            if earlier is not None:
-                if earlier["request_fingerprint"] != fingerprint:
-                    raise IdempotencyConflict("This request was already used for a different cash-out.")
-                return payouts.payout_by_reserve_entry(conn, earlier["id"])
             row = wallets.wallet(conn, guild_id, creator_id)
             _check_request(
                 diamonds,
@@ -255,11 +208,11 @@ class PayoutService:
             )
             fee = payouts.fee_percent(conn, guild_id)
             try:
-                entry_id = ledger.post_entry(
+                entry_id = post(
                     conn,
                     NewEntry(
                         guild_id=guild_id,
-                        kind=KIND_RESERVE,
+                        kind=CASHOUT_REQUEST.name,
                         created_at=now,
                         actor_id=creator_id,
                         idempotency_key=key,
@@ -267,8 +220,8 @@ class PayoutService:
                         memo=f"cash-out request, fee {fee}%",
                     ),
                     [
-                        Posting("diamonds", -diamonds, user_id=creator_id),
-                        Posting("diamonds", diamonds, system_account=PENDING_PAYOUT),
+                        Posting(DIAMONDS, -diamonds, user_id=creator_id),
+                        Posting(DIAMONDS, diamonds, system_account=PENDING_PAYOUT),
                     ],
                 )
             except BalanceTooLow as error:
@@ -290,8 +243,12 @@ class PayoutService:
             )  # fmt: skip
             return payouts.payout(conn, guild_id, payout_id)
 
+        def replay(earlier: Replay) -> Callable[[Connection], Row]:
+            return lambda conn: payouts.payout_by_reserve_entry(conn, earlier.entry["id"])
+
         try:
-            row = await self._db.write(reserve)
+            posted = await post_once(self._db, CASHOUT_REQUEST, key, fingerprint, reserve)
+            row = await self._db.read(replay(posted)) if isinstance(posted, Replay) else posted
         except ConstraintViolation:  # the one-pending index: a concurrent request got in first
             raise Conflict("You already have a cash-out request waiting for a moderator.") from None
         return self._payout(row)
@@ -330,16 +287,16 @@ class PayoutService:
                 creator_diamonds=creator_share, platform_diamonds=platform_share,
             ):  # fmt: skip
                 raise _already_decided(conn, guild_id, payout_id)
-            postings = [Posting("diamonds", -row["diamonds"], system_account=PENDING_PAYOUT)]
+            postings = [Posting(DIAMONDS, -row["diamonds"], system_account=PENDING_PAYOUT)]
             if creator_share:
-                postings.append(Posting("diamonds", creator_share, system_account=PAID_OUT))
+                postings.append(Posting(DIAMONDS, creator_share, system_account=PAID_OUT))
             if platform_share:
-                postings.append(Posting("diamonds", platform_share, system_account=PLATFORM))
-            entry_id = ledger.post_entry(
+                postings.append(Posting(DIAMONDS, platform_share, system_account=PLATFORM))
+            entry_id = post(
                 conn,
                 NewEntry(
                     guild_id=guild_id,
-                    kind=KIND_SETTLE,
+                    kind=CASHOUT_APPROVAL.name,
                     created_at=now,
                     actor_id=moderator_id,
                     reference=f"payout:{payout_id}:user:{row['creator_id']}",
@@ -375,11 +332,11 @@ class PayoutService:
                 reason=reason,
             ):  # fmt: skip
                 raise _already_decided(conn, guild_id, payout_id)
-            entry_id = ledger.post_entry(
+            entry_id = post(
                 conn,
                 NewEntry(
                     guild_id=guild_id,
-                    kind=KIND_RELEASE,
+                    kind=CASHOUT_REJECTION.name,
                     created_at=now,
                     actor_id=moderator_id,
                     reference=f"payout:{payout_id}:user:{row['creator_id']}",
@@ -387,8 +344,8 @@ class PayoutService:
                     memo=reason,
                 ),
                 [
-                    Posting("diamonds", -row["diamonds"], system_account=PENDING_PAYOUT),
-                    Posting("diamonds", row["diamonds"], user_id=row["creator_id"]),
+                    Posting(DIAMONDS, -row["diamonds"], system_account=PENDING_PAYOUT),
+                    Posting(DIAMONDS, row["diamonds"], user_id=row["creator_id"]),
                 ],
             )
             payouts.set_decision_entry(conn, payout_id, entry_id)
@@ -438,12 +395,12 @@ class PayoutService:
 
 
 def _check_diamonds(diamonds: int) -> None:
-    if type(diamonds) is not int or not 1 <= diamonds <= MAX_DIAMONDS:
+    if type(diamonds) is not int or not 1 <= diamonds <= DIAMONDS_MAX:
         raise InvalidAmount("Choose a positive whole number of diamonds.")
 
 
 def _check_payout_id(payout_id: int) -> None:
-    if type(payout_id) is not int or not 0 < payout_id <= MAX_ID:
+    if type(payout_id) is not int or not 0 < payout_id <= ID_MAX:
         raise NotFound("There is no such cash-out request; pick one from `/payouts pending`.")
 
 
@@ -464,8 +421,8 @@ def _too_few(diamonds: int, held: int) -> InsufficientDiamonds:
 
 
 def clean_reason(reason: object) -> str:
-    """A moderator's reason: required, one line, at most MAX_REASON characters, mentions neutralised."""
-    return short_text(reason, MAX_REASON, "The reason")
+    """A moderator's reason: required, one line, at most REASON_MAX characters, mentions neutralised."""
+    return short_text(reason, REASON_MAX, "The reason")
 
 
 def _pending_for_decision(conn: Connection, guild_id: int, moderator_id: int, payout_id: int) -> Row:

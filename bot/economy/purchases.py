@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from bot.clock import Clock, to_micros
+from bot.economy.kinds import COINS, MINT, PURCHASE
 from bot.economy.payments import ChargeRequest, PaymentProvider
+from bot.economy.posting import Replay, find_earlier, post, post_once
 from bot.economy.regions import RegionBook
-from bot.errors import Conflict, IdempotencyConflict, InvalidAmount, UnknownPackage
+from bot.errors import Conflict, InvalidAmount, UnknownPackage
+from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
 from bot.money import Money, Region
-from storage import Connection, Database, Row, ledger, regions, wallets
+from storage import Database, regions, wallets
 from storage.ledger import NewEntry, Posting
-
-MINT = "mint"
 
 
 @dataclass(frozen=True)
@@ -41,12 +43,14 @@ class PurchaseService:
         db: Database,
         regions_book: RegionBook,
         guilds: GuildDirectory,
+        guild_config: GuildConfigService,
         provider: PaymentProvider,
         clock: Clock,
     ) -> None:
         self._db = db
         self._regions = regions_book
         self._guilds = guilds
+        self._config = guild_config
         self._provider = provider
         self._clock = clock
 
@@ -55,10 +59,14 @@ class PurchaseService:
         rows = await self._db.read(lambda conn: regions.packages(conn, guild_id, region.code))
         return [Offer(r["coins"], Money(r["price_minor"], region.currency), region) for r in rows]
 
-    async def offer(self, guild_id: int, user_id: int, package_coins: int) -> Offer:
-        """The package of `package_coins` coins in the member's region, or UnknownPackage."""
+    async def offer(
+        self, guild_id: int, user_id: int, package_coins: int, *, role_ids: Collection[int] = ()
+    ) -> Offer:
+        """The package of `package_coins` coins in the member's region, or UnknownPackage. Refused
+        (NotPermitted) when the guild's spender role is set and not among the member's `role_ids`."""
         if type(package_coins) is not int or package_coins <= 0:
             raise InvalidAmount("A package is a positive number of coins, e.g. 70, 350 or 700.")
+        await self._config.require_spender(guild_id, user_id, role_ids)
         offers = await self.packages(guild_id, user_id)
         for offer in offers:
             if offer.coins == package_coins:
@@ -73,20 +81,22 @@ class PurchaseService:
         package_coins: int,
         idempotency_key: str,
         *,
+        role_ids: Collection[int] = (),
         expected_price: Money | None = None,
     ) -> PurchaseResult:
         """Charge for and credit one package. The same key again returns the first result and credits
         nothing; the same key with different parameters raises IdempotencyConflict. With
         `expected_price` (the price the member confirmed), a different current price (region or
-        packages changed meanwhile) raises Conflict instead of charging what they did not see."""
+        packages changed meanwhile) raises Conflict instead of charging what they did not see. The spender
+        role is checked as in `offer`."""
         if not idempotency_key:
             raise ValueError("a purchase needs an idempotency key")
         key = f"purchase:{idempotency_key}"
         fingerprint = f"{guild_id}:{user_id}:{package_coins}"
-        earlier = await self._db.read(lambda conn: ledger.entry_by_key(conn, key))
-        if earlier is not None:
-            return await self._replay(earlier, fingerprint, guild_id, user_id)
-        offer = await self.offer(guild_id, user_id, package_coins)
+        earlier = await find_earlier(self._db, PURCHASE, key, fingerprint)
+        if earlier is not None:  # replayed before charging: the provider is never asked twice
+            return await self._replay(earlier, guild_id, user_id)
+        offer = await self.offer(guild_id, user_id, package_coins, role_ids=role_ids)
         if expected_price is not None and offer.price != expected_price:
             raise Conflict(
                 f"The price of the {offer.coins:,}-coin package is now {offer.price_text()}, not what you "
@@ -96,7 +106,7 @@ class PurchaseService:
         receipt = await self._provider.charge(ChargeRequest(key, guild_id, user_id, offer.coins, offer.price))
         entry = NewEntry(
             guild_id=guild_id,
-            kind="purchase",
+            kind=PURCHASE.name,
             created_at=to_micros(self._clock()),
             actor_id=user_id,
             reference=f"package:{offer.region.code}:{offer.coins}",
@@ -107,28 +117,19 @@ class PurchaseService:
             memo=receipt.reference,
         )
         postings = [
-            Posting("coins", offer.coins, user_id=user_id),
-            Posting("coins", -offer.coins, system_account=MINT),
+            Posting(COINS, offer.coins, user_id=user_id),
+            Posting(COINS, -offer.coins, system_account=MINT),
         ]
-
-        def credit(conn: Connection) -> tuple[int, bool]:
-            raced = ledger.entry_by_key(conn, key)
-            if raced is not None:  # a concurrent request with the same key committed first
-                return raced["id"], True
-            return ledger.post_entry(conn, entry, postings), False
-
-        entry_id, replayed = await self._db.write(credit)
-        if replayed:
-            earlier = await self._db.read(lambda conn: ledger.entry_by_id(conn, guild_id, entry_id))
-            return await self._replay(earlier, fingerprint, guild_id, user_id)
+        posted = await post_once(
+            self._db, PURCHASE, key, fingerprint, lambda conn: post(conn, entry, postings)
+        )
+        if isinstance(posted, Replay):  # a concurrent request with the same key committed first
+            return await self._replay(posted, guild_id, user_id)
         balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, user_id))
-        return PurchaseResult(entry_id, offer.coins, offer.price, balance, replayed=False)
+        return PurchaseResult(posted, offer.coins, offer.price, balance, replayed=False)
 
-    async def _replay(self, earlier: Row, fingerprint: str, guild_id: int, user_id: int) -> PurchaseResult:
-        if earlier["request_fingerprint"] != fingerprint:
-            raise IdempotencyConflict(
-                "This request was already used for a different purchase; nothing was charged this time."
-            )
+    async def _replay(self, replay: Replay, guild_id: int, user_id: int) -> PurchaseResult:
+        earlier = replay.entry
         coins = int(earlier["reference"].rsplit(":", 1)[1])
         price = Money(earlier["money_minor"], earlier["currency"])
         balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, user_id))

@@ -17,6 +17,7 @@ from discord.webhook import async_ as webhook_async
 
 from bot.client import LiveGiftsBot
 from bot.clock import Clock, system_clock
+from bot.economy.kinds import allowed_accounts
 from bot.services import Services, build_services
 from bot.settings import Settings
 from storage import Database
@@ -106,7 +107,7 @@ def read_db(path: Path):  # noqa: ANN201
 def audit(path: Path) -> list[str]:
     conn = read_db(path)
     try:
-        return find_discrepancies(conn)
+        return find_discrepancies(conn, allowed_accounts())
     finally:
         conn.close()
 
