@@ -4,7 +4,8 @@ gifts at 50/s spread over those creators for 60 s.
 The bot side (a child process: services, SQLite, the aiohttp overlay server) sends the gifts through the gift
 service and notes when each committed; this process holds the 500 Server-Sent Event connections and notes
 when each alert arrived. Prints `name: value` lines: gifts sent, alerts received, lost and doubled alerts,
-goal-bar updates, latency from the gift's commit to the event received (p50/p99/max), and the bot process's
+goal-bar updates (several gifts landing together make one) and how many goal bars ended on the right
+total, latency from the gift's commit to the event received (p50/p99/max), and the bot process's
 extra memory with every overlay connected (peak RSS minus RSS before the first connection). Targets: p99 ≤ 250 ms,
 extra memory ≤ 50 MB, nothing lost or doubled. The last line is `p99_ms: X`.
 
@@ -82,6 +83,7 @@ async def serve(directory: Path, creators: int, rate: float, seconds: float) -> 
 
     peak = rss_mb()
     commits: dict[str, float] = {}
+    coins: dict[str, int] = {}  # secret → coins its live received (what its goal bar must end on)
     rng = random.Random(1)
     tasks: set[asyncio.Task[None]] = set()
 
@@ -92,6 +94,8 @@ async def serve(directory: Path, creators: int, rate: float, seconds: float) -> 
         quote = await services.gifts.quote(GUILD, sender, [], "Rose", creator, 1, message)
         await services.gifts.send(quote, f"bench-{n}", confirmed=True)
         commits[message] = time.time()
+        secret = secrets[creator - CREATOR_BASE]
+        coins[secret] = coins.get(secret, 0) + 1  # a Rose is one coin
 
     start = loop.time()
     total = int(rate * seconds)
@@ -107,7 +111,15 @@ async def serve(directory: Path, creators: int, rate: float, seconds: float) -> 
     await asyncio.sleep(1.0)
     peak = max(peak, rss_mb())
     print(
-        json.dumps({"commits": commits, "baseline_mb": baseline, "peak_mb": peak, "connected": connected}),
+        json.dumps(
+            {
+                "commits": commits,
+                "coins": coins,
+                "baseline_mb": baseline,
+                "peak_mb": peak,
+                "connected": connected,
+            }
+        ),
         flush=True,
     )
     await reader.readline()  # the clients are done
@@ -122,11 +134,12 @@ class Overlays:
     def __init__(self) -> None:
         self.received: dict[str, list[float]] = {}
         self.goal_updates = 0
+        self.goal_coins: dict[str, int] = {}  # secret → the coins its goal bar shows now
         self.ready = 0
         self.all_ready = asyncio.Event()
         self.expected = 0
 
-    async def watch(self, session: aiohttp.ClientSession, url: str, widget: str) -> None:
+    async def watch(self, session: aiohttp.ClientSession, url: str, secret: str, widget: str) -> None:
         async with session.get(url, headers={"Accept": "text/event-stream"}) as response:
             event = ""
             data = ""
@@ -149,6 +162,7 @@ class Overlays:
                         self.received.setdefault(message, []).append(arrived)
                     elif event == "state" and widget == "goal":
                         self.goal_updates += 1
+                        self.goal_coins[secret] = json.loads(data)["coins"]
                     event = data = ""
 
 
@@ -178,7 +192,9 @@ async def run(creators: int, rate: float, seconds: float) -> dict[str, str]:
         timeout = aiohttp.ClientTimeout(total=None, sock_read=None)
         async with aiohttp.ClientSession(connector=connector, timeout=timeout) as session:
             watchers = [
-                asyncio.create_task(overlays.watch(session, f"{base}/{secret}/{widget}/events", widget))
+                asyncio.create_task(
+                    overlays.watch(session, f"{base}/{secret}/{widget}/events", secret, widget)
+                )
                 for secret in hello["secrets"]
                 for widget in ("alerts", "goal")
             ]
@@ -210,6 +226,8 @@ async def run(creators: int, rate: float, seconds: float) -> dict[str, str]:
         "lost": f"{len(lost)}",
         "doubled": f"{len(doubled)}",
         "goal_updates_received": f"{overlays.goal_updates}",
+        "goal_bars_right_at_the_end": f"{sum(overlays.goal_coins.get(s) == n for s, n in report['coins'].items())}"
+        f" of {len(report['coins'])}",
         "bot_rss_before_mb": f"{report['baseline_mb']:.1f}",
         "bot_extra_memory_mb": f"{report['peak_mb'] - report['baseline_mb']:.1f}",
         "p50_ms": f"{pick(0.50):.1f}",

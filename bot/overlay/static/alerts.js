@@ -6,6 +6,7 @@
   const chime = new Audio("/assets/chime.wav");
   let settings = { duration_ms: 5000, tts: false, tts_min_coins: 100, sound: true };
   const queue = [];
+  const SEEN_KEPT = 5000;
   const seen = new Set();
   let current = null;
 
@@ -82,6 +83,7 @@
   function enqueue(alert) {
     if (seen.has(alert.id)) return;
     seen.add(alert.id);
+    if (seen.size > SEEN_KEPT) seen.delete(seen.values().next().value); // ids only grow: forget the oldest
     if (current !== null && sameStreak(current.alert, alert) && !current.box.classList.contains("leaving")) {
       absorb(current.alert, alert);
       const count = current.box.querySelector(".count");
