@@ -97,6 +97,9 @@ async def run_bot(settings: Settings) -> None:
     from bot.services import build_services
     from storage import Database
 
+    if settings.discord_token is None:  # main() refuses to get here without one
+        raise ValueError("DISCORD_TOKEN is not set")
+    token = settings.discord_token.get_secret_value()
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
@@ -104,7 +107,7 @@ async def run_bot(settings: Settings) -> None:
             if settings.overlay_enabled:
                 await stack.enter_async_context(serve_overlays(settings, services.overlay))
             bot = await stack.enter_async_context(LiveGiftsBot(settings, services))
-            await bot.start(settings.discord_token.get_secret_value())
+            await bot.start(token)
     finally:
         await db.close()
 

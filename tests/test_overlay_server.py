@@ -302,3 +302,19 @@ async def test_an_id_from_elsewhere_starts_the_page_afresh_instead_of_waiting_fo
         await send_gift(services, ANA, CLEO, "Rose")
         alert = await stream.until("alert")
     assert hello.id < alert.id < 10**12
+
+
+def test_overlay_settings_are_checked_at_start_and_name_the_setting():
+    from bot.settings import SettingsError, load_settings
+
+    for bad in ({"overlay_public_url": "overlay.example.org"}, {"overlay_port": 70_000}):
+        with pytest.raises(SettingsError, match=next(iter(bad)).upper()):
+            load_settings(_env_file=None, **bad)
+    settings = load_settings(_env_file=None, overlay_public_url=" https://overlay.example.org/ ")
+    assert settings.overlay_public_url == "https://overlay.example.org"
+
+
+async def test_a_public_url_is_what_creators_are_given(services, creator):
+    services.overlay.public_url = "https://overlay.example.org"
+    secret = await services.overlay.secret(GUILD, CLEO)
+    assert services.overlay.url_of(secret, "goal") == f"https://overlay.example.org/o/{secret}/goal"
