@@ -3,8 +3,9 @@ Go Live in a voice channel, speak on a live Stage, or a scheduled event they cre
 the last of those stops, after a grace period (a dropped connection does not split a stream).
 
 Discord-free: cogs/auto_live.py turns gateway events into `source_started` / `source_stopped` calls and
-`scheduled_event_started` / `scheduled_event_ended`. Only sessions started here end here: a session begun
-with `/live start` is the creator's to end.
+`scheduled_event_started` / `scheduled_event_ended`, and after every (re)connection tells `resume` what is
+live right now. Only sessions started here end here (SQLite remembers which, across restarts): a session
+begun with `/live start` is the creator's to end.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 
 from bot.clock import Clock
 from bot.creators import CreatorService
@@ -20,6 +21,7 @@ from bot.errors import Conflict, NotFound
 from bot.guild_config import GuildConfigService
 from bot.live import TITLE_MAX, LiveService, LiveSession, LiveSummary
 from bot.overlay.hub import CreatorKey
+from storage import Database, auto_live
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ def event_source(event_id: int) -> str:
 class AutoLiveService:
     def __init__(
         self,
+        db: Database,
         guild_config: GuildConfigService,
         live: LiveService,
         creators: CreatorService,
@@ -49,6 +52,7 @@ class AutoLiveService:
         *,
         grace_s: float = GRACE_S,
     ) -> None:
+        self._db = db
         self._config = guild_config
         self._live = live
         self._creators = creators
@@ -56,7 +60,6 @@ class AutoLiveService:
         self.grace_s = grace_s
         self.ended: EndedHandler | None = None  # the Discord side posts the summary
         self._sources: dict[CreatorKey, set[str]] = {}
-        self._auto_sessions: dict[CreatorKey, int] = {}
         self._ending: dict[CreatorKey, asyncio.Task[None]] = {}
         self._locks: dict[CreatorKey, asyncio.Lock] = {}
 
@@ -83,7 +86,8 @@ class AutoLiveService:
                 session = await self._live.start(guild_id, user_id, _title(title))
             except (Conflict, NotFound):
                 return None
-            self._auto_sessions[key] = session.id
+            # A second transaction: a crash in between leaves a session the creator ends by hand.
+            await self._db.write(lambda conn: auto_live.mark(conn, session.id))
             log.info("auto-live: session %s of %s started (%s)", session.id, user_id, source)
             return session
 
@@ -101,12 +105,39 @@ class AutoLiveService:
             if sources:
                 return
             del self._sources[key]
-            if key not in self._auto_sessions or key in self._ending:
-                return
-            grace = self.grace_s if grace_s is None else grace_s
-            self._ending[key] = asyncio.create_task(
-                self._end_after(key, grace), name=f"auto-live-end-{user_id}"
-            )
+            await self._end_later(key, self.grace_s if grace_s is None else grace_s)
+
+    async def resume(self, guild_id: int, live_now: Mapping[int, Mapping[str, str | None]]) -> None:
+        """After a (re)connection: `live_now` says who streams from what right now (member → source →
+        title). Sessions auto-live started whose creator streams no more end after the grace period (they
+        may have stopped while the bot was away); members streaming without a session get one."""
+        if not await self.enabled(guild_id):
+            return
+        open_sessions = await self._db.read(lambda conn: auto_live.open_sessions(conn, guild_id))
+        for _, creator_id in open_sessions:
+            key = (guild_id, creator_id)
+            if live_now.get(creator_id):
+                continue
+            async with self._lock(key):
+                self._sources.pop(key, None)
+                await self._end_later(key, self.grace_s)
+        for user_id, sources in live_now.items():
+            for source, title in sources.items():
+                await self.source_started(guild_id, user_id, source, title)
+
+    async def _end_later(self, key: CreatorKey, grace: float) -> None:
+        """Schedule the end of the creator's session, if auto-live started it (caller holds the lock)."""
+        if key in self._ending:
+            return
+        current = await self._live.current(*key)
+        if current is None:
+            return
+        session_id = current.id
+        if not await self._db.read(lambda conn: auto_live.is_auto(conn, session_id)):
+            return
+        self._ending[key] = asyncio.create_task(
+            self._end_after(key, session_id, grace), name=f"auto-live-end-{key[1]}"
+        )
 
     async def scheduled_event_started(
         self, guild_id: int, creator_id: int, event_id: int, title: str | None
@@ -119,16 +150,15 @@ class AutoLiveService:
         keeps the creator live."""
         await self.source_stopped(guild_id, creator_id, event_source(event_id), grace_s=0.0)
 
-    async def _end_after(self, key: CreatorKey, grace: float) -> None:
+    async def _end_after(self, key: CreatorKey, session_id: int, grace: float) -> None:
         try:
             if grace > 0:
                 await asyncio.sleep(grace)
             async with self._lock(key):
                 if self._sources.get(key):
                     return
-                session_id = self._auto_sessions.pop(key, None)
                 current = await self._live.current(*key)
-                if session_id is None or current is None or current.id != session_id:
+                if current is None or current.id != session_id:
                     return  # ended by hand meanwhile
                 summary = await self._live.end(*key)
             log.info("auto-live: session %s of %s ended", session_id, key[1])

@@ -105,5 +105,5 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         statements=StatementService(db, clock),
         alerts=alerts,
         overlay=overlay,
-        auto_live=AutoLiveService(guild_config, live, creators, clock),
+        auto_live=AutoLiveService(db, guild_config, live, creators, clock),
     )

@@ -12,7 +12,7 @@ import discord
 from discord.ext import commands
 
 from bot.live import LiveSummary
-from bot.live_auto import AutoLiveService, stage_source, stream_source
+from bot.live_auto import AutoLiveService, event_source, stage_source, stream_source
 from bot.services import Services
 from cogs.live import post_summary, render_summary
 
@@ -32,6 +32,20 @@ def sources_of(state: discord.VoiceState) -> dict[str, str | None]:
     return found
 
 
+def live_now(guild: discord.Guild) -> dict[int, dict[str, str | None]]:
+    """Who in the guild streams from what right now (member → source → title), from the gateway's caches."""
+    found: dict[int, dict[str, str | None]] = {}
+    for channel in (*guild.voice_channels, *guild.stage_channels):
+        for user_id, state in channel.voice_states.items():
+            sources = sources_of(state)
+            if sources:
+                found.setdefault(user_id, {}).update(sources)
+    for event in guild.scheduled_events:
+        if event.status is discord.EventStatus.active and event.creator_id is not None:
+            found.setdefault(event.creator_id, {})[event_source(event.id)] = event.name
+    return found
+
+
 class AutoLiveCog(commands.Cog, name="AutoLive"):
     def __init__(self, bot: commands.Bot, service: AutoLiveService) -> None:
         self.bot = bot
@@ -46,6 +60,15 @@ class AutoLiveCog(commands.Cog, name="AutoLive"):
 
     async def _post_summary(self, summary: LiveSummary) -> None:
         await post_summary(self.bot, summary, render_summary(summary))
+
+    @commands.Cog.listener()
+    async def on_ready(self) -> None:
+        # Whatever started or stopped while the bot was away: what is live now decides.
+        for guild in self.bot.guilds:
+            try:
+                await self.service.resume(guild.id, live_now(guild))
+            except Exception:
+                log.exception("auto-live: could not resume guild %s", guild.id)
 
     @commands.Cog.listener()
     async def on_voice_state_update(

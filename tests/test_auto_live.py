@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from bot.live_auto import stream_source
+from bot.live_auto import AutoLiveService, stream_source
 from cogs.config import render_config
 from tests.support.giftbook import GUILD
 
@@ -76,3 +76,45 @@ async def test_turning_auto_live_on_is_audited_and_shown_by_config_show(services
     assert "Auto-live (Go Live, Stages, scheduled events): on" in render_config(
         await services.guild_config.get(GUILD)
     )
+
+
+async def test_after_a_restart_a_session_whose_creator_stopped_meanwhile_ends(services, auto, clock):
+    service, _ = auto
+    session = await service.source_started(GUILD, CLEO, stream_source(1))
+    restarted = AutoLiveService(services.db, services.guild_config, services.live, services.creators, clock)
+    restarted.grace_s = 0.05
+    ended = []
+
+    async def record(summary) -> None:  # noqa: ANN001
+        ended.append(summary)
+
+    restarted.ended = record
+    await restarted.resume(GUILD, {})  # nobody streams any more
+    for _ in range(100):
+        if ended:
+            break
+        await asyncio.sleep(0.01)
+    await restarted.close()
+
+    assert [summary.session.id for summary in ended] == [session.id]
+
+
+async def test_after_a_restart_a_creator_still_streaming_keeps_the_session_and_a_hand_started_one_is_kept(
+    services, auto, clock
+):
+    service, _ = auto
+    session = await service.source_started(GUILD, CLEO, stream_source(1))
+    await services.creators.register(GUILD, 202)
+    await services.live.start(GUILD, 202, "by hand")
+    restarted = AutoLiveService(services.db, services.guild_config, services.live, services.creators, clock)
+    restarted.grace_s = 0.05
+
+    await restarted.resume(GUILD, {CLEO: {stream_source(1): None}})
+    await asyncio.sleep(0.2)
+    assert (await services.live.current(GUILD, CLEO)).id == session.id
+    assert (await services.live.current(GUILD, 202)).title == "by hand"
+
+    await restarted.source_stopped(GUILD, CLEO, stream_source(1))  # the gateway says it stopped
+    await asyncio.sleep(0.2)
+    await restarted.close()
+    assert await services.live.current(GUILD, CLEO) is None

@@ -77,3 +77,9 @@ CREATE TABLE overlay_seen (
     last_seen_at  INTEGER NOT NULL,
     PRIMARY KEY (guild_id, creator_id, widget)
 ) STRICT;
+
+-- Live sessions that auto-live started (it ends only those, never one begun with /live start); kept in
+-- SQLite so that after a restart the bot still knows which open sessions are its to end.
+CREATE TABLE auto_live_sessions (
+    session_id    INTEGER PRIMARY KEY REFERENCES live_sessions(id)
+) STRICT;
