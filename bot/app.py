@@ -1,4 +1,5 @@
-"""The composition root: `python -m bot` runs the bot, `python -m bot check` audits the ledger."""
+"""The composition root: `python -m bot` runs the bot, `python -m bot check` checks the ledger,
+`python -m bot sync` registers the slash commands with Discord even if they look unchanged, then exits."""
 
 from __future__ import annotations
 
@@ -36,8 +37,9 @@ LOGIN_REFUSED_HELP = (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="livegifts Discord bot")
     sub = parser.add_subparsers(dest="command")
-    check = sub.add_parser("check", help="audit the ledger and exit (0 clean, 1 discrepancies, 2 error)")
+    check = sub.add_parser("check", help="check the ledger and exit (0 clean, 1 discrepancies, 2 error)")
     check.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
+    sub.add_parser("sync", help="sync the slash commands to Discord now, even if unchanged, and exit")
     args = parser.parse_args(argv)
 
     try:
@@ -60,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_bot(settings))
+            asyncio.run(run_bot(settings, sync_only=args.command == "sync"))
     except (DatabaseError, OverlayServerError) as error:  # newer schema, overlay port in use …
         print(f"livegifts: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -76,10 +78,10 @@ def main(argv: list[str] | None = None) -> int:
 def run_check(path: Path) -> int:
     from bot.economy.kinds import allowed_accounts
     from storage import DatabaseError
-    from storage.audit import audit_file
+    from storage.ledger_check import check_file
 
     try:
-        problems = audit_file(path, allowed_accounts())
+        problems = check_file(path, allowed_accounts())
     except DatabaseError as error:
         print(f"livegifts check: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -92,7 +94,8 @@ def run_check(path: Path) -> int:
     return EXIT_FAILED
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
+    """Run the bot until it is stopped; with `sync_only`, log in, force a command sync and return."""
     from bot.client import LiveGiftsBot
     from bot.services import build_services
     from storage import Database
@@ -104,10 +107,13 @@ async def run_bot(settings: Settings) -> None:
     try:
         services = await build_services(settings, db, system_clock)
         async with contextlib.AsyncExitStack() as stack:
-            if settings.overlay_enabled:
+            if settings.overlay_enabled and not sync_only:
                 await stack.enter_async_context(serve_overlays(settings, services.overlay))
-            bot = await stack.enter_async_context(LiveGiftsBot(settings, services))
-            await bot.start(token)
+            bot = await stack.enter_async_context(LiveGiftsBot(settings, services, force_sync=sync_only))
+            if sync_only:
+                await bot.login(token)  # runs setup_hook, which syncs; no gateway connection
+            else:
+                await bot.start(token)
     finally:
         await db.close()
 

@@ -9,13 +9,17 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.alerts import AlertDeliveryError, AlertEngine, split_for_embeds
-from bot.services import Services
+from bot.overlay import OverlayService
 from cogs.overlay import hide_from_stream_view
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -50,8 +54,9 @@ class DiscordAlertSink:
     """Posts and edits shout-outs; a gone channel or a missing permission becomes AlertDeliveryError
     (the engine logs it and answers the gifts' futures with False; the gifts themselves stand)."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: commands.Bot, overlay: OverlayService) -> None:
         self._bot = bot
+        self._overlay = overlay
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self._bot.get_channel(channel_id)
@@ -71,17 +76,12 @@ class DiscordAlertSink:
     ) -> discord.Message:
         channel = await self._channel(channel_id)
         content, embeds = shoutout_body(text)
-        view = None
-        services: Services = self._bot.services  # type: ignore[attr-defined]
-        if gift_entry_id is not None and await services.overlay.hideable(gift_entry_id):
-            view = hide_from_stream_view(gift_entry_id)
+        mentions = shoutout_mentions(mention_ids)
         try:
-            return await channel.send(
-                content,
-                embeds=embeds,
-                allowed_mentions=shoutout_mentions(mention_ids),
-                view=view,
-            )
+            if gift_entry_id is not None and await self._overlay.hideable(gift_entry_id):
+                view = hide_from_stream_view(gift_entry_id)
+                return await channel.send(content, embeds=embeds, allowed_mentions=mentions, view=view)
+            return await channel.send(content, embeds=embeds, allowed_mentions=mentions)
         except (discord.NotFound, discord.Forbidden) as error:
             raise AlertDeliveryError(_reason(error, "the channel")) from None
 
@@ -96,12 +96,13 @@ class DiscordAlertSink:
 class AlertsCog(commands.Cog, name="Alerts"):
     """Owns the alerts engine's lifecycle."""
 
-    def __init__(self, bot: commands.Bot, engine: AlertEngine) -> None:
+    def __init__(self, bot: commands.Bot, engine: AlertEngine, overlay: OverlayService) -> None:
         self.bot = bot
         self.engine = engine
+        self.overlay = overlay
 
     async def cog_load(self) -> None:
-        await self.engine.start(DiscordAlertSink(self.bot))
+        await self.engine.start(DiscordAlertSink(self.bot, self.overlay))
         log.info("alerts engine started")
 
     async def cog_unload(self) -> None:
@@ -109,6 +110,5 @@ class AlertsCog(commands.Cog, name="Alerts"):
         log.info("alerts engine stopped")
 
 
-async def setup(bot: commands.Bot) -> None:
-    services: Services = bot.services  # type: ignore[attr-defined]
-    await bot.add_cog(AlertsCog(bot, services.alerts))
+async def setup(bot: LiveGiftsBot) -> None:
+    await bot.add_cog(AlertsCog(bot, bot.services.alerts, bot.services.overlay))

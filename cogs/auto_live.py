@@ -7,14 +7,17 @@ Only non-privileged intents: `voice_states` and `guild_scheduled_events` (both i
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.live import LiveSummary
 from bot.live_auto import AutoLiveService, event_source, stage_source, stream_source
-from bot.services import Services
 from cogs.live import post_summary, render_summary
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +121,5 @@ class AutoLiveCog(commands.Cog, name="AutoLive"):
             await self.service.scheduled_event_ended(event.guild_id, event.creator_id, event.id)
 
 
-async def setup(bot: commands.Bot) -> None:
-    services: Services = bot.services  # type: ignore[attr-defined]
-    await bot.add_cog(AutoLiveCog(bot, services.auto_live))
+async def setup(bot: LiveGiftsBot) -> None:
+    await bot.add_cog(AutoLiveCog(bot, bot.services.auto_live))

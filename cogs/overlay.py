@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -17,6 +18,10 @@ from bot.overlay.service import DELAY_MAX, DURATION_RANGE, GOAL_MAX, GOAL_TITLE_
 from bot.services import Services
 from bot.text import coin_count
 from bot.tree import reply_with_error
+from cogs.checks import guild_id_of
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 NAMES_KEPT = 10_000
 PRUNE_JOB_ID = "overlay-prune"
@@ -165,7 +170,7 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
         # remember the names members are shown by.
         if interaction.guild_id is None:
             return
-        key = (interaction.guild_id, interaction.user.id)
+        key = (guild_id_of(interaction), interaction.user.id)
         self._names[key] = interaction.user.display_name
         self._names.move_to_end(key)
         while len(self._names) > NAMES_KEPT:
@@ -192,21 +197,21 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
 
     @app_commands.command(name="url", description="Your secret overlay address and how to add it to OBS")
     async def url(self, interaction: discord.Interaction) -> None:
-        secret = await self.services.overlay.secret(interaction.guild_id, interaction.user.id)
+        secret = await self.services.overlay.secret(guild_id_of(interaction), interaction.user.id)
         urls = await self._urls(secret)
         await interaction.response.send_message(render_url(*urls) if urls else OFF, ephemeral=True)
 
     @app_commands.command(name="rotate", description="A new secret address; the old one stops at once")
     async def rotate(self, interaction: discord.Interaction) -> None:
-        secret = await self.services.overlay.rotate(interaction.guild_id, interaction.user.id)
+        secret = await self.services.overlay.rotate(guild_id_of(interaction), interaction.user.id)
         urls = await self._urls(secret)
         text = "Your old overlay address no longer works (open overlays were disconnected).\n\n"
         await interaction.response.send_message(text + (render_url(*urls) if urls else OFF), ephemeral=True)
 
     @app_commands.command(name="test", description="Show a test alert on your overlay (no coins move)")
     async def test(self, interaction: discord.Interaction) -> None:
-        await self.services.overlay.send_test(interaction.guild_id, interaction.user.id)
-        status = await self.services.overlay.status(interaction.guild_id, interaction.user.id)
+        await self.services.overlay.send_test(guild_id_of(interaction), interaction.user.id)
+        status = await self.services.overlay.status(guild_id_of(interaction), interaction.user.id)
         note = (
             "It is on its way to your connected overlay."
             if any(c.widget == "alerts" for c in status.connections)
@@ -234,7 +239,7 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
         delay: app_commands.Range[int, 0, DELAY_MAX] | None = None,
     ) -> None:
         settings = await self.services.overlay.update_settings(
-            interaction.guild_id,
+            guild_id_of(interaction),
             interaction.user.id,
             min_coins=min_coins,
             duration_s=duration,
@@ -247,7 +252,7 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
 
     @app_commands.command(name="status", description="Which of your overlays are connected, and when seen")
     async def status(self, interaction: discord.Interaction) -> None:
-        status = await self.services.overlay.status(interaction.guild_id, interaction.user.id)
+        status = await self.services.overlay.status(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(render_status(status), ephemeral=True)
 
     @app_commands.command(name="goal", description="A coin goal for your live, shown by the goal bar")
@@ -260,8 +265,10 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
         coins: app_commands.Range[int, 1, GOAL_MAX],
         title: app_commands.Range[str, 1, GOAL_TITLE_MAX] | None = None,
     ) -> None:
-        stored = await self.services.overlay.set_goal(interaction.guild_id, interaction.user.id, coins, title)
-        live = await self.services.live.current(interaction.guild_id, interaction.user.id)
+        stored = await self.services.overlay.set_goal(
+            guild_id_of(interaction), interaction.user.id, coins, title
+        )
+        live = await self.services.live.current(guild_id_of(interaction), interaction.user.id)
         where = (
             "Your goal bar shows it now."
             if live is not None
@@ -271,6 +278,5 @@ class OverlayCog(commands.GroupCog, group_name="overlay", group_description="Cre
         await interaction.response.send_message(f"Goal set: 🪙 {coins:,}{shown}. {where}", ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
-    services: Services = bot.services  # type: ignore[attr-defined]
-    await bot.add_cog(OverlayCog(bot, services))
+async def setup(bot: LiveGiftsBot) -> None:
+    await bot.add_cog(OverlayCog(bot, bot.services))

@@ -8,7 +8,7 @@ import pytest
 
 from bot.live_auto import AutoLiveService, stream_source
 from cogs.config import render_config
-from tests.support.giftbook import GUILD
+from tests.support.factories import GUILD
 
 CLEO = 201
 MOD = 500

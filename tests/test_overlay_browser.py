@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.giftbook import GUILD, fund, send_gift
+from tests.support.factories import GUILD, fund, send_gift
 from tests.support.overlay import overlay_server
 
 CLEO = 201

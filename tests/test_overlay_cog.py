@@ -9,8 +9,9 @@ import aiohttp
 import pytest
 
 from tests.support.channels import FakeChannels
-from tests.support.discord_fakes import Member, Reply, moderator
-from tests.support.giftbook import GUILD, fund, wallet
+from tests.support.discord_fakes import Reply
+from tests.support.discord_payloads import Member, moderator
+from tests.support.factories import GUILD, fund, wallet
 from tests.support.overlay import open_stream, overlay_server
 
 CLEO = Member(201, "cleo")

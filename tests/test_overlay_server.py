@@ -11,7 +11,7 @@ import pytest
 from bot.overlay import OverlayServer, OverlayServerError
 from bot.overlay.service import MERGE_ABOVE
 from storage import overlay as overlay_rows
-from tests.support.giftbook import GUILD, fund, send_gift
+from tests.support.factories import GUILD, fund, send_gift
 from tests.support.overlay import open_stream, overlay_server
 
 CLEO = 201
