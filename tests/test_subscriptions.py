@@ -330,3 +330,24 @@ async def test_history_and_statements_name_the_subscription_for_both_sides(servi
     assert [(r.kind, r.diamonds, r.counterparty) for r in received.rows] == [
         ("subscription received", 300, ANA)
     ]
+
+
+async def test_a_new_subscriber_is_thanked_on_the_creators_overlay(services, world, clock):
+    await fund(services, ANA, 1_000)
+    woken: list[tuple[int, int]] = []
+    services.subscriptions.committed = lambda guild_id, creator_id: woken.append((guild_id, creator_id))
+    done = await subscribe(services)
+
+    batch = await services.overlay.alerts_after((GUILD, CREATOR), 0)
+    [alert] = batch.alerts
+    assert (alert.sender_id, alert.gift, alert.emoji, alert.count, alert.coins) == (
+        ANA,
+        "Subscription",
+        "⭐",
+        1,
+        300,
+    )
+    assert woken == [(GUILD, CREATOR)]
+    clock.now = done.subscription.paid_until
+    await services.subscriptions.renew_due()  # a renewal is not a new subscriber
+    assert (await services.overlay.alerts_after((GUILD, CREATOR), alert.id)).alerts == []

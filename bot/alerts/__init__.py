@@ -16,6 +16,7 @@ from bot.alerts.engine import (
     Notice,
     NoticePublisher,
     Timer,
+    split_for_embeds,
 )
 from bot.alerts.templates import (
     DEFAULT_TEMPLATE,
@@ -42,5 +43,6 @@ __all__ = [
     "NoticePublisher",
     "Timer",
     "render_shoutout",
+    "split_for_embeds",
     "validate_template",
 ]

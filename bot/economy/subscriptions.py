@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import calendar
 import logging
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -246,6 +246,9 @@ class SubscriptionService:
         # Attached by cogs.subscriptions with the Discord side; without them roles and DMs are skipped.
         self.roles: MemberRoles | None = None
         self.messages: DirectMessages | None = None
+        # Called with (guild id, creator id) after a new subscription committed (its overlay alert is in
+        # the log then): the overlay's streams read it.
+        self.committed: Callable[[int, int], None] | None = None
 
     # --- creators --------------------------------------------------------------------------------
 
@@ -410,6 +413,8 @@ class SubscriptionService:
         subscription = _subscription(row)
         role_given = False
         if not replayed:
+            if self.committed is not None:
+                self.committed(guild_id, creator)
             role_given = await self._give_role(subscription)
             await self._shout_out(subscription)
         balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, member))

@@ -157,3 +157,19 @@ CREATE TABLE charity_payouts (
 ) STRICT;
 
 CREATE INDEX charity_payouts_guild_status ON charity_payouts (guild_id, status, id);
+
+-- A new subscriber is thanked on the creator's stream overlay too: the first charge of a subscription
+-- joins the overlay's alert log in its own transaction (the log knows gifts and tests, so it is shown like
+-- a gift: "Ana sent ⭐ Subscription ×1"), held back by the creator's overlay delay like a gift.
+CREATE TRIGGER overlay_alerts_for_new_subscriber AFTER INSERT ON subscription_charges
+WHEN NEW.period = 1
+BEGIN
+    INSERT INTO overlay_alerts (guild_id, creator_id, kind, entry_id, sender_id, gift_name, emoji, count,
+                                coins, message, created_at, show_at)
+    SELECT NEW.guild_id, NEW.creator_id, 'gift', NEW.entry_id, s.subscriber_id, 'Subscription', '⭐', 1,
+           NEW.coins, NULL, NEW.created_at,
+           NEW.created_at + 1000000 * COALESCE(
+               (SELECT delay_s FROM overlay_settings o
+                WHERE o.guild_id = NEW.guild_id AND o.creator_id = NEW.creator_id), 0)
+    FROM subscriptions s WHERE s.id = NEW.subscription_id;
+END;
