@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import logging
 from datetime import UTC, timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -28,8 +29,11 @@ from bot.economy.payouts import REASON_MAX
 from bot.moments import MOMENT_TEXT_MAX
 from bot.money import CoinRate
 from bot.services import Services
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
 from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -146,13 +150,13 @@ def render_decision(payout: CharityPayout) -> str:
 
 @app_commands.guild_only()
 class CharityCog(commands.GroupCog, group_name="charity", group_description="Donate coins to good causes"):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: LiveGiftsBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         super().__init__()
 
     async def cog_load(self) -> None:
-        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        scheduler = self.bot.scheduler
         scheduler.add_job(
             self.services.charity.end_due,
             IntervalTrigger(seconds=CHECK_EVERY.total_seconds(), timezone=UTC),
@@ -165,7 +169,7 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
         )
 
     async def cog_unload(self) -> None:
-        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        scheduler = self.bot.scheduler
         if scheduler.get_job(JOB_ID) is not None:
             scheduler.remove_job(JOB_ID)
 
@@ -185,20 +189,20 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
         ends: app_commands.Range[str, 1, MOMENT_TEXT_MAX],
         description: app_commands.Range[str, 1, DESCRIPTION_MAX] | None = None,
     ) -> None:
-        assert interaction.guild_id is not None
         campaign = await self.services.charity.start(
-            interaction.guild_id, interaction.user.id, name, goal, ends, description
+            guild_id_of(interaction), interaction.user.id, name, goal, ends, description
         )
-        posted = (await self.services.guild_config.get(interaction.guild_id)).alerts_channel_id is not None
+        posted = (
+            await self.services.guild_config.get(guild_id_of(interaction))
+        ).alerts_channel_id is not None
         await interaction.response.send_message(render_started(campaign, posted), ephemeral=True)
 
     @app_commands.command(name="end", description="Moderators: end a campaign now and request its payout")
     @app_commands.describe(campaign="The campaign")
     @moderator_only
     async def end(self, interaction: discord.Interaction, campaign: int) -> None:
-        assert interaction.guild_id is not None
-        ended = await self.services.charity.end(interaction.guild_id, interaction.user.id, campaign)
-        statement = await self.services.charity.statement(interaction.guild_id, campaign)
+        ended = await self.services.charity.end(guild_id_of(interaction), interaction.user.id, campaign)
+        statement = await self.services.charity.statement(guild_id_of(interaction), campaign)
         await interaction.response.send_message(
             render_end(ended),
             file=discord.File(io.BytesIO(statement.csv), filename=statement.filename),
@@ -216,10 +220,9 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
         coins: app_commands.Range[int, 1],
         anonymous: bool = False,
     ) -> None:
-        assert interaction.guild_id is not None
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
         quote = await self.services.charity.quote(
-            interaction.guild_id, interaction.user.id, roles, campaign, coins, anonymous
+            guild_id_of(interaction), interaction.user.id, roles, campaign, coins, anonymous
         )
         key = str(interaction.id)  # a double click or a re-sent click donates once
         if not quote.needs_confirmation:
@@ -237,17 +240,15 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
 
     @app_commands.command(name="list", description="Running charity campaigns and their progress")
     async def list_campaigns(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        campaigns = await self.services.charity.running(interaction.guild_id)
-        rate = await self.services.charity.viewer_rate(interaction.guild_id, interaction.user.id)
+        campaigns = await self.services.charity.running(guild_id_of(interaction))
+        rate = await self.services.charity.viewer_rate(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_list(campaigns, rate), ephemeral=True)
 
     @app_commands.command(name="statement", description="Moderators: a campaign's donations as CSV")
     @app_commands.describe(campaign="The campaign")
     @moderator_only
     async def statement(self, interaction: discord.Interaction, campaign: int) -> None:
-        assert interaction.guild_id is not None
-        found = await self.services.charity.statement(interaction.guild_id, campaign)
+        found = await self.services.charity.statement(guild_id_of(interaction), campaign)
         await interaction.response.send_message(
             f"**{plain(found.campaign.name)}**: 🪙 {found.total_coins:,} "
             f"(≈ {found.total_value.format(found.region.locale)}) in donations that stand.",
@@ -258,16 +259,14 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
     @app_commands.command(name="payouts", description="Moderators: charity payouts waiting for a decision")
     @moderator_only
     async def payouts(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
-        pending = await self.services.charity.pending_payouts(interaction.guild_id)
+        pending = await self.services.charity.pending_payouts(guild_id_of(interaction))
         await interaction.response.send_message(embed=render_payouts(pending), ephemeral=True)
 
     @app_commands.command(name="approve", description="Moderators: pay an ended campaign out to its cause")
     @app_commands.describe(campaign="The ended campaign")
     @moderator_only
     async def approve(self, interaction: discord.Interaction, campaign: int) -> None:
-        assert interaction.guild_id is not None
-        payout = await self.services.charity.approve(interaction.guild_id, interaction.user.id, campaign)
+        payout = await self.services.charity.approve(guild_id_of(interaction), interaction.user.id, campaign)
         await interaction.response.send_message(render_decision(payout), ephemeral=True)
 
     @app_commands.command(name="reject", description="Moderators: refuse an ended campaign's payout")
@@ -279,9 +278,8 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
         campaign: int,
         reason: app_commands.Range[str, 1, REASON_MAX],
     ) -> None:
-        assert interaction.guild_id is not None
         payout = await self.services.charity.reject(
-            interaction.guild_id, interaction.user.id, campaign, reason
+            guild_id_of(interaction), interaction.user.id, campaign, reason
         )
         await interaction.response.send_message(render_decision(payout), ephemeral=True)
 
@@ -292,7 +290,7 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None:
             return []
-        return _choices(await self.services.charity.running(interaction.guild_id), current)
+        return _choices(await self.services.charity.running(guild_id_of(interaction)), current)
 
     @statement.autocomplete("campaign")
     @approve.autocomplete("campaign")
@@ -302,7 +300,7 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
     ) -> list[app_commands.Choice[int]]:
         if interaction.guild_id is None or not interaction.permissions.manage_guild:
             return []
-        return _choices(await self.services.charity.recent(interaction.guild_id), current)
+        return _choices(await self.services.charity.recent(guild_id_of(interaction)), current)
 
 
 def _choices(campaigns: list[Campaign], current: str) -> list[app_commands.Choice[int]]:
@@ -317,5 +315,5 @@ def _choices(campaigns: list[Campaign], current: str) -> list[app_commands.Choic
     return choices[:25]
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(CharityCog(bot, bot.services))  # type: ignore[attr-defined]
+async def setup(bot: LiveGiftsBot) -> None:
+    await bot.add_cog(CharityCog(bot, bot.services))

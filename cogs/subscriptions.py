@@ -7,6 +7,7 @@ from __future__ import annotations
 import contextlib
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import discord
@@ -24,7 +25,11 @@ from bot.economy.subscriptions import (
 from bot.money import CoinRate
 from bot.services import Services
 from cogs.budget import DiscordDirectMessages
+from cogs.checks import guild_id_of
 from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -137,15 +142,15 @@ async def role_facts(interaction: discord.Interaction, role: discord.Role) -> Ro
 async def set_plan(
     services: Services, interaction: discord.Interaction, coins: int, role: discord.Role
 ) -> None:
-    assert interaction.guild_id is not None
     facts = await role_facts(interaction, role)
-    change = await services.subscriptions.set_plan(interaction.guild_id, interaction.user.id, coins, facts)
+    change = await services.subscriptions.set_plan(
+        guild_id_of(interaction), interaction.user.id, coins, facts
+    )
     await interaction.response.send_message(render_plan(change), ephemeral=True)
 
 
 async def turn_off(services: Services, interaction: discord.Interaction) -> None:
-    assert interaction.guild_id is not None
-    running = await services.subscriptions.turn_off(interaction.guild_id, interaction.user.id)
+    running = await services.subscriptions.turn_off(guild_id_of(interaction), interaction.user.id)
     await interaction.response.send_message(
         "Your subscription is off: nobody new can subscribe. "
         f"{running:,} running subscriptions last until the end of their period and do not renew.",
@@ -207,7 +212,7 @@ class DiscordMemberRoles:
 
 @app_commands.guild_only()
 class SubscriptionsCog(commands.Cog, name="Subscriptions"):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: LiveGiftsBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         self._reconciled_at_start = False
@@ -216,7 +221,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         service = self.services.subscriptions
         service.roles = DiscordMemberRoles(self.bot)
         service.messages = DiscordDirectMessages(self.bot)
-        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        scheduler = self.bot.scheduler
         scheduler.add_job(
             service.renew_due,
             IntervalTrigger(seconds=RENEW_EVERY.total_seconds(), timezone=UTC),
@@ -238,7 +243,7 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
         )
 
     async def cog_unload(self) -> None:
-        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        scheduler = self.bot.scheduler
         for job_id in (RENEW_JOB_ID, RECONCILE_JOB_ID):
             if scheduler.get_job(job_id) is not None:
                 scheduler.remove_job(job_id)
@@ -263,10 +268,9 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
     @app_commands.command(name="subscribe", description="Subscribe to a creator with coins (monthly)")
     @app_commands.describe(creator="The creator")
     async def subscribe(self, interaction: discord.Interaction, creator: discord.User) -> None:
-        assert interaction.guild_id is not None
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
         service = self.services.subscriptions
-        quote = await service.quote(interaction.guild_id, interaction.user.id, roles, creator.id)
+        quote = await service.quote(guild_id_of(interaction), interaction.user.id, roles, creator.id)
         key = str(interaction.id)  # a double click or a re-sent click subscribes once
 
         async def confirmed(click: discord.Interaction) -> None:
@@ -281,21 +285,19 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
 
     @app_commands.command(name="subscriptions", description="Your subscriptions: price, renewal or end")
     async def subscriptions(self, interaction: discord.Interaction) -> None:
-        assert interaction.guild_id is not None
         service = self.services.subscriptions
-        mine = await service.mine(interaction.guild_id, interaction.user.id)
-        rate = await service.rate(interaction.guild_id, interaction.user.id)
+        mine = await service.mine(guild_id_of(interaction), interaction.user.id)
+        rate = await service.rate(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_mine(mine, rate), ephemeral=True)
 
     @app_commands.command(name="unsubscribe", description="Stop a subscription from renewing")
     @app_commands.describe(creator="The creator")
     async def unsubscribe(self, interaction: discord.Interaction, creator: discord.User) -> None:
-        assert interaction.guild_id is not None
         stopped = await self.services.subscriptions.unsubscribe(
-            interaction.guild_id, interaction.user.id, creator.id
+            guild_id_of(interaction), interaction.user.id, creator.id
         )
         await interaction.response.send_message(render_unsubscribed(stopped), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(SubscriptionsCog(bot, bot.services))  # type: ignore[attr-defined]
+async def setup(bot: LiveGiftsBot) -> None:
+    await bot.add_cog(SubscriptionsCog(bot, bot.services))
