@@ -85,7 +85,15 @@ class DiscordAlertSink:
         except (discord.NotFound, discord.Forbidden) as error:
             raise AlertDeliveryError(_reason(error, "the channel")) from None
 
-    async def edit(self, handle: discord.Message, text: str, mention_ids: Sequence[int]) -> None:
+    def message(self, channel_id: int, message_id: int) -> discord.PartialMessage | None:
+        channel = self._bot.get_channel(channel_id)
+        if not isinstance(channel, discord.TextChannel | discord.Thread | discord.VoiceChannel):
+            return None
+        return channel.get_partial_message(message_id)
+
+    async def edit(
+        self, handle: discord.Message | discord.PartialMessage, text: str, mention_ids: Sequence[int]
+    ) -> None:
         content, embeds = shoutout_body(text)
         try:
             await handle.edit(content=content, embeds=embeds, allowed_mentions=shoutout_mentions(mention_ids))

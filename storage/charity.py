@@ -72,6 +72,10 @@ def end_campaign(
     return cursor.rowcount == 1
 
 
+def set_board_message(conn: sqlite3.Connection, campaign_id: int, message_id: int) -> None:
+    conn.execute("UPDATE charity_campaigns SET board_message_id = ? WHERE id = ?", (message_id, campaign_id))
+
+
 def record_donation(
     conn: sqlite3.Connection,
     *,

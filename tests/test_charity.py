@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from bot.alerts import AlertEngine
 from bot.alerts.sim import RecordingSink, VirtualTimer
 from bot.app import EXIT_FAILED, EXIT_OK, run_check
 from bot.economy.charity import NeedsConfirmation
@@ -273,3 +274,41 @@ async def test_no_platform_fee_unless_the_server_sets_one(services, rig):
         ("platform", 100),
     }
     assert await audit(services) == []
+
+
+async def saved_board_id(services, campaign_id: int, expected: int) -> bool:
+    """Whether the campaign remembers `expected` as its board (saved by a write of its own, soon)."""
+    for _ in range(200):
+        if (await services.charity.get(GUILD, campaign_id)).board_message_id == expected:
+            return True
+        await asyncio.sleep(0.01)
+    return False
+
+
+async def test_after_a_restart_the_same_progress_message_is_edited(services, rig):
+    sink, timer = rig
+    await fund(services, ANA, 500)
+    campaign = await services.charity.start(GUILD, MOD, "Food bank", 1_000, "3d")
+    await donate(services, ANA, campaign.id, 100)
+    await timer.advance(10)
+    [board] = sink.sent(ALERTS)
+    assert await saved_board_id(services, campaign.id, board.id)
+
+    stopping = asyncio.create_task(services.alerts.stop())  # the bot stops; a new process starts
+    await timer.advance(20)
+    await stopping
+    restarted = AlertEngine(timer=timer)
+    await restarted.start(sink)
+    services.charity.alerts = restarted
+    await donate(services, ANA, campaign.id, 50)
+    await timer.advance(10)
+    assert sink.sent(ALERTS) == [board] and "🪙 **150** of 1,000" in board.text
+
+    sink.deleted_messages.add(board.id)  # a moderator deleted it: the next donation posts it again
+    await donate(services, ANA, campaign.id, 25)
+    await timer.advance(10)
+    assert len(sink.sent(ALERTS)) == 2 and "🪙 **175**" in sink.sent(ALERTS)[-1].text
+    assert await saved_board_id(services, campaign.id, sink.sent(ALERTS)[-1].id)
+    stopping = asyncio.create_task(restarted.stop())
+    await timer.advance(20)
+    await stopping

@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.channels import FakeChannels
 from tests.support.discord_payloads import Member, moderator
-from tests.support.factories import fund, ledger_problems, wallet
+from tests.support.factories import GUILD, fund, ledger_problems, wallet
 from tests.support.fast_timer import ScaledTimer
 
 ANA = Member(101, "ana")
@@ -111,3 +111,26 @@ async def test_a_donation_in_block_mode_over_the_budget_is_refused(driver, servi
 
 async def test_the_cog_installs_the_job_that_ends_campaigns(bot):
     assert bot.scheduler.get_job("charity-ends") is not None
+
+
+async def test_after_a_restart_the_board_message_in_the_channel_is_edited_not_posted_again(
+    driver, services, bot, alerts
+):
+    from cogs.alerts import DiscordAlertSink
+
+    channels, channel = alerts
+    campaign = await start(driver)
+    await fund(services, ANA.user_id, 500)
+    await driver.slash("charity donate", ANA, campaign=campaign, coins=100)
+    await until(lambda: "🪙 **100** of 1,000" in channels.posted(channel.id)[0].content)
+    for _ in range(100):
+        if (await services.charity.get(GUILD, campaign)).board_message_id is not None:
+            break
+        await asyncio.sleep(0.01)
+
+    await services.alerts.stop(flush_timeout_s=0.5)  # the bot stops; the new process starts the engine
+    await services.alerts.start(DiscordAlertSink(bot, services.overlay))
+    await driver.slash("charity donate", ANA, campaign=campaign, coins=50)
+    await until(lambda: "🪙 **150** of 1,000" in channels.posted(channel.id)[0].content)
+    assert len(channels.posted(channel.id)) == 1
+    assert [r.method for r in channels.requests if r.channel_id == channel.id][-1] == "PATCH"

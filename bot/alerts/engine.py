@@ -27,7 +27,7 @@ import logging
 import math
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -94,6 +94,10 @@ class Notice:
     text: str
     mention_ids: tuple[int, ...] = ()  # the only users the text may ping
     key: str | None = None
+    # A board's message posted before (e.g. before a restart): edited in place instead of posting anew.
+    message_id: int | None = field(default=None, compare=False)
+    # Told the id of the message a board was posted as (to remember it for `message_id`).
+    on_posted: Callable[[int], None] | None = field(default=None, compare=False)
 
 
 class NoticePublisher(Protocol):
@@ -127,6 +131,10 @@ class AlertSink(Protocol):
 
     async def edit(self, handle: Any, text: str, mention_ids: Sequence[int]) -> None: ...
 
+    def message(self, channel_id: int, message_id: int) -> Any | None:
+        """A handle for `edit` of a message posted earlier, or None if the channel is unknown."""
+        ...
+
 
 class AlertDeliveryError(Exception):
     """The channel cannot take the message: it is gone, or the bot may not post there."""
@@ -148,6 +156,15 @@ class MonotonicTimer:
 
     async def sleep_until(self, moment: float) -> None:
         await asyncio.sleep(max(0.0, moment - time.monotonic()))
+
+
+def _tell_posted(on_posted: Callable[[int], None], handle: Any) -> None:
+    message_id = getattr(handle, "id", None)
+    if isinstance(message_id, int):
+        try:
+            on_posted(message_id)
+        except Exception:
+            log.exception("a board's on_posted callback failed")
 
 
 def _resolve(futures: list[asyncio.Future[bool]], value: bool) -> None:
@@ -313,7 +330,14 @@ class _Channel:
             unit.show(notice, future, now)
             if notice.key is not None:
                 self.boards[notice.key] = unit
-            self._queue(unit)
+            sink = self.engine.sink
+            handle = sink.message(self.channel_id, notice.message_id) if sink and notice.message_id else None
+            if handle is not None:  # the board's earlier message: edit it (posted anew if that fails)
+                unit.state = _POSTED
+                unit.message = _Message(handle, [unit])
+                self._mark_dirty(unit.message, now)
+            else:
+                self._queue(unit)
         else:  # a board: waiting or on its way, it goes out with this text; posted, it is edited
             unit.show(notice, future, now)
             if unit.state == _POSTED and unit.message is not None:
@@ -460,6 +484,8 @@ class _Channel:
         for unit in batch:
             unit.state = _POSTED
             unit.message = message
+            if isinstance(unit.alert, Notice) and unit.alert.on_posted is not None:
+                _tell_posted(unit.alert.on_posted, handle)
             _resolve(shown[id(unit)], True)
             if unit.waiters:  # gifts that joined while the message was on its way
                 self._mark_dirty(message, unit.waiting_since or now)

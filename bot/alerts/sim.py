@@ -117,6 +117,14 @@ class RecordingSink:
         handle.versions.append((self.timer.now(), text))
         self.actions.append(Action(self.timer.now(), "edit", handle.channel_id, handle.id))
 
+    def message(self, channel_id: int, message_id: int) -> RecordedMessage:
+        """A message posted earlier; one this sink never posted (or that was deleted) fails to edit."""
+        found = self.messages.get(message_id)
+        if found is None:
+            self.deleted_messages.add(message_id)
+            found = RecordedMessage(message_id, channel_id, "", ())
+        return found
+
     def sent(self, channel_id: int | None = None) -> list[RecordedMessage]:
         return [m for m in self.messages.values() if channel_id is None or m.channel_id == channel_id]
 

@@ -76,6 +76,7 @@ class Campaign:
     ends_at: datetime
     ended_at: datetime | None
     named_donors: tuple[tuple[int, int], ...]  # (member, coins) of the largest donors who gave their name
+    board_message_id: int | None = None  # the progress message in the alerts channel, once posted
 
     @property
     def running(self) -> bool:
@@ -175,6 +176,7 @@ def _campaign(conn: Connection, row: Row) -> Campaign:
         ends_at=from_micros(row["ends_at"]),
         ended_at=from_micros(row["ended_at"]) if row["ended_at"] is not None else None,
         named_donors=named,
+        board_message_id=row["board_message_id"],
     )
 
 
@@ -214,6 +216,7 @@ class CharityService:
         self.spending = spending
         self.alerts = alerts
         self._clock = clock
+        self._writes: set[asyncio.Task[None]] = set()  # board message ids being saved
 
     # --- campaigns -------------------------------------------------------------------------------
 
@@ -338,12 +341,32 @@ class CharityService:
         arrive, within the alerts channel's rate limit. The donation stands whatever happens to it."""
         if self.alerts is None or channel_id is None:
             return None
-        notice = Notice(campaign.guild_id, channel_id, board_text(campaign), key=_board_key(campaign))
+        notice = Notice(
+            campaign.guild_id,
+            channel_id,
+            board_text(campaign),
+            key=_board_key(campaign),
+            message_id=campaign.board_message_id,
+            on_posted=lambda message_id: self._remember_board(campaign.id, message_id),
+        )
         try:
             return self.alerts.publish_notice(notice)
         except Exception:
             log.exception("could not publish the board of campaign %s", campaign.id)
             return None
+
+    def _remember_board(self, campaign_id: int, message_id: int) -> None:
+        """Keep the board's message id, so that after a restart the same message is edited."""
+
+        async def save() -> None:
+            try:
+                await self._db.write(lambda conn: rows.set_board_message(conn, campaign_id, message_id))
+            except Exception:  # the board is only re-posted after a restart then
+                log.warning("could not remember the board of campaign %s", campaign_id, exc_info=True)
+
+        task = asyncio.get_running_loop().create_task(save())
+        self._writes.add(task)
+        task.add_done_callback(self._writes.discard)
 
     # --- donations -------------------------------------------------------------------------------
 

@@ -89,7 +89,8 @@ CREATE TABLE charity_campaigns (
     ended_at      INTEGER,
     ended_by      INTEGER,                          -- NULL with ended_at set: it reached its end time
     raised        INTEGER NOT NULL DEFAULT 0,
-    donations     INTEGER NOT NULL DEFAULT 0
+    donations     INTEGER NOT NULL DEFAULT 0,
+    board_message_id INTEGER                        -- its progress message, edited again after a restart
 ) STRICT;
 
 -- Running campaigns have distinct names in a guild.
