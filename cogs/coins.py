@@ -11,6 +11,7 @@ from bot.services import Services
 from bot.text import coin_count
 from cogs import ledger as ledger_ui
 from cogs.checks import moderator_only
+from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
 
 COLOUR = discord.Colour.gold()
@@ -74,7 +75,11 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
             result = await self.services.purchases.purchase(
                 guild_id, user_id, offer.coins, key, role_ids=roles, expected_price=offer.price
             )
-            await click.response.edit_message(embed=render_receipt(result, offer), view=None)
+            await deliver_receipt(
+                click,
+                lambda: Receipt(embed=render_receipt(result, offer)),
+                f"Purchase complete: {coin_count(result.coins)}, receipt #{result.entry_id}.",
+            )
 
         view = ConfirmView(user_id, confirmed, confirm_label=f"Pay {offer.price_text()}")
         await interaction.response.send_message(embed=render_offer(offer), view=view, ephemeral=True)

@@ -15,6 +15,7 @@ from bot.services import Services
 from bot.statements import Statement, to_csv
 from bot.text import coin_count
 from cogs.checks import moderator_only
+from cogs.receipts import Receipt, deliver_receipt
 
 COLOUR = discord.Colour.dark_teal()
 
@@ -83,10 +84,13 @@ async def send_statement(services: Services, interaction: discord.Interaction, m
 async def grant_coins(
     services: Services, interaction: discord.Interaction, member: discord.Member, coins: int, reason: str
 ) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
     result = await services.corrections.grant(
         interaction.guild_id, interaction.user.id, member.id, coins, reason, str(interaction.id)
     )
-    await interaction.response.send_message(render_grant(result), ephemeral=True)
+    await deliver_receipt(
+        interaction, lambda: Receipt(render_grant(result)), f"Granted: entry #{result.entry_id}."
+    )
 
 
 GRANT_RANGE = app_commands.Range[int, 1, GRANT_MAX]
@@ -107,10 +111,13 @@ class LedgerCog(commands.GroupCog, group_name="ledger", group_description="Moder
     @app_commands.describe(entry="The entry's number (see /wallet history or /audit log)", reason="Why")
     @moderator_only
     async def reverse(self, interaction: discord.Interaction, entry: int, reason: REASON_RANGE) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.services.corrections.reverse(
             interaction.guild_id, interaction.user.id, entry, reason, str(interaction.id)
         )
-        await interaction.response.send_message(render_reversal(result), ephemeral=True)
+        await deliver_receipt(
+            interaction, lambda: Receipt(render_reversal(result)), f"Reversed by entry #{result.entry_id}."
+        )
 
     @reverse.autocomplete("entry")
     async def entry_autocomplete(

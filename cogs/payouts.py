@@ -17,6 +17,7 @@ from bot.economy.payouts import REASON_MAX, CashoutQuote, Decision, Payout
 from bot.services import Services
 from bot.text import diamond_count
 from cogs.checks import moderator_only
+from cogs.receipts import Receipt, deliver_receipt, tell
 from cogs.views import ConfirmView
 
 log = logging.getLogger(__name__)
@@ -58,9 +59,14 @@ def render_decision(decision: Decision) -> str:
             f"Rejected cash-out `#{payout.id}`: {diamond_count(payout.diamonds)} went back to "
             f"<@{payout.creator_id}>."
         )
-    if decision.creator_notified:
-        return text + " They were told by DM."
-    return text + " I could not DM them (their DMs may be closed); please let them know."
+    return text + " I'm telling them by DM."
+
+
+def render_not_told(payout: Payout) -> str:
+    return (
+        f"I could not DM <@{payout.creator_id}> about cash-out `#{payout.id}` (their DMs may be closed); "
+        "please let them know."
+    )
 
 
 def render_payout_dm(payout: Payout, guild_name: str) -> discord.Embed:
@@ -172,7 +178,11 @@ async def start_cashout(services: Services, interaction: discord.Interaction, di
 
     async def confirmed(click: discord.Interaction) -> None:
         payout = await services.payouts.request(guild_id, user_id, quote.diamonds, key)
-        await click.response.edit_message(embed=render_requested(payout, quote), view=None)
+        await deliver_receipt(
+            click,
+            lambda: Receipt(embed=render_requested(payout, quote)),
+            f"Cash-out requested: request #{payout.id} for 💎 {payout.diamonds:,}.",
+        )
 
     view = ConfirmView(user_id, confirmed, confirm_label=f"Cash out {quote.value_text()}")
     await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)
@@ -231,8 +241,9 @@ class PayoutsCog(
     @app_commands.describe(payout="The request's number (see /payouts pending)")
     @moderator_only
     async def approve(self, interaction: discord.Interaction, payout: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         decision = await self.services.payouts.approve(interaction.guild_id, interaction.user.id, payout)
-        await interaction.response.send_message(render_decision(decision), ephemeral=True)
+        await self._announce(interaction, decision)
 
     @app_commands.command(name="reject", description="Reject a cash-out: the diamonds go back to the creator")
     @app_commands.describe(payout="The request's number (see /payouts pending)", reason="Told to the creator")
@@ -240,10 +251,20 @@ class PayoutsCog(
     async def reject(
         self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, REASON_MAX]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         decision = await self.services.payouts.reject(
             interaction.guild_id, interaction.user.id, payout, reason
         )
-        await interaction.response.send_message(render_decision(decision), ephemeral=True)
+        await self._announce(interaction, decision)
+
+    async def _announce(self, interaction: discord.Interaction, decision: Decision) -> None:
+        """The moderator's answer first, then the creator's DM: a slow DM cannot expire the interaction."""
+        payout = decision.payout
+        await deliver_receipt(
+            interaction, lambda: Receipt(render_decision(decision)), f"Cash-out #{payout.id} {payout.status}."
+        )
+        if not await self.services.payouts.tell_creator(payout):
+            await tell(interaction, render_not_told(payout))
 
     @approve.autocomplete("payout")
     @reject.autocomplete("payout")

@@ -130,7 +130,7 @@ async def test_cashout_confirm_then_moderator_approves(driver, services, notifie
     approved = await driver.slash("payouts approve", MOD, payout=payout.id)
     assert approved.ephemeral
     assert f"Approved cash-out `#{payout.id}`" in approved.text and "$5.28" in approved.text
-    assert "told by DM" in approved.text
+    assert "telling them by DM" in approved.text
     assert [p.status for p in notifier.sent] == ["approved"]
     assert await system_balance(services, "paid_out") == 500
 
@@ -273,7 +273,7 @@ async def test_discord_notifier_dms_and_survives_closed_dms(services, caplog):
     open_dms = _FakeUser(None)
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(open_dms))
     decision = await services.payouts.approve(GUILD, MOD.user_id, first.id)
-    assert decision.creator_notified
+    assert await services.payouts.tell_creator(decision.payout)
     assert "$5.28" in open_dms.sent[0]["embed"].description
 
     second = await services.payouts.request(GUILD, CARA.user_id, 1000, "n2")
@@ -283,7 +283,8 @@ async def test_discord_notifier_dms_and_survives_closed_dms(services, caplog):
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(closed))
     with caplog.at_level(logging.INFO, logger="cogs.payouts"):
         decision = await services.payouts.reject(GUILD, MOD.user_id, second.id, "paperwork")
-    assert decision.payout.status == "rejected" and not decision.creator_notified
+        told = await services.payouts.tell_creator(decision.payout)
+    assert decision.payout.status == "rejected" and not told
     assert "closed DMs" in caplog.text
     assert await balances(services, CARA.user_id) == (0, 1000)
     await assert_clean(services)
