@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import BudgetExceeded
-from tests.support.discord_fakes import Member
-from tests.support.spending import spend
+from tests.support.discord_payloads import Member
+from tests.support.factories import spend
 
 GUILD = 1
 ANA = 101

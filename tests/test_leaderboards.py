@@ -8,7 +8,8 @@ import pytest
 
 from bot.errors import DomainError
 from bot.leaderboards import BoardRow
-from tests.support.giftbook import GUILD, RecordingPublisher, fund, send_gift
+from tests.support.factories import GUILD, fund, send_gift
+from tests.support.publisher import RecordingPublisher
 
 MOD = 500
 CREATORS = (201, 202)

@@ -10,9 +10,8 @@ import sys
 import pytest
 
 from tests.support.channels import FakeChannels
-from tests.support.discord_fakes import Member, moderator
-from tests.support.giftbook import GUILD, entry_count, fund, wallet
-from tests.support.gifting import gift
+from tests.support.discord_payloads import Member, moderator
+from tests.support.factories import GUILD, entry_count, fund, gift, wallet
 from tests.support.replies import assert_apology
 
 ANA = Member(101, "ana")

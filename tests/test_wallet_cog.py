@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.discord_fakes import Member
+from tests.support.discord_payloads import Member
 from tests.support.replies import assert_apology
 
 
@@ -19,7 +19,7 @@ async def test_balance_is_ephemeral_and_shows_value_in_member_currency(driver, s
     assert "£3.75" in reply.text
 
 
-# --- issue 2: /wallet through the real command tree -------------------------------------------
+# --- /wallet through the real command tree ------------------------------------------------------
 
 BEN = Member(102, "ben")
 

@@ -13,8 +13,8 @@ from bot.alerts import AlertEngine, GiftAlert, render_shoutout, validate_templat
 from bot.alerts.sim import RecordingSink, VirtualTimer
 from bot.alerts.templates import plain_text
 from tests.support.channels import FakeChannels
-from tests.support.discord_fakes import Member, moderator
-from tests.support.giftbook import fund
+from tests.support.discord_payloads import Member, moderator
+from tests.support.factories import fund
 
 ANA = Member(101, "ana")
 CLEO = Member(201, "cleo")
