@@ -9,6 +9,7 @@ from bot.alerts import AlertEngine
 from bot.budgets import BudgetGuard, BudgetService
 from bot.catalog import CatalogService
 from bot.clock import Clock
+from bot.cooldowns import Cooldowns
 from bot.creators import CreatorService
 from bot.earnings import EarningsService
 from bot.economy.corrections import CorrectionService
@@ -51,6 +52,7 @@ class Services:
     earnings: EarningsService
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
+    cooldowns: Cooldowns  # per-member waits between expensive commands (export, earnings chart)
 
 
 async def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -96,4 +98,5 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         earnings=EarningsService(db, regions, guilds, clock),
         statements=StatementService(db, clock),
         alerts=alerts,
+        cooldowns=Cooldowns(clock),
     )

@@ -223,7 +223,7 @@ async def test_config_fee_and_minimum(driver, services):
     assert "fee_percent" in log.text and "50 → 30" in log.text
 
 
-async def test_wallet_export_is_a_csv_of_the_ledger(driver, services):
+async def test_wallet_export_is_a_csv_of_the_ledger(driver, services, clock):
     await services.corrections.grant(GUILD, MOD.user_id, ANA.user_id, 1000, "=cmd|' /C calc'!A0", "g1")
     await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 1, funded=False)
 
@@ -237,6 +237,7 @@ async def test_wallet_export_is_a_csv_of_the_ledger(driver, services):
     creator = await driver.slash("wallet export", CARA, month="2026-11")
     creator_rows = list(csv.DictReader(io.StringIO(creator.file_data[creator.files[0]].decode(), newline="")))
     assert [(r["kind"], r["diamonds"]) for r in creator_rows] == [("gift received", "1000")]
+    clock.advance(minutes=1)  # past the export cooldown
     bad = await driver.slash("wallet export", ANA, month="November")
     assert bad.ephemeral and "YYYY-MM" in bad.text
 

@@ -234,6 +234,7 @@ class Driver:
             )
             state.application_id = APPLICATION_ID
         self.guild_id = guild_id
+        self.attachment_size_limit = 8 * 1024 * 1024  # what Discord allows this interaction to upload
         self._resolved: dict[str, dict[str, Any]] = {"users": {}, "members": {}, "roles": {}, "channels": {}}
 
     def _base(self, interaction_type: int, member: Member | None, data: dict[str, Any]) -> dict[str, Any]:
@@ -247,7 +248,7 @@ class Driver:
             "data": data,
             "locale": "en-US",
             "app_permissions": str((1 << 53) - 1),
-            "attachment_size_limit": 8 * 1024 * 1024,
+            "attachment_size_limit": self.attachment_size_limit,
             "entitlements": [],
             "authorizing_integration_owners": {},
         }
