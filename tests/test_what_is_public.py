@@ -93,11 +93,14 @@ def test_plain_text_escapes_markdown_removes_invisible_characters_and_stops_prev
 
 
 def test_a_shoutout_shows_the_template_words_and_the_message_as_plain_text():
-    template = validate_template("# Thanks {sender}! [claim](https://evil.example) \u202e{gift}")
+    template = validate_template(
+        "# Thanks {sender}! [claim](https://evil.example) \u202e{gift} for {creator}"
+    )
 
     text = render_shoutout(
         template,
         sender_mention="<@1>",
+        creator_mention="<@2>",
         gift="Rose",
         emoji="🌹",
         count=1,
@@ -106,7 +109,7 @@ def test_a_shoutout_shows_the_template_words_and_the_message_as_plain_text():
     )
 
     assert text == (
-        r"\# Thanks <@1>! \[claim\](<https://evil.example>) 🌹 **Rose**"
+        r"\# Thanks <@1>! \[claim\](<https://evil.example>) 🌹 **Rose** for <@2>"
         "\n> " + r"\## \[free Nitro\](<https://discord.gift/abc>) @" + "\u200beveryone"
     )
 
