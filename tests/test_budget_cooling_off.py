@@ -132,3 +132,12 @@ async def test_the_budget_commands_say_when_a_loosening_takes_effect(driver, ser
     assert new_zone.ephemeral and "move to **Pacific/Kiritimati**" in new_zone.text
     assert "switches to **warn**" in shown.text
     assert "counted in Pacific/Kiritimati" in shown.text
+
+
+async def test_statements_use_the_zone_in_force(services, db, clock):
+    await blocked_at_the_daily_limit(services, db, clock)
+    await services.budgets.set_reminders(GUILD, ANA, "off", timezone="America/New_York")
+
+    assert (await services.statements.statement(GUILD, ANA)).timezone == "Europe/London"
+    clock.advance(hours=24)
+    assert (await services.statements.statement(GUILD, ANA)).timezone == "America/New_York"
