@@ -444,15 +444,18 @@ class BudgetService:
             new_minute = minute if minute is not None else (row["reminder_minute"] if row else None)
             new_minute = DEFAULT_REMINDER_MINUTE if new_minute is None else new_minute
             new_zone, pending = timezone_at(row, now_us)
-            if zone_name is not None and zone_name == new_zone:
-                pending = None  # the zone in force, said again: a switch still waiting is called off
+            guild_zone = budgets.guild_timezone(conn, guild_id)
+            if zone_name is not None and zone_name == resolve_zone(new_zone, guild_zone).name:
+                # The zone the days are counted in already, said again: nothing moves, so at once, and
+                # a switch still waiting is called off.
+                new_zone, pending = zone_name, None
             elif zone_name is not None and _has_budget(conn, guild_id, user_id, now_us):
                 keep = pending is not None and pending.value == zone_name
                 at = pending.at if pending is not None and keep else from_micros(now_us + COOLING_OFF_US)
                 pending = PendingSetting(zone_name, at)
             elif zone_name is not None:  # no budget to dodge: at once
                 new_zone, pending = zone_name, None
-            zone = resolve_zone(new_zone, budgets.guild_timezone(conn, guild_id))
+            zone = resolve_zone(new_zone, guild_zone)
             last = row["last_reminded_date"] if row else None
             today = now.astimezone(zone.info).date()
             if now >= local_moment(today, new_minute, zone.info) and (

@@ -141,3 +141,14 @@ async def test_statements_use_the_zone_in_force(services, db, clock):
     assert (await services.statements.statement(GUILD, ANA)).timezone == "Europe/London"
     clock.advance(hours=24)
     assert (await services.statements.statement(GUILD, ANA)).timezone == "America/New_York"
+
+
+async def test_naming_the_zone_the_days_are_already_counted_in_applies_at_once(services, db, clock):
+    await services.guild_config.set_timezone(GUILD, 900, "Europe/London")
+    clock.now = utc(2026, 11, 28, 0, 30)
+    await services.budgets.set_limit(GUILD, ANA, "daily", 100)
+
+    settings, zone = await services.budgets.set_reminders(GUILD, ANA, "on", timezone="Europe/London")
+
+    assert settings.pending_timezone is None and settings.timezone == "Europe/London"
+    assert zone.name == "Europe/London" and zone.source == "yours"
