@@ -1,4 +1,8 @@
-"""The composition root: `python -m bot` runs the bot, `python -m bot check` audits the ledger."""
+"""The composition root: `python -m bot` runs the bot, `python -m bot check` audits the ledger.
+
+The bot runs until Discord ends the session, SIGTERM or SIGINT asks it to stop, or the database
+becomes unusable; then it shuts down in order (bot/shutdown.py) and closes the database. An unusable
+database exits with status 1, so that a supervisor (systemd, Docker) restarts the bot."""
 
 from __future__ import annotations
 
@@ -6,15 +10,23 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import signal
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import system_clock
 from bot.settings import Settings, SettingsError, load_settings
 
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
+    from storage import Database
+
 log = logging.getLogger("livegifts")
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+SHUTDOWN_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+SESSION_END_WAIT_S = 10.0
 
 HOW_TO_SET_UP = (
     "DISCORD_TOKEN is not set: copy .env.example to .env and put your bot's token there "
@@ -52,9 +64,10 @@ def main(argv: list[str] | None = None) -> int:
 
     from storage import DatabaseError
 
+    code = EXIT_OK
     try:
-        with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_bot(settings))
+        with contextlib.suppress(KeyboardInterrupt):  # a Ctrl-C before the bot took over the signal
+            code = asyncio.run(run_bot(settings))
     except DatabaseError as error:  # newer schema, not a database …
         print(f"livegifts: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -64,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ClientError) as error:  # no network, DNS, TLS: before the bot ever connected
         print(f"livegifts: cannot reach Discord ({error}). Check the network and try again.", file=sys.stderr)
         return EXIT_FAILED
-    return EXIT_OK
+    return code
 
 
 def run_check(path: Path) -> int:
@@ -85,15 +98,59 @@ def run_check(path: Path) -> int:
     return EXIT_FAILED
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings) -> int:
     from bot.client import LiveGiftsBot
     from bot.services import build_services
     from storage import Database
 
+    assert settings.discord_token is not None
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
         async with LiveGiftsBot(settings, services) as bot:
-            await bot.start(settings.discord_token.get_secret_value())
+            return await serve(bot, db, settings.discord_token.get_secret_value())
     finally:
         await db.close()
+
+
+async def serve(bot: LiveGiftsBot, db: Database, token: str) -> int:
+    """Run the Discord session until it ends, a shutdown signal arrives or the database becomes
+    unusable; the exit status."""
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for number in SHUTDOWN_SIGNALS:
+        with contextlib.suppress(NotImplementedError):  # no signal handlers on this platform
+            loop.add_signal_handler(number, _on_signal, signal.Signals(number), stop)
+    session = asyncio.create_task(bot.start(token), name="discord-session")
+    signalled = asyncio.create_task(stop.wait(), name="shutdown-signal")
+    unusable = asyncio.create_task(db.until_unusable(), name="database-unusable")
+    try:
+        await asyncio.wait({session, signalled, unusable}, return_when=asyncio.FIRST_COMPLETED)
+        if session.done():  # Discord ended the session, or it never started (login refused …)
+            session.result()
+            return EXIT_OK
+        if unusable.done():
+            log.critical("stopping: %s", unusable.result())
+        await bot.shut_down()
+        try:
+            await asyncio.wait_for(session, SESSION_END_WAIT_S)
+        except Exception:  # the session's end after close() says nothing about the shutdown
+            log.warning("the Discord session did not end cleanly", exc_info=True)
+        log.info("shut down")
+        return EXIT_FAILED if unusable.done() else EXIT_OK
+    finally:
+        for task in (signalled, unusable):
+            task.cancel()
+        for number in SHUTDOWN_SIGNALS:
+            with contextlib.suppress(NotImplementedError):
+                loop.remove_signal_handler(number)
+
+
+def _on_signal(number: signal.Signals, stop: asyncio.Event) -> None:
+    if stop.is_set():
+        log.info("%s: already shutting down", number.name)
+        return
+    log.info(
+        "%s: shutting down (finishing the interactions in flight, posting waiting shout-outs)", number.name
+    )
+    stop.set()

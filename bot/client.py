@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.services import Services
 from bot.settings import Settings
+from bot.shutdown import InFlight
 from bot.tree import LiveGiftsTree
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,9 @@ EXTENSIONS = (
     "cogs.audit",
 )
 CHECKPOINT_EVERY_S = 1.0
+# How long a shutdown waits for interactions already being answered (a gift's receipt waits up to
+# a few seconds for its shout-out) before closing the connection to Discord anyway.
+IN_FLIGHT_GRACE_S = 15.0
 
 
 def freeze_long_lived_objects() -> None:
@@ -58,6 +62,7 @@ class LiveGiftsBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.in_flight = InFlight()
         self._upkeep: asyncio.Task[None] | None = None
         # Cogs add their jobs when loaded (explicit ids, rebuilt from SQLite at every start);
         # it runs on the bot's loop once setup_hook starts it.
@@ -91,6 +96,15 @@ class LiveGiftsBot(commands.Bot):
                 await self.services.db.checkpoint()
             except Exception:
                 log.warning("WAL checkpoint failed", exc_info=True)
+
+    async def shut_down(self, grace_s: float = IN_FLIGHT_GRACE_S) -> None:
+        """Stop taking interactions, let those in flight finish, then close: unloading the cogs
+        posts the waiting shout-outs before the connection to Discord goes."""
+        self.in_flight.stop_accepting()
+        unfinished = await self.in_flight.drain(grace_s)
+        if unfinished:
+            log.warning("%d interactions were still being answered after %.0f s", unfinished, grace_s)
+        await self.close()
 
     async def close(self) -> None:
         if self.scheduler.running:
