@@ -7,13 +7,7 @@ from pathlib import Path
 
 from storage.database import DatabaseError
 from storage.ledger import postings_digest
-
-APPEND_ONLY_TRIGGERS = (
-    "postings_append_only_update",
-    "postings_append_only_delete",
-    "journal_append_only_update",
-    "journal_append_only_delete",
-)
+from storage.reconcile import reconciliation_discrepancies
 
 
 def find_discrepancies(conn: sqlite3.Connection) -> list[str]:
@@ -58,10 +52,7 @@ def find_discrepancies(conn: sqlite3.Connection) -> list[str]:
         problems.append(f"guild {row[0]} user {row[1]}: wallet balance is negative")
     problems.extend(_changed_postings(conn))
     problems.extend(_drifted_gift_totals(conn))
-    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    for trigger in APPEND_ONLY_TRIGGERS:
-        if trigger not in present:
-            problems.append(f"append-only trigger {trigger} is missing")
+    problems.extend(reconciliation_discrepancies(conn))
     return problems
 
 

@@ -142,7 +142,7 @@ def test_check_reports_unbalanced_entries_negative_balances_and_missing_triggers
     assert "entry 1: coins postings sum to 350, not 0" in out
     assert "entry 1: has fewer than two postings" in out
     assert "user 12: coins balance is negative (-430)" in out
-    assert "append-only trigger postings_append_only_delete is missing" in out
+    assert "trigger postings_append_only_delete (migration 001_ledger) is missing" in out
 
 
 def test_check_of_a_missing_file_exits_2_and_creates_nothing(tmp_path):
