@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import contextlib
 import logging
+import os
 import signal
 import sys
 from pathlib import Path
@@ -45,6 +46,18 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     check = sub.add_parser("check", help="audit the ledger and exit (0 clean, 1 discrepancies, 2 error)")
     check.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
+    backup = sub.add_parser(
+        "backup",
+        help="copy the database consistently (also while the bot runs), then audit the copy"
+        " (exit 0 clean, 1 discrepancies, 2 error)",
+    )
+    backup.add_argument(
+        "path",
+        nargs="?",
+        help="file to write the backup to, or a folder (existing, or ending in /) to put a dated file in"
+        " (default: BACKUP_DIR, else the folder backups next to the database)",
+    )
+    backup.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
     args = parser.parse_args(argv)
 
     try:
@@ -56,6 +69,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "check":
         return run_check(args.database or settings.database_path)
+    if args.command == "backup":
+        database = args.database or settings.database_path
+        return run_backup(
+            database, backup_target(args.path, settings.backup_dir or database.parent / "backups")
+        )
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(f"livegifts: {HOW_TO_SET_UP}", file=sys.stderr)
         return EXIT_USAGE
@@ -94,6 +112,38 @@ def run_check(path: Path) -> int:
         return EXIT_OK
     print(f"{path}: {len(problems)} discrepancies")
     for problem in problems:
+        print(f"  - {problem}")
+    return EXIT_FAILED
+
+
+def backup_target(path: str | None, default_folder: Path) -> Path:
+    """The backup file for the command line's PATH: a folder gets a dated file name."""
+    from bot.backups import backup_name
+
+    if path is None:
+        folder = default_folder
+    elif path.endswith(("/", os.sep)) or Path(path).is_dir():
+        folder = Path(path)
+    else:
+        return Path(path)
+    return folder / backup_name(system_clock())
+
+
+def run_backup(database: Path, target: Path) -> int:
+    from bot.backups import take_backup
+    from storage import DatabaseError
+
+    try:
+        report = take_backup(database, target)
+    except (DatabaseError, OSError) as error:
+        print(f"livegifts backup: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    print(f"{database}: backed up to {report.path} ({report.size:,} bytes)")
+    if not report.problems:
+        print(f"{report.path}: ledger is clean")
+        return EXIT_OK
+    print(f"{report.path}: {len(report.problems)} discrepancies (the copy is faithful: so has the database)")
+    for problem in report.problems:
         print(f"  - {problem}")
     return EXIT_FAILED
 

@@ -12,6 +12,7 @@ import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot.backups import DailyBackups, install_backup_job
 from bot.services import Services
 from bot.settings import Settings
 from bot.shutdown import InFlight
@@ -71,6 +72,14 @@ class LiveGiftsBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.settings.backup_dir is not None:
+            backups = DailyBackups(
+                self.settings.database_path,
+                self.settings.backup_dir,
+                self.settings.backup_keep,
+                self.services.clock,
+            )
+            install_backup_job(self.scheduler, backups, *self.settings.backup_at)
         self.scheduler.start()
         self._upkeep = asyncio.create_task(self._checkpoint_loop(), name="wal-checkpoint")
         freeze_long_lived_objects()  # again in on_ready, once the guild caches are filled
