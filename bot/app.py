@@ -142,7 +142,7 @@ def run_backup(database: Path, target: Path) -> int:
     if not report.problems:
         print(f"{report.path}: ledger is clean")
         return EXIT_OK
-    print(f"{report.path}: {len(report.problems)} discrepancies (the copy is faithful: so has the database)")
+    print(f"{report.path}: {len(report.problems)} discrepancies (a faithful copy: the database has them too)")
     for problem in report.problems:
         print(f"  - {problem}")
     return EXIT_FAILED

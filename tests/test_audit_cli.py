@@ -24,6 +24,9 @@ SETTING_NAMES = (
     "DEFAULT_REGION",
     "PAYMENT_PROVIDER",
     "SQLITE_SYNCHRONOUS",
+    "BACKUP_DIR",
+    "BACKUP_KEEP",
+    "BACKUP_TIME",
 )
 
 
@@ -203,6 +206,8 @@ def test_a_blank_token_in_dotenv_counts_as_missing(tmp_path):
         ("DEFAULT_REGION", "XX"),
         ("LOG_LEVEL", "LOUD"),
         ("PAYMENT_PROVIDER", "stripe"),
+        ("BACKUP_TIME", "25:00"),
+        ("BACKUP_KEEP", "0"),
     ],
 )
 def test_an_invalid_setting_fails_at_start_naming_the_setting(tmp_path, name, value):

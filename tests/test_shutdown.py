@@ -6,8 +6,9 @@ from __future__ import annotations
 import asyncio
 
 from bot.app import EXIT_FAILED, EXIT_OK, serve
-from bot.shutdown import InFlight
+from bot.shutdown import RESTARTING, InFlight
 from storage import DatabaseError
+from tests.support.discord_fakes import GUILD_ID, Member
 
 
 class StubBot:
@@ -79,3 +80,18 @@ async def test_in_flight_waits_for_admitted_work_and_refuses_new_work():
     assert await draining == 0
     await asyncio.gather(first, late)
     assert finished == ["late refused", "first answered"]
+
+
+async def test_once_shutdown_began_commands_and_buttons_are_refused_and_nothing_is_charged(
+    driver, bot, services
+):
+    ana = Member(101, "ana")
+    offer = await driver.slash("coins buy", ana, package=350)  # a prompt opened before the signal
+
+    bot.in_flight.stop_accepting()
+
+    balance = await driver.slash("wallet balance", ana)
+    assert balance.ephemeral and balance.text == RESTARTING
+    (paid,) = await driver.click(offer, "Pay", ana)
+    assert paid.ephemeral and paid.text == RESTARTING
+    assert (await services.wallets.balance(GUILD_ID, ana.user_id)).coins == 0
