@@ -102,7 +102,7 @@ def render_reminder_setting(reminders: ReminderSettings, zone: Zone) -> str:
     if reminders.paused_at is not None:
         return (
             "⚠️ **Paused**: I could not send you a reminder: your direct messages are closed, or you "
-            "were not in this server. Allow DMs from this server's members (Privacy Settings), then run "
+            "(or I) were not in this server. Allow DMs from this server's members (Privacy Settings), then run "
             "`/budget reminders enabled:on` to resume."
         )
     if not reminders.enabled:
