@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import discord
 from discord import app_commands
 
 from bot.errors import DomainError
+from bot.shutdown import RESTARTING, InFlight
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on our side. Nothing was charged; please try again in a moment."
+# The failure may come after money moved (the reply to a committed purchase failed), so the apology
+# never says whether anything was charged: it sends the member where they can see for themselves.
+APOLOGY = (
+    "Sorry, something went wrong on our side (error reference `{reference}`). If you were buying, "
+    "sending or cashing out, check `/wallet history` to see whether it went through before trying "
+    "again; moderators can find the reference in the bot's log."
+)
+
+
+def error_reference() -> str:
+    """A short code shown to the member and written in the log line, to find one from the other."""
+    return secrets.token_hex(3).upper()
+
+
+def apology(reference: str) -> str:
+    return APOLOGY.format(reference=reference)
 
 
 def describe_error(error: BaseException) -> str | None:
@@ -35,9 +52,10 @@ def describe_error(error: BaseException) -> str | None:
 async def reply_with_error(interaction: discord.Interaction, error: BaseException) -> None:
     message = describe_error(error)
     if message is None:
+        reference = error_reference()
         command = interaction.command.qualified_name if interaction.command else "component"
-        log.error("unexpected error in %s", command, exc_info=getattr(error, "original", error))
-        message = APOLOGY
+        log.error("unexpected error %s in %s", reference, command, exc_info=getattr(error, "original", error))
+        message = apology(reference)
     await send_ephemeral(interaction, message)
 
 
@@ -52,8 +70,20 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("could not tell the member about an error", exc_info=True)
 
 
+async def admit(interaction: discord.Interaction) -> bool:
+    """Register the interaction as in flight, or, once the bot is shutting down, say so and refuse it."""
+    in_flight = getattr(interaction.client, "in_flight", None)
+    if not isinstance(in_flight, InFlight) or in_flight.admit():
+        return True
+    if interaction.type is not discord.InteractionType.autocomplete:
+        await send_ephemeral(interaction, RESTARTING)
+    return False
+
+
 class LiveGiftsTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await admit(interaction):
+            return False
         # `guild_only` only asks Discord to hide commands in DMs; refuse them here as well.
         if interaction.guild_id is None:
             if interaction.type is discord.InteractionType.autocomplete:

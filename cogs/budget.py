@@ -14,13 +14,15 @@ from bot.budgets import (
     BUDGET_MIN,
     BudgetOverview,
     LimitChange,
+    ModeChange,
+    PendingSetting,
     PeriodBudget,
     ReminderSettings,
     Zone,
     when_text,
 )
 from bot.money import CoinRate
-from bot.reminders import JOB_ID, DirectMessagesClosed, install_reminder_job
+from bot.reminders import JOB_ID, DirectMessagesClosed, MemberLeft, ServerLeft, install_reminder_job
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
@@ -42,23 +44,44 @@ MODE_WORDS = {
 }
 SOURCE_WORDS = {"yours": "your time zone", "server": "the server's time zone", "default": "the default"}
 DM_LIMIT = 2000
+UNKNOWN_MEMBER, UNKNOWN_USER = 10007, 10013  # Discord's error codes: not in the server / no such account
 
 
 class DiscordDirectMessages:
-    """Sends reminder DMs through the bot; closed DMs become DirectMessagesClosed (then: paused)."""
+    """Sends reminder DMs through the bot; closed DMs become DirectMessagesClosed (then: paused).
+
+    Before each DM it asks Discord (REST) whether the bot and the member are still in the server: the
+    member list is not cached, since that needs the privileged members intent."""
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
+    async def _server_of(self, guild_id: int, user_id: int) -> discord.Guild:
+        """The guild, once Discord confirmed that the member is in it (ServerLeft / MemberLeft if not)."""
+        try:
+            guild = self._client.get_guild(guild_id) or await self._client.fetch_guild(guild_id)
+            await guild.fetch_member(user_id)
+        except discord.NotFound as error:
+            if error.code in (UNKNOWN_MEMBER, UNKNOWN_USER):
+                raise MemberLeft(str(error)) from error
+            raise ServerLeft(str(error)) from error
+        except discord.Forbidden as error:  # Missing Access: the bot is not in the server any more
+            raise ServerLeft(str(error)) from error
+        return guild
+
     async def send(self, guild_id: int, user_id: int, text: str) -> None:
-        guild = self._client.get_guild(guild_id)
-        if guild is not None:
-            text = f"From **{discord.utils.escape_markdown(guild.name)}**\n{text}"
+        guild = await self._server_of(guild_id, user_id)
+        text = f"From **{discord.utils.escape_markdown(guild.name)}**\n{text}"
         try:
             user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
             await user.send(text[:DM_LIMIT], allowed_mentions=discord.AllowedMentions.none())
         except (discord.Forbidden, discord.NotFound) as error:
             raise DirectMessagesClosed(str(error)) from error
+
+
+def moment_text(pending: PendingSetting) -> str:
+    """When a pending change takes effect, in the reader's own clock (a Discord timestamp)."""
+    return f"{discord.utils.format_dt(pending.at, 'f')} ({discord.utils.format_dt(pending.at, 'R')})"
 
 
 def _coins(coins: int, rate: CoinRate) -> str:
@@ -90,8 +113,8 @@ def render_period(budget: PeriodBudget, overview: BudgetOverview) -> str:
 def render_reminder_setting(reminders: ReminderSettings, zone: Zone) -> str:
     if reminders.paused_at is not None:
         return (
-            "⚠️ **Paused**: I could not send you a reminder because your direct messages are closed. "
-            "Allow DMs from this server's members (Privacy Settings), then run "
+            "⚠️ **Paused**: I could not send you a reminder: your direct messages are closed, or you "
+            "(or I) were not in this server. Allow DMs from this server's members (Privacy Settings), then run "
             "`/budget reminders enabled:on` to resume."
         )
     if not reminders.enabled:
@@ -104,13 +127,19 @@ def render_overview(overview: BudgetOverview) -> discord.Embed:
     embed = discord.Embed(title="Your budgets", colour=COLOUR)
     embed.add_field(name="Daily budget", value=render_period(snapshot.daily, overview), inline=False)
     embed.add_field(name="Monthly budget", value=render_period(snapshot.monthly, overview), inline=False)
-    embed.add_field(name="Guard", value=MODE_WORDS[snapshot.mode], inline=False)
+    guard = MODE_WORDS[snapshot.mode]
+    if snapshot.pending_mode is not None:
+        guard += f"\nCooling-off: it switches to **{snapshot.pending_mode.value}** at {moment_text(snapshot.pending_mode)}"
+    embed.add_field(name="Guard", value=guard, inline=False)
     embed.add_field(
         name="Reminders", value=render_reminder_setting(snapshot.reminders, snapshot.zone), inline=False
     )
-    embed.set_footer(
-        text=f"Days and months are counted in {snapshot.zone.name} ({SOURCE_WORDS[snapshot.zone.source]})."
-    )
+    footer = f"Days and months are counted in {snapshot.zone.name} ({SOURCE_WORDS[snapshot.zone.source]})."
+    pending_zone = snapshot.reminders.pending_timezone
+    if pending_zone is not None:
+        local = pending_zone.at.astimezone(snapshot.zone.info)
+        footer += f" From {local:%H:%M on %a} {local.day} {local:%b} ({snapshot.zone.name}) they are counted in {pending_zone.value}."
+    embed.set_footer(text=footer)
     return embed
 
 
@@ -134,13 +163,30 @@ def render_limit_change(change: LimitChange) -> str:
     )
 
 
+def render_mode_change(change: ModeChange) -> str:
+    if change.pending is None:
+        return f"Guard mode: {MODE_WORDS[change.mode]}."
+    return (
+        f"Guard mode stays {MODE_WORDS[change.mode]}, until {moment_text(change.pending)}; then it switches "
+        f"to **{change.pending.value}**. Loosening the guard has a 24-hour cooling-off; `block` applies at once."
+    )
+
+
 def render_reminders(reminders: ReminderSettings, zone: Zone) -> str:
     if not reminders.enabled:
-        return "Daily reminders are **off**."
-    return (
-        f"Daily reminders are **on**: every day at **{reminders.time}** ({zone.name}), by direct message. "
-        "Make sure you accept DMs from this server's members."
-    )
+        text = "Daily reminders are **off**."
+    else:
+        text = (
+            f"Daily reminders are **on**: every day at **{reminders.time}** ({zone.name}), by direct message. "
+            "Make sure you accept DMs from this server's members."
+        )
+    pending = reminders.pending_timezone
+    if pending is not None:
+        text += (
+            f"\nYour days, months and reminders move to **{pending.value}** at {moment_text(pending)}: while "
+            f"you have a budget, a new time zone has a 24-hour cooling-off. Until then they stay in {zone.name}."
+        )
+    return text
 
 
 @app_commands.guild_only()
@@ -200,14 +246,14 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
         ]
     )
     async def mode(self, interaction: discord.Interaction, mode: str) -> None:
-        chosen = await self.services.budgets.set_mode(guild_id_of(interaction), interaction.user.id, mode)
-        await interaction.response.send_message(f"Guard mode: {MODE_WORDS[chosen]}.", ephemeral=True)
+        change = await self.services.budgets.set_mode(guild_id_of(interaction), interaction.user.id, mode)
+        await interaction.response.send_message(render_mode_change(change), ephemeral=True)
 
     @app_commands.command(name="reminders", description="A daily DM with what you spent and what is left")
     @app_commands.describe(
         enabled="on or off",
         time="Local time as HH:MM, 24-hour clock (default 09:00)",
-        timezone="Your time zone, e.g. Europe/London (also used for your budget's days and months)",
+        timezone="Your time zone, e.g. Europe/London (also your budget's days; a change waits 24 h)",
     )
     @app_commands.choices(
         enabled=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]

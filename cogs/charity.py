@@ -30,6 +30,7 @@ from bot.moments import MOMENT_TEXT_MAX
 from bot.money import CoinRate
 from bot.services import Services
 from cogs.checks import guild_id_of, moderator_only
+from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -232,7 +233,11 @@ class CharityCog(commands.GroupCog, group_name="charity", group_description="Don
 
         async def confirmed(click: discord.Interaction) -> None:
             receipt = await self.services.charity.donate(quote, key, confirmed=True)
-            await click.response.edit_message(content=render_receipt(receipt), embed=None, view=None)
+            await deliver_receipt(
+                click,
+                lambda: Receipt(content=render_receipt(receipt)),
+                f"Donation complete: receipt #{receipt.entry_id}.",
+            )
 
         view = ConfirmView(interaction.user.id, confirmed, confirm_label=f"Donate {quote.coins:,} coins")
         await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)

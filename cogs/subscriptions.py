@@ -26,6 +26,7 @@ from bot.money import CoinRate
 from bot.services import Services
 from cogs.budget import DiscordDirectMessages
 from cogs.checks import guild_id_of
+from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -275,7 +276,11 @@ class SubscriptionsCog(commands.Cog, name="Subscriptions"):
 
         async def confirmed(click: discord.Interaction) -> None:
             done = await service.subscribe(quote, key)
-            await click.response.edit_message(content=render_subscribed(done), embed=None, view=None)
+            await deliver_receipt(
+                click,
+                lambda: Receipt(content=render_subscribed(done)),
+                f"Subscribed to <@{done.subscription.creator_id}>.",
+            )
 
         view = ConfirmView(
             interaction.user.id, confirmed, confirm_label=f"Subscribe for {quote.coins:,} coins"

@@ -7,13 +7,14 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.tree import reply_with_error
+from bot.tree import admit, reply_with_error
 
 OnConfirm = Callable[[discord.Interaction], Awaitable[None]]
 
 
 class ConfirmView(discord.ui.View):
-    """Confirm runs `on_confirm`, which must be idempotent: a double click or a re-sent interaction
+    """Confirm defers and runs `on_confirm`, which answers with `cogs.receipts.deliver_receipt` and must
+    be idempotent: a double click or a re-sent interaction
     calls it again and must find the first result. Cancel or a timeout closes the prompt.
 
     The view keeps listening until its timeout even after a decision, so that a click arriving late
@@ -30,6 +31,8 @@ class ConfirmView(discord.ui.View):
         self.state = "open"  # open → confirming → confirmed, or open → cancelled
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await admit(interaction):
+            return False
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message("These buttons are not for you.", ephemeral=True)
             return False
@@ -44,6 +47,9 @@ class ConfirmView(discord.ui.View):
             return
         previous, self.state = self.state, "confirming"
         try:
+            # Acknowledge at once: what the button does (a card payment, a busy writer) may take longer
+            # than the three seconds Discord allows for a first answer. The receipt replaces the prompt.
+            await interaction.response.defer()
             await self._on_confirm(interaction)
         except BaseException:
             if previous == "open":  # refused (e.g. not enough coins): the member may still cancel

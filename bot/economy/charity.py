@@ -237,7 +237,9 @@ class CharityService:
         await self._guilds.ensure(guild_id)
         now = self._clock()
         zone = zone_or_utc(
-            await self._db.read(lambda conn: statements.member_timezone(conn, guild_id, moderator_id))
+            await self._db.read(
+                lambda conn: statements.member_timezone(conn, guild_id, moderator_id, to_micros(now))
+            )
         )
         ends_at = parse_moment(ends, now, zone)
         now_us = to_micros(now)

@@ -304,7 +304,7 @@ class SubscriptionService:
         now = self._clock()
 
         def look(conn: Connection) -> tuple[int, int]:
-            zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id))
+            zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id, to_micros(now)))
             start, end = month_bounds_at(now, zone)
             return rows.creator_counts(conn, guild_id, creator_id, to_micros(start), to_micros(end))
 
@@ -329,7 +329,7 @@ class SubscriptionService:
                 rows.plan(conn, guild_id, creator_id),
                 rows.running_of(conn, guild_id, subscriber_id, creator_id),
                 wallets.coins(conn, guild_id, subscriber_id),
-                statements.member_timezone(conn, guild_id, subscriber_id),
+                statements.member_timezone(conn, guild_id, subscriber_id, to_micros(now)),
             )
 
         plan_row, running, balance, zone_name = await self._db.read(look)

@@ -43,7 +43,8 @@ GENERAL_CHANNEL_ID = 920_000_000_000_000_010
 ALERTS_CHANNEL_ID = 920_000_000_000_000_011
 EVERYONE_ROLE_ID = GUILD_ID
 CANNOT_DM = 50007  # Discord's error code when a member's DMs are closed
-UNKNOWN_MEMBER = 10007  # the user is not (or no longer) a member of the guild
+UNKNOWN_MEMBER = 10007  # the user is not a member of the guild
+MISSING_ACCESS = 50001  # e.g. the bot asked about a guild it is no longer in
 MISSING_PERMISSIONS = 50013
 MANAGE_ROLES = 1 << 28
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
@@ -233,6 +234,8 @@ class FakeDiscord:
         self._interaction_of_token: dict[str, int] = {}
         self.dm_channels: dict[int, int] = {}  # user id → DM channel id
         self.closed_dms: set[int] = set()  # users who do not accept DMs from the bot (Discord: 403, 50007)
+        self.departed: set[int] = set()  # users who left the guild (they still exist as Discord users)
+        self.bot_in_guild = True
         self.unknown_requests: list[RecordedRequest] = []
         self.client_errors: list[RecordedRequest] = []  # 4xx answers to known routes (e.g. a double ack)
         self.requests: list[RecordedRequest] = []
@@ -276,10 +279,6 @@ class FakeDiscord:
             self.bot_permissions &= ~MANAGE_ROLES
         return role
 
-    def remove_user(self, user_id: int) -> None:
-        """The member leaves the server."""
-        self.users.pop(user_id, None)
-
     def _bot_top_position(self) -> int:
         return max((int(self.roles[r]["position"]) for r in self.bot_roles if r in self.roles), default=0)
 
@@ -302,6 +301,16 @@ class FakeDiscord:
     def add_user(self, user_id: int, name: str, permissions: int = MEMBER_PERMISSIONS) -> Member:
         self.users[user_id] = Member(user_id, name, permissions)
         return self.users[user_id]
+
+    def member_leaves(self, user_id: int) -> None:
+        """The member leaves the guild (no event: the bot does not have the members intent)."""
+        self.departed.add(user_id)
+
+    async def remove_bot_from_guild(self) -> None:
+        """The bot is kicked from the guild: Discord sends GUILD_DELETE and answers its questions about
+        the guild with 403 Missing Access from then on."""
+        self.bot_in_guild = False
+        await self.dispatch("GUILD_DELETE", {"id": str(self.guild_id)})
 
     def rate_limit(
         self,
@@ -517,10 +526,10 @@ class FakeDiscord:
         else:
             code = result.get("code") if isinstance(result, dict) else None
             refused_dm = status == 403 and code == CANNOT_DM
-            member_gone = method == "GET" and status == 404 and code == UNKNOWN_MEMBER  # how the bot asks
-            if (
-                400 <= status < 500 and not refused_dm and not member_gone
-            ):  # a known route refused: Discord would have said no
+            # Asking whether someone is (still) a member is how a bot without the members intent finds out.
+            answered_query = method == "GET" and code in (UNKNOWN_MEMBER, MISSING_ACCESS)
+            refused = 400 <= status < 500 and not refused_dm and not answered_query
+            if refused:  # a known route refused: Discord would have said no
                 self.client_errors.append(RecordedRequest(method, path, status, result))
         self.requests.append(RecordedRequest(method, path, status))
         if status == 204:
@@ -624,13 +633,28 @@ class FakeDiscord:
                 return 204, None
             case ("POST", ["channels", _channel_id, "typing"]):
                 return 204, None
+            case ("GET", ["guilds", guild_id]) if int(guild_id) == self.guild_id:
+                return self._guild_query() or (200, self.guild_payload())
             case ("GET", ["guilds", guild_id, "members", user_id]) if int(guild_id) == self.guild_id:
-                return self._guild_member(int(user_id))
+                return self._guild_query() or self._member(int(user_id))
             case ("PUT" | "DELETE", ["guilds", guild_id, "members", user_id, "roles", role_id]) if (
                 int(guild_id) == self.guild_id
             ):
-                return self._change_role(method, int(user_id), int(role_id))
+                return self._guild_query() or self._change_role(method, int(user_id), int(role_id))
         raise _NotFoundError
+
+    def _guild_query(self) -> tuple[int, Any] | None:
+        if self.bot_in_guild:
+            return None
+        return 403, {"message": "Missing Access", "code": MISSING_ACCESS}
+
+    def _member(self, user_id: int) -> tuple[int, Any]:
+        if user_id == BOT_USER_ID:  # the bot's own member: its roles decide which roles it may hand out
+            return 200, self._bot_member()
+        user = self.users.get(user_id)
+        if user is None or user_id in self.departed:
+            return 404, {"message": "Unknown Member", "code": UNKNOWN_MEMBER}
+        return 200, user.member_payload(with_permissions=False)
 
     def _application(self) -> dict[str, Any]:
         return {
@@ -741,7 +765,8 @@ class FakeDiscord:
             log.choices = None
         else:
             return 400, {"message": f"unsupported callback type {response_type}", "code": 50035}
-        log.answered.set()
+        if response_type not in (5, 6):  # a deferral is answered by the edit or follow-up that comes later
+            log.answered.set()
         return 200, result
 
     async def _followup(self, token: str, body: dict[str, Any], files: list[Attachment]) -> dict[str, Any]:
@@ -766,6 +791,7 @@ class FakeDiscord:
             return 404, {"message": "Unknown Message", "code": 10008}
         if method == "PATCH":
             message.apply(body, files)
+            log.answered.set()
         elif method == "DELETE":
             message.deleted = True
             return 204, None
@@ -773,18 +799,10 @@ class FakeDiscord:
             raise _NotFoundError
         return 200, message.payload(self._bot_author(), self._guild_of(message.channel_id))
 
-    def _guild_member(self, user_id: int) -> tuple[int, Any]:
-        if user_id == BOT_USER_ID:
-            return 200, self._bot_member()
-        user = self.users.get(user_id)
-        if user is None:
-            return 404, {"message": "Unknown Member", "code": UNKNOWN_MEMBER}
-        return 200, user.member_payload(with_permissions=False)
-
     def _change_role(self, method: str, user_id: int, role_id: int) -> tuple[int, Any]:
         """Discord's rules: Manage Roles, and only roles below the bot's highest role."""
         user = self.users.get(user_id)
-        if user is None:
+        if user is None or user_id in self.departed:
             return 404, {"message": "Unknown Member", "code": UNKNOWN_MEMBER}
         if role_id not in self.roles:
             return 404, {"message": "Unknown Role", "code": 10011}
