@@ -16,6 +16,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.economy.subscriptions import (
+    MembershipUnknown,
     PlanChange,
     RoleFacts,
     Subscribed,
@@ -172,11 +173,13 @@ class DiscordMemberRoles:
     async def _member(self, guild_id: int, user_id: int) -> discord.Member | None:
         guild = self._bot.get_guild(guild_id)
         if guild is None:
-            raise LookupError(f"guild {guild_id} is not available")
+            raise MembershipUnknown(f"the bot is not in guild {guild_id} (or it is unavailable)")
         try:
             return await guild.fetch_member(user_id)
         except discord.NotFound:
             return None
+        except discord.HTTPException as error:
+            raise MembershipUnknown(f"Discord did not say ({error.status})") from error
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
         return await self._member(guild_id, user_id) is not None

@@ -351,3 +351,21 @@ async def test_a_new_subscriber_is_thanked_on_the_creators_overlay(services, wor
     clock.now = done.subscription.paid_until
     await services.subscriptions.renew_due()  # a renewal is not a new subscriber
     assert (await services.overlay.alerts_after((GUILD, CREATOR), alert.id)).alerts == []
+
+
+async def test_when_discord_cannot_say_who_is_a_member_nothing_is_charged_until_it_can(
+    services, world, clock
+):
+    roles, _, _ = world
+    await fund(services, ANA, 1_000)
+    done = await subscribe(services)
+    roles.unreachable = True
+    clock.now = done.subscription.paid_until
+    assert (await services.subscriptions.renew_due()).skipped == [done.subscription.id]
+    assert await wallet(services, ANA) == (700, 0)
+    clock.advance(minutes=30)
+    assert (await services.subscriptions.renew_due()).skipped == []  # retried hourly, not every minute
+    roles.unreachable = False
+    clock.advance(minutes=30)
+    assert (await services.subscriptions.renew_due()).renewed == [done.subscription.id]
+    assert await wallet(services, ANA) == (400, 0)

@@ -74,10 +74,14 @@ def period_end(started_at: datetime, zone: ZoneInfo, periods: int) -> datetime:
 # --- the Discord side, injected ------------------------------------------------------------------------
 
 
+class MembershipUnknown(Exception):  # noqa: N818 - a state, not a failure
+    """Discord cannot say whether the user is a member now (the bot left the server, Discord is down)."""
+
+
 class MemberRoles(Protocol):
     async def is_member(self, guild_id: int, user_id: int) -> bool:
-        """Whether the user is still in the server (asked over REST when not cached); raise when Discord
-        cannot say (the caller tries again later)."""
+        """Whether the user is still in the server (asked over REST when not cached); MembershipUnknown
+        when Discord cannot say (the renewal is tried again later, nothing is charged meanwhile)."""
         ...
 
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> bool:
@@ -500,6 +504,11 @@ class SubscriptionService:
         for row in await self._db.read(lambda conn: rows.due(conn, now_us, DUE_BATCH)):
             try:
                 await self._settle(row, now, run)
+            except MembershipUnknown as unknown:
+                log.info("subscription %s waits: %s", row["id"], unknown)
+                retry = to_micros(now + RETRY_EVERY)
+                await self._db.write(partial(rows.retry_at, subscription_id=row["id"], next_attempt_at=retry))
+                run.skipped.append(row["id"])
             except Exception:
                 log.exception("could not renew subscription %s", row["id"])
                 retry = to_micros(now + RETRY_EVERY)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from bot.economy.subscriptions import MembershipUnknown
 from bot.reminders import DirectMessagesClosed
 
 
@@ -16,12 +17,15 @@ class FakeMemberRoles:
     roles: dict[tuple[int, int], set[int]] = field(default_factory=lambda: defaultdict(set))
     left: set[int] = field(default_factory=set)
     forbidden: set[int] = field(default_factory=set)
+    unreachable: bool = False  # Discord cannot say who is a member (e.g. the bot was removed)
     calls: list[tuple[str, int, int]] = field(default_factory=list)  # ("add"/"remove", member, role)
 
     def has(self, guild_id: int, user_id: int, role_id: int) -> bool:
         return role_id in self.roles[(guild_id, user_id)]
 
     async def is_member(self, guild_id: int, user_id: int) -> bool:
+        if self.unreachable:
+            raise MembershipUnknown("the bot is not in the guild")
         return user_id not in self.left
 
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> bool:
