@@ -7,9 +7,6 @@ import sqlite3
 
 from storage.rows import inserted_id
 
-ACTIVE, GRACE, ENDED = "active", "grace", "ended"
-
-
 # --- plans -------------------------------------------------------------------------------------------
 
 
@@ -37,13 +34,6 @@ def set_plan_active(conn: sqlite3.Connection, guild_id: int, creator_id: int, ac
         (int(active), now, guild_id, creator_id),
     )
     return cursor.rowcount == 1
-
-
-def offering_creators(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT * FROM subscription_plans WHERE guild_id = ? AND active = 1 ORDER BY creator_id LIMIT ?",
-        (guild_id, limit),
-    ).fetchall()
 
 
 # --- subscriptions -----------------------------------------------------------------------------------
@@ -106,13 +96,6 @@ def of_subscriber(conn: sqlite3.Connection, guild_id: int, subscriber_id: int) -
         "SELECT * FROM subscriptions WHERE guild_id = ? AND subscriber_id = ? AND status <> 'ended'"
         " ORDER BY paid_until, id",
         (guild_id, subscriber_id),
-    ).fetchall()
-
-
-def running_of_creator(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> list[sqlite3.Row]:
-    return conn.execute(
-        "SELECT * FROM subscriptions WHERE guild_id = ? AND creator_id = ? AND status <> 'ended' ORDER BY id",
-        (guild_id, creator_id),
     ).fetchall()
 
 

@@ -139,10 +139,6 @@ class Subscription:
     grace_until: datetime | None
     zone: ZoneInfo
 
-    @property
-    def ends_or_renews_at(self) -> datetime:
-        return self.grace_until or self.paid_until
-
 
 @dataclass(frozen=True)
 class SubscriptionQuote:
