@@ -184,6 +184,10 @@ class DiscordMemberRoles:
     async def is_member(self, guild_id: int, user_id: int) -> bool:
         return await self._member(guild_id, user_id) is not None
 
+    def role_exists(self, guild_id: int, role_id: int) -> bool:
+        guild = self._bot.get_guild(guild_id)
+        return guild is not None and guild.get_role(role_id) is not None
+
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> bool:
         member = await self._member(guild_id, user_id)
         if member is None:

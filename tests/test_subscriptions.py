@@ -273,12 +273,18 @@ async def test_a_role_the_bot_cannot_manage_is_refused_with_how_to_fix_it(servic
 
 
 async def test_refusals_charge_nothing(services, world):
-    await fund(services, ANA, 100)
-    with pytest.raises(InsufficientCoins):
+    roles, _, _ = world
+    await fund(services, ANA, 1_000)
+    await fund(services, BEN, 100)
+    roles.deleted_roles.add(ROLE)  # someone deleted the subscriber role
+    with pytest.raises(NotFound, match="no longer exists"):
         await services.subscriptions.quote(GUILD, ANA, [], CREATOR)
-    with pytest.raises(NotFound):
+    roles.deleted_roles.clear()
+    with pytest.raises(InsufficientCoins):
+        await services.subscriptions.quote(GUILD, BEN, [], CREATOR)
+    with pytest.raises(NotFound):  # Ben offers no subscription
         await services.subscriptions.quote(GUILD, ANA, [], BEN)
-    assert await wallet(services, ANA) == (100, 0)
+    assert await wallet(services, ANA) == (1_000, 0) and await wallet(services, BEN) == (100, 0)
 
 
 async def test_roles_are_restored_after_a_restart(services, world, clock, settings, db):

@@ -84,6 +84,10 @@ class MemberRoles(Protocol):
         when Discord cannot say (the renewal is tried again later, nothing is charged meanwhile)."""
         ...
 
+    def role_exists(self, guild_id: int, role_id: int) -> bool:
+        """Whether the server still has the role (a role deleted by hand cannot be handed out)."""
+        ...
+
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> bool:
         """Give the role (nothing to do if the member has it); False if it cannot be done."""
         ...
@@ -338,6 +342,11 @@ class SubscriptionService:
         if running is not None:
             until = _when(from_micros(running["paid_until"]), zone_or_utc(running["timezone"]))
             raise Conflict(f"You already subscribe to <@{creator_id}> (paid until {until}).")
+        if self.roles is not None and not self.roles.role_exists(guild_id, plan_row["role_id"]):
+            raise NotFound(
+                f"The subscriber role of <@{creator_id}> no longer exists, so nobody can subscribe right now. "
+                "Nothing was charged; they can pick a role again with `/creator subscription set`."
+            )
         coins = plan_row["coins"]
         if balance < coins:
             raise InsufficientCoins(coins, balance)

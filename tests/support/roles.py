@@ -18,6 +18,7 @@ class FakeMemberRoles:
     left: set[int] = field(default_factory=set)
     forbidden: set[int] = field(default_factory=set)
     unreachable: bool = False  # Discord cannot say who is a member (e.g. the bot was removed)
+    deleted_roles: set[int] = field(default_factory=set)
     calls: list[tuple[str, int, int]] = field(default_factory=list)  # ("add"/"remove", member, role)
 
     def has(self, guild_id: int, user_id: int, role_id: int) -> bool:
@@ -27,6 +28,9 @@ class FakeMemberRoles:
         if self.unreachable:
             raise MembershipUnknown("the bot is not in the guild")
         return user_id not in self.left
+
+    def role_exists(self, guild_id: int, role_id: int) -> bool:
+        return role_id not in self.deleted_roles
 
     async def add_role(self, guild_id: int, user_id: int, role_id: int) -> bool:
         if user_id in self.left or role_id in self.forbidden:
