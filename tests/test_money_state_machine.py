@@ -45,6 +45,7 @@ BAD_COUNTS = (0, -1, 10_001, 2**53, 2**63)
 class MoneyMachine(RuleBasedStateMachine):
     purchases = Bundle("purchases")
     gifts_sent = Bundle("gifts")
+    donations = Bundle("donations")
 
     def __init__(self) -> None:
         super().__init__()
@@ -57,6 +58,8 @@ class MoneyMachine(RuleBasedStateMachine):
         self.diamonds = dict.fromkeys(MEMBERS + CREATORS, 0)
         self.keys = 0
         self.prices: dict[str, int] = {}
+        self.campaign: int | None = None
+        self.raised = 0
 
     def run(self, coroutine):
         return self.loop.run_until_complete(coroutine)
@@ -82,6 +85,9 @@ class MoneyMachine(RuleBasedStateMachine):
         for member in MEMBERS:  # something to spend from the first step on
             self.run(self.services.purchases.purchase(GUILD, member, 350, f"start-{member}"))
             self.coins[member] += 350
+        charity = getattr(self.services, "charity", None)
+        if charity is not None:
+            self.campaign = self.run(charity.start(GUILD, 99, "Food bank", 100_000, "30d")).id
 
     # ---------------------------------------------------------------- purchases
 
@@ -176,6 +182,47 @@ class MoneyMachine(RuleBasedStateMachine):
         with pytest.raises(DomainError):
             self._send(member, member, "Rose", 1, self.new_key())
 
+    # ---------------------------------------------------------------- charity donations
+
+    def _donate(self, member: int, coins: int, key: str, anonymous: bool = False):
+        charity = self.services.charity
+        quote = self.run(charity.quote(GUILD, member, (), self.campaign, coins, anonymous))
+        return quote, self.run(charity.donate(quote, key, confirmed=True))
+
+    @precondition(lambda self: self.campaign is not None)
+    @rule(
+        target=donations,
+        member=st.sampled_from(MEMBERS),
+        coins=st.integers(1, 400),
+        anonymous=st.booleans(),
+    )
+    def donate(self, member: int, coins: int, anonymous: bool):
+        key = self.new_key()
+        if coins > self.coins[member]:
+            with pytest.raises(DomainError):
+                self._donate(member, coins, key, anonymous)
+            return multiple()
+        quote, receipt = self._donate(member, coins, key, anonymous)
+        self.coins[member] -= coins
+        self.raised += coins
+        assert not receipt.replayed and receipt.balance == self.coins[member]
+        assert receipt.campaign.raised == self.raised
+        return (key, quote, receipt.entry_id)
+
+    @precondition(lambda self: self.campaign is not None)
+    @rule(donation=donations)
+    def replay_donation(self, donation) -> None:
+        key, quote, entry_id = donation
+        receipt = self.run(self.services.charity.donate(quote, key, confirmed=True))
+        assert receipt.replayed and receipt.entry_id == entry_id
+        assert receipt.balance == self.coins[quote.donor_id]
+
+    @precondition(lambda self: self.campaign is not None)
+    @rule(member=st.sampled_from(MEMBERS), coins=st.sampled_from(BAD_COUNTS[:2] + (10_000_001, 2**53)))
+    def donate_invalid_amount(self, member: int, coins: int) -> None:
+        with pytest.raises(DomainError):
+            self._donate(member, coins, self.new_key())
+
     # ---------------------------------------------------------------- the comparison
 
     @invariant()
@@ -188,6 +235,8 @@ class MoneyMachine(RuleBasedStateMachine):
 
         wallets, problems = self.run(self.db.read(read))
         assert problems == []
+        if self.campaign is not None:
+            assert self.run(self.services.charity.get(GUILD, self.campaign)).raised == self.raised
         for user in MEMBERS + CREATORS:
             assert wallets.get(user, (0, 0)) == (self.coins[user], self.diamonds[user]), user
 
