@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
@@ -36,6 +37,7 @@ COLUMNS = (
     "note",
 )
 MAX_ROWS = 100_000
+PAGE_ROWS = 2_000
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 KIND_NAMES = {
@@ -149,9 +151,24 @@ class StatementService:
             first, after = month_bounds(*wanted, zone)
             start, end = to_micros(first), to_micros(after)
             label = f"{wanted[0]:04d}-{wanted[1]:02d}"
-        rows = await self._db.read(
-            lambda conn: statements.member_entries(conn, guild_id, user_id, start, end, MAX_ROWS + 1)
-        )
+        # In pages, each its own short read, so a long statement never holds the read connection
+        # (and every other command's reads) for its whole length.
+        rows: list[Row] = []
+        while len(rows) <= MAX_ROWS:
+            page = await self._db.read(
+                partial(
+                    statements.member_entries,
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    start=start,
+                    end=end,
+                    limit=min(PAGE_ROWS, MAX_ROWS + 1 - len(rows)),
+                    after_entry=rows[-1]["id"] if rows else 0,
+                )
+            )
+            rows.extend(page)
+            if len(page) < PAGE_ROWS:
+                break
         truncated = len(rows) > MAX_ROWS
         return Statement(
             guild_id=guild_id,

@@ -3,6 +3,7 @@ and `/wallet export` (a CSV statement), which live in the members' groups."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 
 import discord
@@ -71,9 +72,12 @@ def member_names(guild: discord.Guild | None, ids: set[int]) -> dict[int, str]:
 
 
 async def send_statement(services: Services, interaction: discord.Interaction, month: str | None) -> None:
+    # A long history takes a moment to read and write out: "thinking…" first, the file follows.
+    await interaction.response.defer(ephemeral=True, thinking=True)
     statement = await services.statements.statement(interaction.guild_id, interaction.user.id, month)
-    data = to_csv(statement, member_names(interaction.guild, statement.counterparties()))
-    await interaction.response.send_message(
+    names = member_names(interaction.guild, statement.counterparties())
+    data = await asyncio.to_thread(to_csv, statement, names)  # off the event loop
+    await interaction.followup.send(
         render_statement_note(statement),
         file=discord.File(io.BytesIO(data), filename=statement.filename),
         ephemeral=True,

@@ -16,19 +16,29 @@ def member_timezone(conn: sqlite3.Connection, guild_id: int, user_id: int) -> st
         " (SELECT timezone FROM guild_settings WHERE guild_id = ?), 'UTC')",
         (guild_id, user_id, guild_id),
     ).fetchone()
-    return row[0]
+    return str(row[0])
 
 
 def reversal_of(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM journal_entries WHERE reverses_entry_id = ?", (entry_id,)).fetchone()
+    row: sqlite3.Row | None = conn.execute(
+        "SELECT * FROM journal_entries WHERE reverses_entry_id = ?", (entry_id,)
+    ).fetchone()
+    return row
 
 
 def member_entries(
-    conn: sqlite3.Connection, guild_id: int, user_id: int, start: int | None, end: int | None, limit: int
+    conn: sqlite3.Connection,
+    guild_id: int,
+    user_id: int,
+    start: int | None,
+    end: int | None,
+    limit: int,
+    after_entry: int = 0,
 ) -> list[sqlite3.Row]:
     """Every entry that moved the member's coins or diamonds in [start, end) (oldest first), with the
     member's net coins/diamonds and the gift details; plus the settlements of the member's cash-outs
-    (which move no wallet of theirs but carry the cash paid)."""
+    (which move no wallet of theirs but carry the cash paid). One page: at most `limit` entries
+    numbered above `after_entry` (pass the last entry of the previous page)."""
     start = start if start is not None else -(2**62)
     end = end if end is not None else 2**62
     return conn.execute(
@@ -37,11 +47,11 @@ def member_entries(
         "   SUM(CASE WHEN p.asset = 'coins' THEN p.amount ELSE 0 END) AS coins,"
         "   SUM(CASE WHEN p.asset = 'diamonds' THEN p.amount ELSE 0 END) AS diamonds"
         "  FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
-        "  WHERE p.guild_id = ? AND p.user_id = ? AND e.created_at >= ? AND e.created_at < ?"
+        "  WHERE p.guild_id = ? AND p.user_id = ? AND p.entry_id > ? AND e.created_at >= ? AND e.created_at < ?"
         "  GROUP BY p.entry_id"
         "  UNION ALL"
         "  SELECT po.decision_entry_id, 0, 0 FROM payouts po JOIN journal_entries e ON e.id = po.decision_entry_id"
-        "  WHERE po.guild_id = ? AND po.creator_id = ? AND po.status = 'approved'"
+        "  WHERE po.guild_id = ? AND po.creator_id = ? AND po.status = 'approved' AND po.decision_entry_id > ?"
         "  AND e.created_at >= ? AND e.created_at < ?)"
         " SELECT e.id, e.created_at, e.kind, e.actor_id, e.reference, e.memo, e.money_minor, e.currency,"
         "  e.reverses_entry_id, m.coins, m.diamonds,"
@@ -52,40 +62,40 @@ def member_entries(
         " LEFT JOIN gift_entries g ON g.entry_id = e.id"
         " LEFT JOIN gift_entries og ON og.entry_id = e.reverses_entry_id"
         " ORDER BY e.id LIMIT ?",
-        (guild_id, user_id, start, end, guild_id, user_id, start, end, limit),
+        (guild_id, user_id, after_entry, start, end, guild_id, user_id, after_entry, start, end, limit),
     ).fetchall()
 
 
+QUARTER_US = 900_000_000
+
+
 def gift_income(conn: sqlite3.Connection, guild_id: int, creator_id: int, since: int) -> list[sqlite3.Row]:
-    """(created_at, diamonds) of each gift the creator received since `since`, reversed gifts left out."""
+    """(start, diamonds) of each UTC quarter-hour since `since` (a quarter-hour boundary) in which the
+    creator received gifts, from the kept totals (reversed gifts left out); oldest first."""
     return conn.execute(
-        "SELECT e.created_at, p.amount AS diamonds FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
-        " WHERE p.guild_id = ? AND p.user_id = ? AND p.asset = 'diamonds' AND p.amount > 0"
-        f" AND e.kind = 'gift' AND e.created_at >= ? AND {_NOT_REVERSED}"
-        " ORDER BY e.created_at",
-        (guild_id, creator_id, since),
+        f"SELECT quarter * {QUARTER_US} AS start, diamonds FROM creator_income_quarters"
+        " WHERE guild_id = ? AND creator_id = ? AND quarter >= ? AND diamonds > 0 ORDER BY quarter",
+        (guild_id, creator_id, since // QUARTER_US),
     ).fetchall()
 
 
 def gift_income_total(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> int:
-    """All diamonds the creator ever received from gifts, reversed gifts left out."""
+    """All diamonds the creator ever received from gifts, reversed gifts left out (the running total:
+    a gift's diamonds equal its coins)."""
     row = conn.execute(
-        "SELECT COALESCE(SUM(p.amount), 0) FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
-        " WHERE p.guild_id = ? AND p.user_id = ? AND p.asset = 'diamonds' AND p.amount > 0"
-        f" AND e.kind = 'gift' AND {_NOT_REVERSED}",
+        "SELECT coins FROM gift_totals WHERE guild_id = ? AND role = 'creator' AND user_id = ?",
         (guild_id, creator_id),
     ).fetchone()
-    return row[0]
+    return int(row[0]) if row is not None else 0
 
 
 def top_supporters(conn: sqlite3.Connection, guild_id: int, creator_id: int, limit: int) -> list[sqlite3.Row]:
-    """Senders ranked by the diamonds their gifts gave the creator (reversed gifts left out)."""
+    """Senders ranked by the diamonds their gifts gave the creator (reversed gifts left out), ties to
+    who gave first; read from the running totals."""
     return conn.execute(
-        "SELECT g.sender_id, SUM(p.amount) AS diamonds, COUNT(*) AS gifts"
-        " FROM gift_entries g JOIN journal_entries e ON e.id = g.entry_id"
-        " JOIN postings p ON p.entry_id = g.entry_id AND p.user_id = g.creator_id AND p.asset = 'diamonds'"
-        f" WHERE g.guild_id = ? AND g.creator_id = ? AND {_NOT_REVERSED}"
-        " GROUP BY g.sender_id ORDER BY diamonds DESC, MIN(g.entry_id) LIMIT ?",
+        "SELECT sender_id, diamonds, gifts FROM supporter_totals"
+        " WHERE guild_id = ? AND creator_id = ? AND diamonds > 0"
+        " ORDER BY diamonds DESC, first_entry_id LIMIT ?",
         (guild_id, creator_id, limit),
     ).fetchall()
 
@@ -96,7 +106,7 @@ def pending_diamonds(conn: sqlite3.Connection, guild_id: int, creator_id: int) -
         " WHERE guild_id = ? AND creator_id = ? AND status = 'pending'",
         (guild_id, creator_id),
     ).fetchone()
-    return row[0]
+    return int(row[0])
 
 
 def recent_entries(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[sqlite3.Row]:

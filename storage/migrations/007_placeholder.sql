@@ -1,0 +1,2 @@
+-- Number 007 belongs to another change being built at the same time; migrations must be numbered
+-- without gaps, so this empty file holds the place until that migration replaces it.
