@@ -15,32 +15,26 @@ DAY_US = 86_400_000_000
 
 def top(conn: sqlite3.Connection, guild_id: int, who: str, period: Period, limit: int) -> list[sqlite3.Row]:
     """Members ranked by coins of gifts sent (`sender_id`) or received (`creator_id`) in `period`, with
-    their competition rank (ties share a rank) and their privacy choice. Reads kept totals only: one
-    row per member of the period, the top straight off an index."""
+    their competition rank (ties share a rank) and their privacy choice. Reads kept totals only (one
+    row per member of the period), and of those only the top: read off the end of a rank index."""
     if who not in ROLES:
         raise ValueError(who)
     if period is None:  # running totals: one row per member, however long the history
-        return conn.execute(
-            "SELECT t.user_id, t.coins, RANK() OVER (ORDER BY t.coins DESC) AS rank,"
-            " COALESCE(p.hide_amounts, 0) AS hidden"
-            " FROM gift_totals t LEFT JOIN member_prefs p ON p.guild_id = t.guild_id AND p.user_id = t.user_id"
-            " WHERE t.guild_id = ? AND t.role = ? AND t.coins > 0"
-            " ORDER BY t.coins DESC, t.user_id LIMIT ?",
-            (guild_id, ROLES[who], limit),
-        ).fetchall()
-    span, start_day = period
-    # The top `limit` by coins, plus everyone tied with the last of them (so ranks and order stay
-    # those of the whole board), read from the end of the rank index.
+        board = "gift_totals WHERE guild_id = ? AND role = ?"
+        params: tuple[object, ...] = (guild_id, ROLES[who])
+    else:
+        board = "gift_period_totals WHERE guild_id = ? AND role = ? AND span = ? AND start_day = ?"
+        params = (guild_id, ROLES[who], *period)
+    # The first `limit` by coins plus everyone tied with the last of them, so that ranks and order are
+    # those of the whole board without ranking the whole board: two short ranges of the rank index.
     return conn.execute(
-        "WITH board AS (SELECT user_id, coins FROM gift_period_totals"
-        "  WHERE guild_id = ? AND role = ? AND span = ? AND start_day = ? AND coins > 0),"
-        " cut AS (SELECT coins FROM board ORDER BY coins DESC LIMIT 1 OFFSET ?),"
-        " head AS (SELECT user_id, coins FROM board WHERE coins >= COALESCE((SELECT coins FROM cut), 0))"
+        f"WITH head AS (SELECT user_id, coins FROM {board} AND coins >= MAX(1, COALESCE("
+        f"  (SELECT coins FROM {board} AND coins > 0 ORDER BY coins DESC LIMIT 1 OFFSET ?), 1)))"
         " SELECT h.user_id, h.coins, RANK() OVER (ORDER BY h.coins DESC) AS rank,"
         " COALESCE(p.hide_amounts, 0) AS hidden"
         " FROM head h LEFT JOIN member_prefs p ON p.guild_id = ? AND p.user_id = h.user_id"
         " ORDER BY h.coins DESC, h.user_id LIMIT ?",
-        (guild_id, ROLES[who], span, start_day, limit - 1, guild_id, limit),
+        (*params, *params, limit - 1, guild_id, limit),
     ).fetchall()
 
 
