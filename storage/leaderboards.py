@@ -82,24 +82,12 @@ LOCAL_DAY = (
     f" / {DAY_US}"
 )
 
-# Every day and week total the guild's standing gifts add up to, as
-# (guild_id, role, span, start_day, user_id, coins); `{where}` narrows the gifts.
-EXPECTED_PERIOD_TOTALS = (
-    "SELECT g.guild_id, r.role, s.span, CASE s.span WHEN 'day' THEN g.day ELSE g.day - (g.day + 3) % 7 END,"
-    " CASE r.role WHEN 'sender' THEN g.sender_id ELSE g.creator_id END, SUM(g.coins)"
-    f" FROM (SELECT g.guild_id, {LOCAL_DAY} AS day, g.sender_id, g.creator_id, g.count * g.unit_price AS coins"
-    "  FROM standing_gifts g {where}) g"
-    " CROSS JOIN (SELECT 'day' AS span UNION ALL SELECT 'week') s"
-    " CROSS JOIN (SELECT 'sender' AS role UNION ALL SELECT 'creator') r"
-    " GROUP BY 1, 2, 3, 4, 5"
-)
-
 
 def rebuild_periods(
     conn: sqlite3.Connection, guild_id: int, zone: str, offsets: list[tuple[int, int]]
 ) -> None:
     """Key the guild's day and week totals by `zone` from now on: its UTC offsets as (since, offset)
-    in microseconds, and every total recomputed from the standing gifts in one set-based pass."""
+    in microseconds, and every total recomputed from the standing gifts in set-based passes."""
     conn.execute("DELETE FROM period_zone_offsets WHERE guild_id = ?", (guild_id,))
     conn.executemany(
         "INSERT INTO period_zone_offsets (guild_id, since, offset_us) VALUES (?, ?, ?)",
@@ -111,9 +99,18 @@ def rebuild_periods(
         (guild_id, zone),
     )
     conn.execute("DELETE FROM gift_period_totals WHERE guild_id = ?", (guild_id,))
+    # Days from the gifts (each gift's local day looked up once per role), then weeks from the days.
+    for role, who in (("sender", "sender_id"), ("creator", "creator_id")):
+        conn.execute(
+            "INSERT INTO gift_period_totals (guild_id, role, span, start_day, user_id, coins)"
+            f" SELECT g.guild_id, ?, 'day', {LOCAL_DAY} AS day, g.{who}, SUM(g.count * g.unit_price)"
+            f" FROM standing_gifts g WHERE g.guild_id = ? GROUP BY day, g.{who}",
+            (role, guild_id),
+        )
     conn.execute(
-        "INSERT INTO gift_period_totals (guild_id, role, span, start_day, user_id, coins) "
-        + EXPECTED_PERIOD_TOTALS.format(where="WHERE g.guild_id = ?"),
+        "INSERT INTO gift_period_totals (guild_id, role, span, start_day, user_id, coins)"
+        " SELECT guild_id, role, 'week', start_day - (start_day + 3) % 7 AS week, user_id, SUM(coins)"
+        " FROM gift_period_totals WHERE guild_id = ? AND span = 'day' GROUP BY role, week, user_id",
         (guild_id,),
     )
 
