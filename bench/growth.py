@@ -46,6 +46,9 @@ GIFTS = ("Rose", "Finger Heart", "Perfume", "Doughnut")  # 1–30 coins: no conf
 IN_FLIGHT = 2_048  # writes queued at once, so the writer's batches fill up
 REVERSED_EVERY = 2_000  # one gift in this many is reversed by a moderator
 LIVE_HOURS = 2  # the last hours of the period, creator 1 is live
+# Deferred ("thinking…" first) and as long as what it shows (a creator's month: ~25,000 rows at 1M
+# gifts): printed, but left out of worst_p99_ms; its longest single read is what others wait behind.
+DEFERRED = "wallet_export_creator_month"
 
 
 class BenchClock:
@@ -136,17 +139,41 @@ async def build(
     }
 
 
-async def time_calls(calls: int, call: Callable[[int], Awaitable[object]]) -> tuple[float, float]:
+class ReadTimer:
+    """Wraps the database's reads: the longest single read is how long the command kept every other
+    command's reads waiting (reads share one connection)."""
+
+    def __init__(self, db: Database) -> None:
+        self.longest_ms = 0.0
+        self._read = db.read
+
+        async def timed_read(query: Callable[[sqlite3.Connection], Any]) -> Any:
+            started = time.perf_counter()
+            try:
+                return await self._read(query)
+            finally:
+                self.longest_ms = max(self.longest_ms, (time.perf_counter() - started) * 1000)
+
+        db.read = timed_read  # type: ignore[method-assign]
+
+
+async def time_calls(
+    calls: int, call: Callable[[int], Awaitable[object]], reads: ReadTimer
+) -> tuple[float, float, float]:
     latencies = []
+    reads.longest_ms = 0.0
     for n in range(calls):
         started = time.perf_counter()
         await call(n)
         latencies.append((time.perf_counter() - started) * 1000)
-    return statistics.median(latencies), percentile(latencies, 0.99)
+    return statistics.median(latencies), percentile(latencies, 0.99), reads.longest_ms
 
 
-async def measure(services: Services, members: int, calls: int, month: str) -> dict[str, tuple[float, float]]:
+async def measure(
+    services: Services, members: int, calls: int, month: str
+) -> dict[str, tuple[float, float, float]]:
     rng = random.Random(5)
+    reads = ReadTimer(services.db)
 
     def member(_: int) -> int:
         return FIRST_MEMBER + rng.randrange(members)
@@ -175,8 +202,8 @@ async def measure(services: Services, members: int, calls: int, month: str) -> d
             )
     results = {}
     for name, call in commands.items():
-        heavy = name.startswith("wallet_export_creator")  # a whole month of a creator's gifts
-        results[name] = await time_calls(max(10, calls // 5) if heavy else calls, call)
+        heavy = name == DEFERRED  # a whole month of a creator's gifts
+        results[name] = await time_calls(max(10, calls // 5) if heavy else calls, call, reads)
     return results
 
 
@@ -223,12 +250,15 @@ async def main() -> int:
     print(f"database_mb: {size_mb:.0f}{' (reused)' if reuse else ''}")
     for name, value in figures.items():
         print(f"{name}: {value:.1f}")
-    for name, (p50, p99) in timings.items():
+    for name, (p50, p99, longest_read) in timings.items():
         print(f"{name}_p50_ms: {p50:.2f}")
         print(f"{name}_p99_ms: {p99:.2f}")
+        print(f"{name}_longest_read_ms: {longest_read:.2f}")
     print(f"check_s: {check_s:.1f}")
     print(f"check: {check_says}")
-    print(f"worst_p99_ms: {max(p99 for _, p99 in timings.values()):.2f}")
+    print(f"worst_longest_read_ms: {max(longest for _, _, longest in timings.values()):.2f}")
+    print(f"worst_p99_ms_leaves_out: {DEFERRED}")
+    print(f"worst_p99_ms: {max(p99 for name, (_, p99, _) in timings.items() if name != DEFERRED):.2f}")
     return 0
 
 

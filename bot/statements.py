@@ -37,7 +37,7 @@ COLUMNS = (
     "note",
 )
 MAX_ROWS = 100_000
-PAGE_ROWS = 2_000
+PAGE_POSTINGS = 500  # a page is a read of a few milliseconds
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 KIND_NAMES = {
@@ -152,30 +152,30 @@ class StatementService:
             start, end = to_micros(first), to_micros(after)
             label = f"{wanted[0]:04d}-{wanted[1]:02d}"
         # In pages, each its own short read, so a long statement never holds the read connection
-        # (and every other command's reads) for its whole length.
-        rows: list[Row] = []
-        while len(rows) <= MAX_ROWS:
-            page = await self._db.read(
+        # (and every other command's reads) for its whole length; each page becomes rows at once, a
+        # short step on the event loop between reads.
+        rows: list[StatementRow] = []
+        cursor: statements.Cursor | None = statements.Cursor()
+        while cursor is not None and len(rows) <= MAX_ROWS:
+            page, cursor = await self._db.read(
                 partial(
                     statements.member_entries,
                     guild_id=guild_id,
                     user_id=user_id,
                     start=start,
                     end=end,
-                    limit=min(PAGE_ROWS, MAX_ROWS + 1 - len(rows)),
-                    after_entry=rows[-1]["id"] if rows else 0,
+                    limit=PAGE_POSTINGS,
+                    after=cursor,
                 )
             )
-            rows.extend(page)
-            if len(page) < PAGE_ROWS:
-                break
+            rows.extend(_row(r, user_id, zone) for r in page)
         truncated = len(rows) > MAX_ROWS
         return Statement(
             guild_id=guild_id,
             user_id=user_id,
             timezone=zone.key,
             month=label,
-            rows=[_row(r, user_id, zone) for r in rows[:MAX_ROWS]],
+            rows=rows[:MAX_ROWS],
             truncated=truncated,
         )
 

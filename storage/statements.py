@@ -4,6 +4,7 @@ a creator's gift income, recent entries of a guild."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 _NOT_REVERSED = "NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.reverses_entry_id = e.id)"
 
@@ -26,6 +27,17 @@ def reversal_of(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
     return row
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a statement's pages have got to: the last posting and entry read (0, 0 at the start)."""
+
+    posting_id: int = 0
+    entry_id: int = 0
+
+
+_END = 2**62
+
+
 def member_entries(
     conn: sqlite3.Connection,
     guild_id: int,
@@ -33,26 +45,51 @@ def member_entries(
     start: int | None,
     end: int | None,
     limit: int,
-    after_entry: int = 0,
-) -> list[sqlite3.Row]:
-    """Every entry that moved the member's coins or diamonds in [start, end) (oldest first), with the
-    member's net coins/diamonds and the gift details; plus the settlements of the member's cash-outs
-    (which move no wallet of theirs but carry the cash paid). One page: at most `limit` entries
-    numbered above `after_entry` (pass the last entry of the previous page)."""
-    start = start if start is not None else -(2**62)
-    end = end if end is not None else 2**62
-    return conn.execute(
+    after: Cursor,
+) -> tuple[list[sqlite3.Row], Cursor | None]:
+    """One page of the member's statement: of the member's next `limit` postings after `after` (whole
+    entries), every entry in [start, end) with the member's net coins/diamonds and the gift details;
+    plus the settlements of the member's cash-outs (which move no wallet of theirs but carry the cash
+    paid). Oldest first. Returns the cursor of the next page, None after the last.
+
+    A page costs what it reads, however long the history: it walks the member's postings by id on
+    their index (a range per asset), never sorting or grouping the whole history."""
+    start = start if start is not None else -_END
+    end = end if end is not None else _END
+    next_ids: list[int] = []
+    for asset in ("coins", "diamonds"):
+        next_ids += [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM postings WHERE guild_id = ? AND user_id = ? AND asset = ? AND id > ?"
+                " ORDER BY id LIMIT ?",
+                (guild_id, user_id, asset, after.posting_id, limit + 1),
+            )
+        ]
+    next_ids.sort()
+    upto: Cursor | None = None
+    if len(next_ids) > limit:  # more pages follow: end this one after the last whole entry
+        last_entry = conn.execute(
+            "SELECT entry_id FROM postings WHERE id = ?", (next_ids[limit - 1],)
+        ).fetchone()[0]
+        last_posting = conn.execute(
+            "SELECT MAX(id) FROM postings WHERE entry_id = ?", (last_entry,)
+        ).fetchone()[0]
+        upto = Cursor(last_posting, last_entry)
+    bound = upto or Cursor(_END, _END)
+    rows = conn.execute(
         "WITH mine AS ("
         "  SELECT p.entry_id,"
         "   SUM(CASE WHEN p.asset = 'coins' THEN p.amount ELSE 0 END) AS coins,"
         "   SUM(CASE WHEN p.asset = 'diamonds' THEN p.amount ELSE 0 END) AS diamonds"
         "  FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
-        "  WHERE p.guild_id = ? AND p.user_id = ? AND p.entry_id > ? AND e.created_at >= ? AND e.created_at < ?"
+        "  WHERE p.guild_id = ? AND p.user_id = ? AND p.asset IN ('coins', 'diamonds')"
+        "  AND p.id > ? AND p.id <= ? AND e.created_at >= ? AND e.created_at < ?"
         "  GROUP BY p.entry_id"
         "  UNION ALL"
         "  SELECT po.decision_entry_id, 0, 0 FROM payouts po JOIN journal_entries e ON e.id = po.decision_entry_id"
-        "  WHERE po.guild_id = ? AND po.creator_id = ? AND po.status = 'approved' AND po.decision_entry_id > ?"
-        "  AND e.created_at >= ? AND e.created_at < ?)"
+        "  WHERE po.guild_id = ? AND po.creator_id = ? AND po.status = 'approved'"
+        "  AND po.decision_entry_id > ? AND po.decision_entry_id <= ? AND e.created_at >= ? AND e.created_at < ?)"
         " SELECT e.id, e.created_at, e.kind, e.actor_id, e.reference, e.memo, e.money_minor, e.currency,"
         "  e.reverses_entry_id, m.coins, m.diamonds,"
         "  g.gift_name, g.count AS gift_count, g.sender_id, g.creator_id,"
@@ -61,9 +98,23 @@ def member_entries(
         " FROM mine m JOIN journal_entries e ON e.id = m.entry_id"
         " LEFT JOIN gift_entries g ON g.entry_id = e.id"
         " LEFT JOIN gift_entries og ON og.entry_id = e.reverses_entry_id"
-        " ORDER BY e.id LIMIT ?",
-        (guild_id, user_id, after_entry, start, end, guild_id, user_id, after_entry, start, end, limit),
+        " ORDER BY e.id",
+        (
+            guild_id,
+            user_id,
+            after.posting_id,
+            bound.posting_id,
+            start,
+            end,
+            guild_id,
+            user_id,
+            after.entry_id,
+            bound.entry_id,
+            start,
+            end,
+        ),
     ).fetchall()
+    return rows, upto
 
 
 QUARTER_US = 900_000_000

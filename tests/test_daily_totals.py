@@ -140,7 +140,7 @@ async def test_a_statement_is_read_in_pages(services, monkeypatch):
     for _ in range(7):
         await send_gift(services, ANA, CARA, "Rose")
     whole = await services.statements.statement(GUILD, ANA)
-    monkeypatch.setattr(bot.statements, "PAGE_ROWS", 3)
+    monkeypatch.setattr(bot.statements, "PAGE_POSTINGS", 3)
 
     paged = await services.statements.statement(GUILD, ANA)
 
