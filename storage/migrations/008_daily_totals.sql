@@ -105,15 +105,18 @@ BEGIN
     ON CONFLICT (guild_id, creator_id, quarter) DO UPDATE SET diamonds = diamonds + excluded.diamonds;
 END;
 
--- A reversal of a gift takes the same amounts back from the rows the gift added to.
+-- A reversal of a gift takes the same amounts back from the rows the gift added to. Each UPDATE joins the
+-- reversed gift's few keys to the totals' primary keys (a row-value IN list would scan the whole table);
+-- the all-time totals' trigger is replaced by one written the same way, for the same reason.
 CREATE TRIGGER gift_daily_totals_reverse AFTER INSERT ON journal_entries
 WHEN NEW.reverses_entry_id IS NOT NULL
 BEGIN
-    UPDATE gift_period_totals
-    SET coins = coins - (SELECT g.count * g.unit_price FROM gift_entries g WHERE g.entry_id = NEW.reverses_entry_id)
-    WHERE (guild_id, role, span, start_day, user_id) IN (
-        SELECT g.guild_id, r.role, s.span, CASE s.span WHEN 'day' THEN d.day ELSE d.day - (d.day + 3) % 7 END,
-            CASE r.role WHEN 'sender' THEN g.sender_id ELSE g.creator_id END
+    UPDATE gift_period_totals SET coins = gift_period_totals.coins - k.coins
+    FROM (
+        SELECT g.guild_id, w.role, s.span,
+            CASE s.span WHEN 'day' THEN d.day ELSE d.day - (d.day + 3) % 7 END AS start_day,
+            CASE w.role WHEN 'sender' THEN g.sender_id ELSE g.creator_id END AS user_id,
+            g.count * g.unit_price AS coins
         FROM gift_entries g
         CROSS JOIN (
             SELECT (g2.created_at + COALESCE((
@@ -123,19 +126,36 @@ BEGIN
             FROM gift_entries g2 WHERE g2.entry_id = NEW.reverses_entry_id
         ) d
         CROSS JOIN (SELECT 'day' AS span UNION ALL SELECT 'week') s
-        CROSS JOIN (SELECT 'sender' AS role UNION ALL SELECT 'creator') r
+        CROSS JOIN (SELECT 'sender' AS role UNION ALL SELECT 'creator') w
         WHERE g.entry_id = NEW.reverses_entry_id
-    );
+    ) AS k
+    WHERE gift_period_totals.guild_id = k.guild_id AND gift_period_totals.role = k.role
+        AND gift_period_totals.span = k.span AND gift_period_totals.start_day = k.start_day
+        AND gift_period_totals.user_id = k.user_id;
     UPDATE supporter_totals
-    SET diamonds = diamonds - (SELECT g.count * g.unit_price FROM gift_entries g WHERE g.entry_id = NEW.reverses_entry_id),
-        gifts = gifts - 1
-    WHERE (guild_id, creator_id, sender_id) IN (
-        SELECT g.guild_id, g.creator_id, g.sender_id FROM gift_entries g WHERE g.entry_id = NEW.reverses_entry_id
-    );
-    UPDATE creator_income_quarters
-    SET diamonds = diamonds - (SELECT g.count * g.unit_price FROM gift_entries g WHERE g.entry_id = NEW.reverses_entry_id)
-    WHERE (guild_id, creator_id, quarter) IN (
-        SELECT g.guild_id, g.creator_id, g.created_at / 900000000 FROM gift_entries g
-        WHERE g.entry_id = NEW.reverses_entry_id
-    );
+    SET diamonds = supporter_totals.diamonds - g.count * g.unit_price, gifts = supporter_totals.gifts - 1
+    FROM gift_entries g
+    WHERE g.entry_id = NEW.reverses_entry_id AND supporter_totals.guild_id = g.guild_id
+        AND supporter_totals.creator_id = g.creator_id AND supporter_totals.sender_id = g.sender_id;
+    UPDATE creator_income_quarters SET diamonds = creator_income_quarters.diamonds - g.count * g.unit_price
+    FROM gift_entries g
+    WHERE g.entry_id = NEW.reverses_entry_id AND creator_income_quarters.guild_id = g.guild_id
+        AND creator_income_quarters.creator_id = g.creator_id
+        AND creator_income_quarters.quarter = g.created_at / 900000000;
+END;
+
+DROP TRIGGER gift_totals_reverse;
+
+CREATE TRIGGER gift_totals_reverse AFTER INSERT ON journal_entries
+WHEN NEW.reverses_entry_id IS NOT NULL
+BEGIN
+    UPDATE gift_totals SET coins = gift_totals.coins - k.coins
+    FROM (
+        SELECT g.guild_id, 'sender' AS role, g.sender_id AS user_id, g.count * g.unit_price AS coins
+        FROM gift_entries g WHERE g.entry_id = NEW.reverses_entry_id
+        UNION ALL
+        SELECT g.guild_id, 'creator', g.creator_id, g.count * g.unit_price
+        FROM gift_entries g WHERE g.entry_id = NEW.reverses_entry_id
+    ) AS k
+    WHERE gift_totals.guild_id = k.guild_id AND gift_totals.role = k.role AND gift_totals.user_id = k.user_id;
 END;
