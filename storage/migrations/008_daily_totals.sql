@@ -80,21 +80,28 @@ INSERT INTO creator_income_quarters (guild_id, creator_id, quarter, diamonds)
 SELECT guild_id, creator_id, created_at / 900000000, SUM(count * unit_price)
 FROM standing_gifts GROUP BY guild_id, creator_id, created_at / 900000000;
 
--- A gift adds to every total. The local day comes from the latest offset in force at the gift's time.
+-- A gift adds to every total. Its local day comes from the latest offset in force at the gift's time,
+-- looked up on the offsets' primary key; its week's Monday is ((day + 3) / 7) * 7 - 3 (1970-01-01 was a
+-- Thursday). Plain VALUES rows cost less per gift than joining the day to the roles and spans would.
 CREATE TRIGGER gift_daily_totals_add AFTER INSERT ON gift_entries
 BEGIN
-    INSERT INTO gift_period_totals (guild_id, role, span, start_day, user_id, coins)
-    SELECT NEW.guild_id, r.role, s.span, CASE s.span WHEN 'day' THEN d.day ELSE d.day - (d.day + 3) % 7 END,
-        CASE r.role WHEN 'sender' THEN NEW.sender_id ELSE NEW.creator_id END, NEW.count * NEW.unit_price
-    FROM (
-        SELECT (NEW.created_at + COALESCE((
-            SELECT o.offset_us FROM period_zone_offsets o
-            WHERE o.guild_id = NEW.guild_id AND o.since <= NEW.created_at ORDER BY o.since DESC LIMIT 1
-        ), 0)) / 86400000000 AS day
-    ) d
-    CROSS JOIN (SELECT 'day' AS span UNION ALL SELECT 'week') s
-    CROSS JOIN (SELECT 'sender' AS role UNION ALL SELECT 'creator') r
-    WHERE 1
+    INSERT INTO gift_period_totals (guild_id, role, span, start_day, user_id, coins) VALUES
+    (NEW.guild_id, 'sender', 'day', (NEW.created_at + COALESCE((SELECT o.offset_us FROM period_zone_offsets o
+        WHERE o.guild_id = NEW.guild_id AND o.since <= NEW.created_at ORDER BY o.since DESC LIMIT 1), 0))
+        / 86400000000,
+        NEW.sender_id, NEW.count * NEW.unit_price),
+    (NEW.guild_id, 'creator', 'day', (NEW.created_at + COALESCE((SELECT o.offset_us FROM period_zone_offsets o
+        WHERE o.guild_id = NEW.guild_id AND o.since <= NEW.created_at ORDER BY o.since DESC LIMIT 1), 0))
+        / 86400000000,
+        NEW.creator_id, NEW.count * NEW.unit_price),
+    (NEW.guild_id, 'sender', 'week', ((NEW.created_at + COALESCE((SELECT o.offset_us FROM period_zone_offsets o
+        WHERE o.guild_id = NEW.guild_id AND o.since <= NEW.created_at ORDER BY o.since DESC LIMIT 1), 0))
+        / 86400000000 + 3) / 7 * 7 - 3,
+        NEW.sender_id, NEW.count * NEW.unit_price),
+    (NEW.guild_id, 'creator', 'week', ((NEW.created_at + COALESCE((SELECT o.offset_us FROM period_zone_offsets o
+        WHERE o.guild_id = NEW.guild_id AND o.since <= NEW.created_at ORDER BY o.since DESC LIMIT 1), 0))
+        / 86400000000 + 3) / 7 * 7 - 3,
+        NEW.creator_id, NEW.count * NEW.unit_price)
     ON CONFLICT (guild_id, role, span, start_day, user_id) DO UPDATE SET coins = coins + excluded.coins;
     INSERT INTO supporter_totals (guild_id, creator_id, sender_id, diamonds, gifts, first_entry_id)
     VALUES (NEW.guild_id, NEW.creator_id, NEW.sender_id, NEW.count * NEW.unit_price, 1, NEW.entry_id)
