@@ -43,6 +43,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/gift_throughput.py
 	$(BIN)/python bench/alert_burst.py
 	$(BIN)/python bench/interaction_latency.py
+	$(BIN)/python bench/growth.py --gifts 20000 --members 5000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
