@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/interaction_latency.py
 	$(BIN)/python bench/export_under_load.py
 	$(BIN)/python bench/overlay_fanout.py
+	$(BIN)/python bench/growth.py --gifts 20000 --members 5000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -237,8 +237,8 @@ async def test_moderators_manage_the_catalog_with_audit(driver, services):
 
 async def test_timezone_is_validated_and_autocompleted(driver, services):
     choices = await driver.autocomplete("config timezone", MOD, "timezone", timezone="london")
-    bad = await driver.slash("config timezone", MOD, timezone="Mars/Base")
-    good = await driver.slash("config timezone", MOD, timezone="Europe/London")
+    bad = await driver.slash_answer("config timezone", MOD, timezone="Mars/Base")
+    good = await driver.slash_answer("config timezone", MOD, timezone="Europe/London")
 
     assert "Europe/London" in [c["value"] for c in choices]
     assert bad.ephemeral and "don't know the time zone 'Mars/Base'" in bad.text
