@@ -9,10 +9,10 @@ import pytest
 
 from bot.tree import APOLOGY
 from cogs.views import ConfirmView
+from simulator.discord_payloads import Member
 from storage import ledger
 from storage.ledger_check import find_discrepancies
 from tests.support.discord_fakes import _message_payload
-from tests.support.discord_payloads import Member
 
 ANA = Member(101, "ana")
 BEN = Member(102, "ben")

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.tree import APOLOGY
-from tests.support.discord_payloads import Member
+from simulator.discord_payloads import Member
 
 
 async def test_balance_is_ephemeral_and_shows_value_in_member_currency(driver, services):

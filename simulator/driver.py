@@ -12,8 +12,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from tests.e2e.fake_discord import BOT_PERMISSIONS, GENERAL_CHANNEL_ID, FakeDiscord, InteractionLog, Message
-from tests.support.discord_payloads import MANAGE_GUILD, Member
+from simulator.discord_payloads import MANAGE_GUILD, Member
+from simulator.fake_discord import BOT_PERMISSIONS, GENERAL_CHANNEL_ID, FakeDiscord, InteractionLog, Message
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
@@ -283,7 +283,7 @@ def sample_value(option: dict[str, Any], driver: Driver) -> Any:
     if option_type in (USER, MENTIONABLE):
         return driver.member("someone")
     if option_type == CHANNEL:
-        from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
+        from simulator.fake_discord import ALERTS_CHANNEL_ID
 
         return ALERTS_CHANNEL_ID
     if option_type == ROLE:

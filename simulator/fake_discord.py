@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.support.discord_payloads import (
+from simulator.discord_payloads import (
     ADMINISTRATOR,
     APPLICATION_ID,
     BOT_USER_ID,
