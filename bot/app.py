@@ -1,5 +1,6 @@
 """The composition root: `python -m bot` runs the bot, `python -m bot check` checks the ledger,
-`python -m bot sync` registers the slash commands with Discord even if they look unchanged, then exits."""
+`python -m bot sync` registers the slash commands with Discord even if they look unchanged, then exits,
+`python -m bot playground` runs the bot against the local Discord simulator with a web page to try it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 from bot.clock import system_clock
+from bot.playground import DEFAULT_PORT, run_playground_command
 from bot.settings import Settings, SettingsError, load_settings
 
 log = logging.getLogger("livegifts")
@@ -35,6 +37,11 @@ def main(argv: list[str] | None = None) -> int:
     check = sub.add_parser("check", help="check the ledger and exit (0 clean, 1 discrepancies, 2 error)")
     check.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
     sub.add_parser("sync", help="sync the slash commands to Discord now, even if unchanged, and exit")
+    playground = sub.add_parser(
+        "playground", help="try the bot without Discord: a local simulator and a web page on 127.0.0.1"
+    )
+    playground.add_argument("--database", type=Path, help="database file (default: a temporary one)")
+    playground.add_argument("--port", type=int, default=DEFAULT_PORT, help="the page's port (default 8765)")
     args = parser.parse_args(argv)
 
     try:
@@ -46,6 +53,8 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.command == "check":
         return run_check(args.database or settings.database_path)
+    if args.command == "playground":
+        return run_playground_command(settings, args.database, args.port)
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(f"livegifts: {HOW_TO_SET_UP}", file=sys.stderr)
         return EXIT_USAGE

@@ -236,8 +236,11 @@ class Driver:
         return log.choices or []
 
     def click_log(self, message: Message, label_part: str, user: Member) -> InteractionLog:
-        button = message.button(label_part)
-        data = {"component_type": 2, "custom_id": button["custom_id"]}
+        return self.press_log(message, message.button(label_part)["custom_id"], user)
+
+    def press_log(self, message: Message, custom_id: str, user: Member) -> InteractionLog:
+        """The interaction of `user` pressing the button `custom_id` on `message`."""
+        data = {"component_type": 2, "custom_id": custom_id}
         payload = message.payload(self.fake._bot_author(), self.fake.guild_id)
         if message.interaction_id is not None:
             payload["interaction_metadata"] = {
