@@ -53,12 +53,16 @@ async def run_playground(settings: Settings, database_path: Path, port: int) -> 
             "database_path": database_path,
             "dev_guild_ids": [],
             "payment_provider": "sandbox",
+            "overlay_enabled": True,
+            "overlay_host": "127.0.0.1",
+            "overlay_port": 0,  # any free port: /overlay url says which
+            "overlay_public_url": None,
         }
     )
     bot_task = asyncio.create_task(run_bot(bot_settings), name="bot")
     try:
         await wait_until_online(fake, bot_task)
-        await set_up(Driver(fake), people)
+        playground.overlays = await set_up(Driver(fake), people)
         print(
             f"livegifts playground: open http://127.0.0.1:{fake.port}  "
             f"(a local simulation, no money moves; database {database_path}; Ctrl+C stops it)",

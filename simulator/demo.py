@@ -6,6 +6,7 @@ it learns through its own commands, run by `set_up` as those people would run th
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from simulator.discord_payloads import MANAGE_GUILD, Member
@@ -15,6 +16,7 @@ from simulator.fake_discord import ALERTS_CHANNEL_ID, OWNER_ID, FakeDiscord
 MODERATOR_ID = 950_000_000_000_000_001
 CREATOR_IDS = (950_000_000_000_000_011, 950_000_000_000_000_012)
 MEMBER_IDS = (950_000_000_000_000_021, 950_000_000_000_000_022, 950_000_000_000_000_023)
+ALERT_BOX = re.compile(r"Alert box: <(http[^>\s]+)>")
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,19 @@ def populate(fake: FakeDiscord) -> DemoPeople:
     return DemoPeople(moderator, (cara, leo), members)
 
 
-async def set_up(driver: Driver, people: DemoPeople) -> None:
-    """What the demo's moderator and creators do once the bot is online: alerts go to #alerts, and the
-    two creators register."""
+async def set_up(driver: Driver, people: DemoPeople) -> dict[int, str]:
+    """What the demo's moderator and creators do once the bot is online: alerts go to #alerts, the two
+    creators register and ask for their overlay's address. Returns each creator's alert-box address (none
+    when the bot serves no overlays)."""
     await driver.slash("config alerts-channel", people.moderator, channel=ALERTS_CHANNEL_ID)
+    overlays: dict[int, str] = {}
     for creator in people.creators:
         await driver.slash("creator register", creator)
+        if "overlay" in driver.fake.registered_commands():
+            found = ALERT_BOX.search((await driver.slash("overlay url", creator)).text)
+            if found:
+                overlays[creator.user_id] = found.group(1)
+    return overlays
 
 
 def label_of(user: Member, people: DemoPeople) -> str:

@@ -57,8 +57,8 @@ class Playground:
         self.people = people
         self.views = Views(fake)
         self.tour = Tour(fake, people, tour_pause_s)
-        # Where the creator's stream overlay is served, when the bot serves one: shown beside the channel.
-        self.overlay_url: str | None = None
+        # Each creator's alert box, as `/overlay url` gave it to them: shown beside the channel.
+        self.overlays: dict[int, str] = {}
 
     def install(self) -> None:
         app = self.fake.app
@@ -90,6 +90,9 @@ class Playground:
         host = (request.host or "").rsplit(":", 1)[0]
         if host not in ("127.0.0.1", "localhost"):
             return web.Response(status=403, text="The playground answers only on 127.0.0.1.")
+        if request.method == "POST" and request.content_type != "application/json":
+            # Another site's form or no-preflight fetch cannot act as someone here: they cannot send JSON.
+            return web.json_response({"error": "Send JSON."}, status=415)
         response = await handler(request)
         response.headers["Content-Security-Policy"] = CSP
         response.headers["X-Content-Type-Options"] = "nosniff"
@@ -156,7 +159,10 @@ class Playground:
             "commands": list(self.fake.registered_commands().values()),
             "seen": self.views.seen_by(viewer.user_id),
             "tour": self.tour.status(),
-            "overlay_url": self.overlay_url,
+            "overlays": [
+                {"creator_id": str(creator_id), "name": self.views.name_of(creator_id), "url": url}
+                for creator_id, url in self.overlays.items()
+            ],
         }
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:

@@ -10,7 +10,8 @@ from typing import Any
 from simulator.fake_discord import FakeDiscord, InteractionLog, Message
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
-APPLICATION_COMMAND, COMPONENT = 2, 3
+APPLICATION_COMMAND = 2
+DEFERRED_MESSAGE = 5  # the callback type of "the bot is thinking…"
 MENTION = re.compile(r"<(@!?|@&|#)(\d+)>")
 
 JSON = dict[str, Any]
@@ -75,7 +76,10 @@ class Views:
             "invoker": self.name_of(invoker) if invoker is not None else None,
             "invocation": invocation_of(log) if log else None,
             "content": self.resolve_mentions(message.content or ""),
-            "thinking": log is not None and not message.content and not message.embeds,
+            "thinking": log is not None
+            and log.callback_type == DEFERRED_MESSAGE
+            and message.id == log.original_message_id
+            and not (message.content or message.embeds or message.attachments),
             "embeds": [self._embed(embed) for embed in message.embeds],
             "buttons": [
                 {

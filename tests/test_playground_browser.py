@@ -1,6 +1,7 @@
 """The playground in a real browser: `python -m bot playground` as a user starts it, its page driven by
 Selenium in Debian's headless Chromium. A member buys coins and sends a gift to a live creator; the
-shout-out shows in #alerts and the receipt shows the new balance; another person cannot see that receipt."""
+shout-out shows in #alerts and on the creator's overlay beside the channel, the receipt shows the new
+balance; another person cannot see that receipt."""
 
 from __future__ import annotations
 
@@ -197,6 +198,12 @@ def test_a_member_buys_coins_and_gifts_a_live_creator_in_the_browser(playground,
     assert "Only you can see this" in receipt
     assert "695" in receipt, receipt  # 700 coins bought, 5 Roses at 1 coin: the new balance
     assert page.error() == ""
+
+    overlay = browser.find_element(By.ID, "overlay-frame")  # Cara's alert box, beside the channel
+    assert "/o/" in (overlay.get_attribute("src") or "")
+    browser.switch_to.frame(overlay)
+    page.wait(lambda: "Ana" in browser.find_element(By.TAG_NAME, "body").text, "the gift on Cara's overlay")
+    browser.switch_to.default_content()
 
     page.tab("#alerts")
     page.message_with("@Ana sent", "Rose", "×5")

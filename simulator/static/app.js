@@ -351,11 +351,14 @@ function renderTour() {
 }
 
 function renderOverlay() {
-  const panel = document.getElementById("overlay-panel");
+  const overlays = page.state.overlays;
+  document.getElementById("overlay-panel").hidden = overlays.length === 0;
+  if (!overlays.length) return;
+  const select = document.getElementById("overlay-creator");
+  fillSelect(select, overlays.map((o) => [o.creator_id, o.name]), true);
+  const chosen = overlays.find((o) => o.creator_id === select.value) || overlays[0];
   const frame = document.getElementById("overlay-frame");
-  const url = page.state.overlay_url;
-  panel.hidden = !url;
-  if (url && frame.getAttribute("src") !== url) frame.setAttribute("src", url);
+  if (frame.getAttribute("src") !== chosen.url) frame.setAttribute("src", chosen.url);
 }
 
 function start() {
@@ -363,6 +366,7 @@ function start() {
     page.me = event.target.value; page.shown = ""; document.getElementById("tour-follow").checked = false; refresh();
   });
   document.getElementById("command").addEventListener("change", renderOptions);
+  document.getElementById("overlay-creator").addEventListener("change", renderOverlay);
   document.getElementById("composer").addEventListener("submit", runCommand);
   document.getElementById("tour-start").addEventListener("click", async () => {
     document.getElementById("tour-follow").checked = true;

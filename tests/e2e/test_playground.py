@@ -75,7 +75,7 @@ async def page(monkeypatch, real_webhook_adapter, tmp_path) -> AsyncIterator[Pag
     playground.install()
     await fake.start()
     runner = await RunningBot(fake, e2e_settings(tmp_path, fake)).start()
-    await set_up(Driver(fake), people)
+    playground.overlays = await set_up(Driver(fake), people)
     try:
         async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{fake.port}") as session:
             yield Page(session, fake, people, runner)
@@ -181,3 +181,10 @@ async def test_the_page_allows_no_inline_script_and_answers_only_on_loopback(pag
         assert "no money moves" in await response.text()
     async with page.session.get("/", headers={"Host": "evil.example"}) as response:
         assert response.status == 403
+    ana = page.people.members[0]
+    form = {"as": str(ana.user_id), "path": "wallet balance", "options": {}}
+    async with page.session.post("/play/api/command", data=str(form)) as response:  # as a foreign form would
+        assert response.status == 415
+    assert not page.fake.interactions or all(
+        "wallet" not in str(log.payload.get("data")) for log in page.fake.interactions.values()
+    )
