@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -22,7 +23,7 @@ def run_playground_command(settings: Settings, database: Path | None, port: int)
     with tempfile.TemporaryDirectory(prefix="livegifts-playground-") as directory:
         path = database or Path(directory) / "livegifts.db"
         try:
-            with contextlib.suppress(KeyboardInterrupt):
+            with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
                 asyncio.run(run_playground(settings, path, port))
         except OSError as error:
             print(
@@ -41,6 +42,9 @@ async def run_playground(settings: Settings, database_path: Path, port: int) -> 
     from simulator.fake_discord import FakeDiscord
     from simulator.playground import Playground, wait_until_online
 
+    stopping = asyncio.current_task()
+    if stopping is not None:  # SIGTERM stops it as Ctrl+C does: the temporary database is removed
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.cancel)
     fake = FakeDiscord()
     people = populate(fake)
     playground = Playground(fake, people)

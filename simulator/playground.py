@@ -186,6 +186,8 @@ class Playground:
 
     def _options(self, driver: Driver, path: str, raw: JSON, focused: str | None = None) -> JSON:
         """The page's form values, typed as the registered schema says (a Member for a user option)."""
+        if not isinstance(raw, dict):
+            raise RequestError("The options are a JSON object.")
         _names, leaf = driver.schema(path)
         types = {o["name"]: o["type"] for o in leaf.get("options", [])}
         options: JSON = {}

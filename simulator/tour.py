@@ -76,7 +76,10 @@ class Tour:
                 self.failure = f"The tour stopped at step {number}: {error}"
                 return
             await asyncio.sleep(self.pause_s)
-        self.caption = "That was the tour. Carry on as anyone you like."
+        self.caption = (
+            "That was the tour. Ana's budget reminder reaches her DMs within a minute (be Ana, open Your DMs). "
+            "Carry on as anyone you like."
+        )
 
     def steps(self) -> list[Step]:
         driver = Driver(self.fake)

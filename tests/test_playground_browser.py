@@ -5,13 +5,7 @@ balance; another person cannot see that receipt."""
 
 from __future__ import annotations
 
-import os
-import re
-import select
 import shutil
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,10 +18,11 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.remote.webdriver import WebDriver  # noqa: E402
 from selenium.webdriver.support.ui import Select, WebDriverWait  # noqa: E402
 
+from tests.support.playground_process import playground_process  # noqa: E402
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 CHROMEDRIVER = shutil.which("chromedriver")
 WAIT_S = 20
-ADDRESS = re.compile(r"open (http://127\.0\.0\.1:\d+)")
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None or CHROMEDRIVER is None,
@@ -37,38 +32,10 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def playground(tmp_path: Path) -> Iterator[str]:
-    """The playground's address; the process is stopped afterwards."""
-    env = {**os.environ, "LOG_LEVEL": "WARNING", "PYTHONUNBUFFERED": "1"}
-    env.pop("DISCORD_API_BASE_URL", None)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "bot", "playground", "--port", "0", "--database", str(tmp_path / "play.db")],
-        cwd=tmp_path,  # no .env here: the defaults
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    seen: list[str] = []
-    deadline = time.monotonic() + 60
-    address = None
-    while address is None and time.monotonic() < deadline and process.poll() is None:
-        ready, _, _ = select.select([process.stdout], [], [], 1)
-        if ready:
-            line = process.stdout.readline()
-            seen.append(line)
-            found = ADDRESS.search(line)
-            address = found.group(1) if found else None
-    try:
-        assert address is not None, "the playground did not print its address:\n" + "".join(seen)
-        yield address
-    finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    """The playground's address, from `python -m bot playground` started as a user would."""
+    with playground_process(tmp_path, "--database", str(tmp_path / "play.db")) as process:
+        yield process.address
+        assert process.stop() == 0
 
 
 @pytest.fixture
