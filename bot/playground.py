@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import signal
 import sys
 import tempfile
 from pathlib import Path
@@ -19,37 +18,43 @@ DEFAULT_PORT = 8765
 PLAYGROUND_TOKEN = "playground.token-for-the-local-simulator"  # noqa: S105 (the simulator accepts any)
 
 
+class PortTakenError(Exception):
+    """The page's port is in use; the message says what to do."""
+
+
 def run_playground_command(settings: Settings, database: Path | None, port: int) -> int:
+    from storage import DatabaseError
+
     with tempfile.TemporaryDirectory(prefix="livegifts-playground-") as directory:
         path = database or Path(directory) / "livegifts.db"
         try:
-            with contextlib.suppress(KeyboardInterrupt, asyncio.CancelledError):
-                asyncio.run(run_playground(settings, path, port))
-        except OSError as error:
-            print(
-                f"livegifts playground: cannot listen on 127.0.0.1:{port} ({error.strerror or error}). "
-                "Choose another port with --port.",
-                file=sys.stderr,
-            )
-            return 1
+            with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C before the bot is up
+                # SIGTERM and Ctrl+C once it is up: the bot's own orderly shutdown, then the simulator's
+                return asyncio.run(run_playground(settings, path, port))
+        except (PortTakenError, DatabaseError) as error:  # the port, a file that is not our database …
+            print(f"livegifts playground: {error}", file=sys.stderr)
+            return 2
     return 0
 
 
-async def run_playground(settings: Settings, database_path: Path, port: int) -> None:
+async def run_playground(settings: Settings, database_path: Path, port: int) -> int:
+    """Until the bot stops; its exit status."""
     from bot.app import run_bot
     from simulator.demo import populate, set_up
     from simulator.driver import Driver
     from simulator.fake_discord import FakeDiscord
     from simulator.playground import Playground, wait_until_online
 
-    stopping = asyncio.current_task()
-    if stopping is not None:  # SIGTERM stops it as Ctrl+C does: the temporary database is removed
-        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stopping.cancel)
     fake = FakeDiscord()
     people = populate(fake)
     playground = Playground(fake, people)
     playground.install()
-    await fake.start(port)
+    try:
+        await fake.start(port)
+    except OSError as error:
+        raise PortTakenError(
+            f"cannot listen on 127.0.0.1:{port} ({error.strerror or error}). Choose another port with --port."
+        ) from None
     bot_settings = settings.model_copy(
         update={
             "discord_token": SecretStr(PLAYGROUND_TOKEN),
@@ -72,7 +77,7 @@ async def run_playground(settings: Settings, database_path: Path, port: int) -> 
             f"(a local simulation, no money moves; database {database_path}; Ctrl+C stops it)",
             flush=True,
         )
-        await bot_task
+        return await bot_task
     finally:
         bot_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

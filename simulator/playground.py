@@ -286,7 +286,7 @@ def _reason(error: Exception) -> str:
     return str(error)
 
 
-async def wait_until_online(fake: FakeDiscord, bot_task: asyncio.Task[None]) -> None:
+async def wait_until_online(fake: FakeDiscord, bot_task: asyncio.Task[int]) -> None:
     """Until the bot has identified on the gateway and registered its commands; raises what stopped it."""
     while not (fake.identified.is_set() and fake.registered_commands()):
         if bot_task.done():

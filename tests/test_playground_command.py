@@ -27,6 +27,21 @@ def test_the_playground_serves_its_page_and_removes_its_temporary_database_on_st
     assert not playground.database.parent.exists()
 
 
+def test_a_file_that_is_not_a_database_is_refused_by_name(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database " * 100)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "playground", "--port", "0", "--database", str(notes)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert "livegifts playground:" in result.stderr and "Traceback" not in result.stderr
+    assert notes.read_text() == "not a database " * 100
+
+
 def test_a_given_database_is_kept(tmp_path):
     database = tmp_path / "kept.db"
     with playground_process(tmp_path, "--database", str(database)) as playground:
@@ -47,5 +62,5 @@ def test_a_taken_port_is_refused_with_a_message_naming_the_option(tmp_path):
             text=True,
             timeout=60,
         )
-    assert result.returncode == 1
+    assert result.returncode == 2
     assert f"127.0.0.1:{port}" in result.stderr and "--port" in result.stderr
