@@ -8,7 +8,7 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from simulator.demo import DemoPeople
@@ -77,7 +77,7 @@ class Tour:
                 return
             await asyncio.sleep(self.pause_s)
         self.caption = (
-            "That was the tour. Ana's budget reminder reaches her DMs within a minute (be Ana, open Your DMs). "
+            "That was the tour. Ana's budget reminder reaches her DMs within two minutes (be Ana, open Your DMs). "
             "Carry on as anyone you like."
         )
 
@@ -98,8 +98,10 @@ class Tour:
 
         async def reminder() -> None:
             await driver.slash("budget set", ana, period="daily", coins=1_000)
-            now = datetime.now(UTC)  # a reminder time that has just passed: the DM comes within a minute
-            await driver.slash("budget reminders", ana, enabled="on", time=f"{now:%H:%M}", timezone="UTC")
+            # The coming minute: a time already passed today would mean tomorrow's reminder. The bot checks
+            # every minute, so the DM comes within two.
+            soon = datetime.now(UTC) + timedelta(minutes=1)
+            await driver.slash("budget reminders", ana, enabled="on", time=f"{soon:%H:%M}", timezone="UTC")
 
         async def say(member: Member, path: str, **options: Any) -> None:
             await driver.slash(path, member, **options)
@@ -119,7 +121,7 @@ class Tour:
             ),
             Step("Ben sends Rose after Rose: one streak line counting up.", ben, streak),
             Step(
-                "Ana sets a daily budget and a daily reminder: it arrives in her DMs within a minute.",
+                "Ana sets a daily budget and a daily reminder: it reaches her DMs within two minutes.",
                 ana,
                 reminder,
             ),
