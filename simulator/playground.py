@@ -16,7 +16,7 @@ from typing import Any
 from aiohttp import web
 
 from simulator.demo import DemoPeople, label_of
-from simulator.discord_payloads import MANAGE_GUILD, MEMBER_PERMISSIONS, Member, snowflake
+from simulator.discord_payloads import ADMINISTRATOR, MANAGE_GUILD, MEMBER_PERMISSIONS, Member, snowflake
 from simulator.driver import (
     BOOLEAN,
     CHANNEL,
@@ -156,7 +156,7 @@ class Playground:
                 if int(role_id) != self.fake.guild_id
             ],
             "channels": [{"id": str(c["id"]), "name": c["name"]} for c in self.fake.channels.values()],
-            "commands": list(self.fake.registered_commands().values()),
+            "commands": self._commands_for(viewer),
             "seen": self.views.seen_by(viewer.user_id),
             "tour": self.tour.status(),
             "overlays": [
@@ -164,6 +164,21 @@ class Playground:
                 for creator_id, url in self.overlays.items()
             ],
         }
+
+    def _commands_for(self, viewer: Member) -> list[JSON]:
+        """The commands the viewer's Discord client would list: not those whose default member permissions
+        they lack ("0": administrators only)."""
+        shown = []
+        for command in self.fake.registered_commands().values():
+            required = command.get("default_member_permissions")
+            needed = int(required) if required is not None else None
+            if (
+                needed is None
+                or viewer.permissions & ADMINISTRATOR
+                or (needed and viewer.permissions & needed == needed)
+            ):
+                shown.append(command)
+        return shown
 
     async def _attachment(self, request: web.Request) -> web.StreamResponse:
         message = self.fake.messages.get(int(request.match_info["message_id"]))

@@ -107,6 +107,16 @@ async def test_an_ephemeral_reply_is_shown_only_to_the_person_who_ran_the_comman
     assert "not there" in refused["error"]
 
 
+async def test_members_are_offered_the_commands_their_discord_client_would_list(page):
+    ana = page.people.members[0]
+    members_see = {c["name"] for c in (await page.state(ana))["commands"]}
+    moderators_see = {c["name"] for c in (await page.state(page.people.moderator))["commands"]}
+    assert {"wallet", "gift", "coins"} <= members_see
+    assert "ledger" not in members_see and "ledger" in moderators_see
+    refused = await page.command(ana, "ledger reverse", entry=1, reason="x")  # typed in by hand anyway
+    assert (await page.seen(ana))[-1]["ephemeral"] and refused["interaction_id"]
+
+
 async def test_the_command_form_gets_autocomplete_from_the_bot(page):
     ana = page.people.members[0]
     cara = page.people.creators[0]
