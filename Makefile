@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check bench clean crash-test e2e
+.PHONY: run playground test lint format check bench clean crash-test e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/python -m bot
+
+# The bot against a local Discord simulator, with a page on http://127.0.0.1:8765 to try it.
+playground: $(STAMP)
+	$(BIN)/python -m bot playground
 
 test: $(STAMP)
 	$(BIN)/ruff check .

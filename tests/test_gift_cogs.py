@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
+from simulator.discord_payloads import Member, moderator
 from storage import action_log
 from tests.support.channels import FakeChannels
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, entry_count, fund, ledger_problems, wallet
 
 ANA = Member(101, "ana")

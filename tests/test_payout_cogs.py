@@ -12,8 +12,8 @@ import pytest
 
 from bot.charts import PNG_MAGIC
 from cogs.payouts import DiscordPayoutNotifier
+from simulator.discord_payloads import Member, moderator
 from tests.support.discord_fakes import Reply
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, assert_clean, gift, grant, system_balance, wallet
 
 ANA = Member(101, "ana")

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.webhook import async_ as webhook_async
 
-from tests.support.discord_payloads import (
+from simulator.discord_payloads import (
     APPLICATION_ID,
     BOT_USER_ID,
     EPHEMERAL,
