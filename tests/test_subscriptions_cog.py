@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from simulator.discord_payloads import Member, moderator
 from tests.support.channels import FakeChannels
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, fund, ledger_problems, wallet
 from tests.support.fast_timer import ScaledTimer
 

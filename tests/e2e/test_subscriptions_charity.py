@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
+from simulator.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.test_gifts_live import buy, wallet
 from tests.support.clock import FakeClock
 
