@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     from aiohttp import ClientError
     from discord import LoginFailure
+    from discord.ext.commands import ExtensionFailed
 
     from storage import DatabaseError
 
@@ -57,6 +58,11 @@ def main(argv: list[str] | None = None) -> int:
             asyncio.run(run_bot(settings))
     except DatabaseError as error:  # newer schema, not a database …
         print(f"livegifts: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ExtensionFailed as error:  # e.g. COIN_SKUS names a SKU the application does not have
+        if not isinstance(error.original, SettingsError):
+            raise
+        print(f"livegifts: {error.original}", file=sys.stderr)
         return EXIT_USAGE
     except LoginFailure:
         print(f"livegifts: Discord refused DISCORD_TOKEN. {LOGIN_REFUSED_HELP}", file=sys.stderr)
@@ -94,6 +100,11 @@ async def run_bot(settings: Settings) -> None:
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
+        if services.payments.mode == "sandbox":
+            log.warning(
+                "PAYMENT_PROVIDER=sandbox: coins are free test coins and cash-outs are refused; "
+                "set PAYMENT_PROVIDER=discord (or none) for a real community"
+            )
         async with LiveGiftsBot(settings, services) as bot:
             await bot.start(settings.discord_token.get_secret_value())
     finally:

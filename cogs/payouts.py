@@ -14,6 +14,7 @@ from discord.ext import commands
 from bot.charts import daily_diamonds_chart
 from bot.earnings import Earnings
 from bot.economy.payouts import REASON_MAX, CashoutQuote, Decision, Payout
+from bot.provenance import SenderSource
 from bot.services import Services
 from bot.text import diamond_count
 from cogs.checks import moderator_only
@@ -36,13 +37,28 @@ def payout_line(payout: Payout) -> str:
     )
 
 
-def render_pending(payouts: list[Payout]) -> discord.Embed:
+def source_line(source: SenderSource) -> str:
+    parts = [f"bought {source.bought:,}", f"granted {source.granted:,}"]
+    if source.test_coins:
+        parts.append(f"test coins {source.test_coins:,}")
+    if source.refunded:
+        parts.append(f"⚠️ refunded {source.refunded:,}")
+    if source.owed:
+        parts.append(f"owes {source.owed:,}")
+    return f"　↳ <@{source.user_id}> gave 💎 {source.diamonds:,} · coins: " + " · ".join(parts)
+
+
+def render_pending(payouts: list[Payout], sources: dict[int, list[SenderSource]]) -> discord.Embed:
     embed = discord.Embed(title="Pending cash-outs", colour=COLOUR)
     if not payouts:
         embed.description = "No cash-out requests are waiting. 🎉"
         return embed
-    embed.description = "\n".join(payout_line(p) for p in payouts)[:4096]
-    embed.set_footer(text="/payouts approve <id> · /payouts reject <id> <reason>")
+    lines = []
+    for payout in payouts:
+        lines.append(payout_line(payout))
+        lines.extend(source_line(s) for s in sources.get(payout.creator_id, []))
+    embed.description = "\n".join(lines)[:4096]
+    embed.set_footer(text="Top senders and where their coins came from · /payouts approve|reject <id>")
     return embed
 
 
@@ -120,10 +136,19 @@ def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
     if earnings.pending:
         pending += f" (≈ {earnings.pending_value_text()})"
     embed.add_field(name="Pending cash-out", value=pending)
-    embed.add_field(
-        name="Cash value after fee",
-        value=f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})",
-    )
+    value = f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})"
+    if earnings.local_value_text():
+        value += f"\n≈ {earnings.local_value_text()} in your currency (approximate)"
+    embed.add_field(name="Cash value after fee", value=value)
+    maturity = earnings.maturity
+    embed.add_field(name="Cashable now", value=f"💎 {maturity.cashable:,}")
+    if maturity.maturing:
+        embed.add_field(
+            name=f"Maturing ({maturity.hold_days}-day hold)",
+            value=f"💎 {maturity.maturing:,} from recent gifts, cashable once the hold is over",
+        )
+    if earnings.cashouts_refusal:
+        embed.add_field(name="Cash-outs", value=earnings.cashouts_refusal, inline=False)
     if not earnings.has_gifts:
         embed.description = (
             "No gifts yet — when members send you gifts with `/gift send`, your diamonds, top supporters "
@@ -225,7 +250,10 @@ class PayoutsCog(
     @moderator_only
     async def pending(self, interaction: discord.Interaction) -> None:
         payouts = await self.services.payouts.pending(interaction.guild_id)
-        await interaction.response.send_message(embed=render_pending(payouts), ephemeral=True)
+        sources = await self.services.provenance.sources(
+            interaction.guild_id, [p.creator_id for p in payouts]
+        )
+        await interaction.response.send_message(embed=render_pending(payouts, sources), ephemeral=True)
 
     @app_commands.command(name="approve", description="Approve a cash-out: the creator is paid")
     @app_commands.describe(payout="The request's number (see /payouts pending)")

@@ -37,6 +37,8 @@ SETTING_COLUMNS = (
     "gift_confirm_threshold",
     "fee_percent",
     "cashout_minimum",
+    "cashouts_enabled",
+    "cashout_hold_days",
 )
 
 

@@ -8,7 +8,28 @@ import pytest
 
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
 from storage import audit_log, ledger
-from tests.support.gifting import GUILD, assert_clean, balances, gift, key, system_balance
+from tests.support.gifting import (
+    GUILD,
+    assert_clean,
+    balances,
+    cashout_settings,
+    gift,
+    key,
+    open_cashouts,
+    system_balance,
+)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Cash-outs need a server that allows them (see tests/support/gifting.py)."""
+    return cashout_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+async def _no_hold(services):
+    await open_cashouts(services)
+
 
 CREATOR, FAN, MOD = 501, 502, 601
 

@@ -13,7 +13,28 @@ import pytest
 from bot.charts import PNG_MAGIC
 from cogs.payouts import DiscordPayoutNotifier
 from tests.support.discord_fakes import Member, Reply, moderator
-from tests.support.gifting import GUILD, assert_clean, balances, gift, grant, system_balance
+from tests.support.gifting import (
+    GUILD,
+    assert_clean,
+    balances,
+    cashout_settings,
+    gift,
+    grant,
+    open_cashouts,
+    system_balance,
+)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Cash-outs need a server that allows them (see tests/support/gifting.py)."""
+    return cashout_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+async def _no_hold(services):
+    await open_cashouts(services)
+
 
 ANA = Member(101, "ana")
 CARA = Member(102, "cara")  # a creator

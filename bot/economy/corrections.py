@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock, from_micros, to_micros
-from bot.economy.kinds import COINS, GRANT, MINT, REVERSAL, entry_kind
+from bot.economy.debts import credit_coins
+from bot.economy.kinds import GRANT, REVERSAL, entry_kind
 from bot.economy.payouts import clean_reason
 from bot.economy.posting import Replay, post, post_once
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
@@ -100,7 +101,7 @@ class CorrectionService:
         now = to_micros(self._clock())
 
         def mint(conn: Connection) -> int:
-            entry_id = post(
+            credit = credit_coins(
                 conn,
                 NewEntry(
                     guild_id=guild_id,
@@ -112,13 +113,17 @@ class CorrectionService:
                     request_fingerprint=fingerprint,
                     memo=reason,
                 ),
-                [Posting(COINS, coins, user_id=member_id), Posting(COINS, -coins, system_account=MINT)],
+                member_id,
+                coins,
             )
+            after = {"coins": coins, "entry": credit.entry_id}
+            if credit.repaid:  # part of the grant paid the member's refund debt
+                after["debt_repaid"] = credit.repaid
             audit_log.record(
                 conn, guild_id, now, moderator_id, "coins.grant", audit_log.member_target(member_id),
-                None, {"coins": coins, "entry": entry_id}, reason,
+                None, after, reason,
             )  # fmt: skip
-            return entry_id
+            return credit.entry_id
 
         posted = await post_once(self._db, GRANT, key, fingerprint, mint)
         replayed = isinstance(posted, Replay)

@@ -22,7 +22,10 @@ DIAMOND_MINT = "diamond_mint"  # where the diamonds a gift creates come from
 PENDING_PAYOUT = "pending_payout"  # diamonds reserved by a cash-out request awaiting a decision
 PLATFORM = "platform"  # the guild's fee share of settled cash-outs
 PAID_OUT = "paid_out"  # the creator's share of settled cash-outs
-SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT)
+# Coins members owe after refunds (migration 012): a refund of spent coins moves the shortfall here
+# (negative), later credits to the member pay it back first. storage.debts keeps the per-member split.
+REFUND_DEBT = "refund_debt"
+SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT, REFUND_DEBT)
 
 
 @dataclass(frozen=True)
@@ -55,6 +58,7 @@ class EntryKind:
 
 _CASHOUT_REFUSAL = "Entry #{entry_id} belongs to a cash-out; decide cash-outs with `/payouts` instead."
 
+# Credits to a member (purchases, grants) pay their refund debt first, hence REFUND_DEBT.
 PURCHASE = EntryKind(
     name="purchase",
     wording=Wording(
@@ -66,7 +70,37 @@ PURCHASE = EntryKind(
     ),
     spending=False,
     assets=frozenset({COINS}),
-    system_accounts=frozenset({MINT}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
+    not_reversible=(
+        "Entry #{entry_id} is a paid purchase and cannot be reversed here: only a refund through Discord "
+        "takes it back (the bot then takes the coins back by itself)."
+    ),
+)
+TEST_PURCHASE = EntryKind(
+    name="test_purchase",
+    wording=Wording(
+        history="Test coins (free)",
+        statement="test coins (not charged)",
+        label="test purchase",
+        reused_key="This request was already used for a different purchase; nothing was credited this time.",
+        memo_in_history=False,
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
+)
+REFUND = EntryKind(
+    name="refund",
+    wording=Wording(
+        history="Purchase refunded",
+        statement="purchase refunded",
+        label="refund",
+        reused_key="This purchase was already refunded.",
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
+    not_reversible="Entry #{entry_id} is a refund made through Discord; it cannot be reversed here.",
 )
 GIFT = EntryKind(
     name="gift",
@@ -91,7 +125,7 @@ GRANT = EntryKind(
     ),
     spending=False,
     assets=frozenset({COINS}),
-    system_accounts=frozenset({MINT}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
 )
 CASHOUT_REQUEST = EntryKind(
     name="cashout_reserve",
@@ -134,7 +168,16 @@ CASHOUT_REJECTION = EntryKind(
 )
 
 # Every kind but the reversal; a new kind is listed here.
-_MOVEMENTS = (PURCHASE, GIFT, GRANT, CASHOUT_REQUEST, CASHOUT_APPROVAL, CASHOUT_REJECTION)
+_MOVEMENTS = (
+    PURCHASE,
+    TEST_PURCHASE,
+    REFUND,
+    GIFT,
+    GRANT,
+    CASHOUT_REQUEST,
+    CASHOUT_APPROVAL,
+    CASHOUT_REJECTION,
+)
 _MIRRORED = [k for k in _MOVEMENTS if k.reversible]  # a reversal negates their postings
 REVERSAL = EntryKind(
     name="reversal",
