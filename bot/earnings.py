@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_micros, to_micros
 from bot.economy.cashout_rules import CashoutRules, Maturity
@@ -15,7 +16,7 @@ from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
 from bot.money import CoinRate, Money
 from bot.timezones import local_moment, zone_or_utc
-from storage import Connection, Database, payouts, statements, wallets
+from storage import Connection, Database, Row, payouts, statements, wallets
 
 CHART_DAYS = 30
 TOP_SUPPORTERS = 5
@@ -78,17 +79,13 @@ class EarningsService:
         local_rate = await self._regions.member_rate(guild_id, creator_id)
         now = self._clock()
 
-        def look(conn: Connection) -> tuple:
+        def look(conn: Connection) -> tuple[ZoneInfo, date, int, int, int, int, list[Row], list[Row]]:
             zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id))
             today = now.astimezone(zone).date()
             first = today - timedelta(days=days - 1)
             since = to_micros(local_moment(first, 0, zone))
             wallet = wallets.wallet(conn, guild_id, creator_id)
-            held = wallet["diamonds"] if wallet else 0
             return (
-                self._rules.rate_on(conn, guild_id),
-                self._rules.maturity_on(conn, guild_id, creator_id, held, now),
-                self._rules.refusal_on(conn, guild_id),
                 zone,
                 today,
                 wallet["diamonds"] if wallet else 0,
@@ -99,9 +96,16 @@ class EarningsService:
                 statements.gift_income(conn, guild_id, creator_id, since, GIFT.name),
             )
 
-        rate, maturity, refusal, zone, today, held, pending, fee, total, top, income = await self._db.read(
-            look
-        )
+        zone, today, held, pending, fee, total, top, income = await self._db.read(look)
+
+        def judge(conn: Connection) -> tuple[CoinRate, Maturity, str | None]:
+            return (
+                self._rules.rate_on(conn, guild_id),
+                self._rules.maturity_on(conn, guild_id, creator_id, held, now),
+                self._rules.refusal_on(conn, guild_id),
+            )
+
+        rate, maturity, refusal = await self._db.read(judge)
         per_day = {today - timedelta(days=offset): 0 for offset in range(days)}
         for row in income:
             day = from_micros(row["created_at"]).astimezone(zone).date()

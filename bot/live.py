@@ -99,14 +99,15 @@ class LiveService:
             row = live.open_session(conn, guild_id, creator_id)
             if row is None:
                 raise NotFound("You are not live right now. Start with `/live start`.")
-            live.end(conn, row["id"], now)
-            return row["id"]
+            session_id: int = row["id"]
+            live.end(conn, session_id, now)
+            return session_id
 
         session_id = await self._db.write(end)
         return await self.summary(guild_id, session_id)
 
     async def summary(self, guild_id: int, session_id: int) -> LiveSummary:
-        def read(conn: Connection) -> tuple[Row, Row, list[Row], list[Row]]:
+        def read(conn: Connection) -> tuple[Row | None, Row, list[Row], list[Row]]:
             return (
                 live.session(conn, session_id),
                 live.totals(conn, session_id),

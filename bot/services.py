@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.action_log import ActionLogService
 from bot.alerts import AlertEngine
 from bot.budgets import BudgetGuard, BudgetService
 from bot.catalog import CatalogService
@@ -55,6 +56,7 @@ class Services:
     payouts: PayoutService  # its `notifier` (DMs to creators) is attached by cogs.payouts
     corrections: CorrectionService
     provenance: ProvenanceService  # where a cash-out's diamonds came from
+    action_log: ActionLogService
     earnings: EarningsService
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
@@ -110,6 +112,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         payouts=PayoutService(db, regions, guilds, clock, rules),
         corrections=CorrectionService(db, guilds, clock),
         provenance=ProvenanceService(db),
+        action_log=ActionLogService(db),
         earnings=EarningsService(db, regions, guilds, clock, rules),
         statements=StatementService(db, clock),
         alerts=alerts,

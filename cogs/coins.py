@@ -1,21 +1,28 @@
 """/coins: the coin shop. With Discord purchases, Discord's premium button for the package (Discord shows
 the price in the member's currency and takes the payment); in the sandbox, free test coins after a
-confirmation, prices shown as not charged; with no payments, how members get coins here."""
+confirmation, prices shown as not charged; with no payments, how members get coins here. Moderators
+grant coins (giveaways) with an audited entry."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.economy.corrections import GRANT_MAX, GrantResult
 from bot.economy.payments import PaymentMode
+from bot.economy.payouts import REASON_MAX
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.errors import DomainError
 from bot.services import Services
 from bot.text import coin_count
-from cogs import ledger as ledger_ui
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
 from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
 
@@ -89,6 +96,13 @@ def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
     return embed
 
 
+def render_grant(result: GrantResult) -> str:
+    return (
+        f"Granted **{coin_count(result.coins)}** to <@{result.member_id}> (entry `#{result.entry_id}`). "
+        f"Their balance: 🪙 {result.balance:,}."
+    )
+
+
 @app_commands.guild_only()
 class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coins"):
     def __init__(self, services: Services) -> None:
@@ -97,14 +111,14 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
 
     @app_commands.command(name="packages", description="Coin packages and their prices in your currency")
     async def packages(self, interaction: discord.Interaction) -> None:
-        offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+        offers = await self.services.purchases.packages(guild_id_of(interaction), interaction.user.id)
         mode = self.services.purchases.mode
         await interaction.response.send_message(embed=render_packages(offers, mode), ephemeral=True)
 
     @app_commands.command(name="buy", description="Buy a coin package")
     @app_commands.describe(package="Number of coins in the package")
     async def buy(self, interaction: discord.Interaction, package: int) -> None:
-        guild_id, user_id = interaction.guild_id, interaction.user.id
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
         offer = await self.services.purchases.offer(guild_id, user_id, package, role_ids=roles)
         if offer.sku_id is not None:
@@ -131,7 +145,7 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
         try:
-            offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+            offers = await self.services.purchases.packages(guild_id_of(interaction), interaction.user.id)
         except DomainError:  # no shop here: the command itself explains
             return []
         return [
@@ -140,7 +154,7 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
             if current.strip() in str(o.coins)
         ][:25]
 
-    # Giveaways (issue 6): a moderator command inside the members' group; the body is in cogs/ledger.py.
+    # Giveaways: a moderator command inside the members' group, hidden from members by default.
     @app_commands.command(name="grant", description="Moderators: give a member coins (giveaways), audited")
     @app_commands.describe(member="Who receives the coins", coins="How many coins", reason="Why (audit log)")
     @app_commands.default_permissions(manage_guild=True)
@@ -149,11 +163,14 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         self,
         interaction: discord.Interaction,
         member: discord.Member,
-        coins: ledger_ui.GRANT_RANGE,
-        reason: ledger_ui.REASON_RANGE,
+        coins: app_commands.Range[int, 1, GRANT_MAX],
+        reason: app_commands.Range[str, 1, REASON_MAX],
     ) -> None:
-        await ledger_ui.grant_coins(self.services, interaction, member, coins, reason)
+        result = await self.services.corrections.grant(
+            guild_id_of(interaction), interaction.user.id, member.id, coins, reason, str(interaction.id)
+        )
+        await interaction.response.send_message(render_grant(result), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(CoinsCog(bot.services))

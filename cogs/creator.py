@@ -1,19 +1,32 @@
-"""/creator: become a creator, set the thank-you shout-out; moderators remove creators."""
+"""/creator: become a creator, set the thank-you shout-out, see earnings and cash out; moderators
+remove creators."""
 
 from __future__ import annotations
+
+import asyncio
+import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.creators import TEMPLATE_MAX, Creator
+from bot.alerts import TEMPLATE_MAX
+from bot.charts import daily_diamonds_chart
+from bot.creators import Creator
+from bot.earnings import Earnings
+from bot.economy.payouts import CashoutQuote, Payout
 from bot.services import Services
 from bot.text import coin_count
-from cogs import payouts as payouts_ui
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.purple()
 PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}`"
+CHART_FILE = "earnings.png"
 
 
 def render_registered(creator: Creator) -> str:
@@ -31,6 +44,77 @@ def render_thanks(creator: Creator) -> str:
     return f"Your thank-you message is now:\n> {discord.utils.escape_markdown(creator.thanks_template)}"
 
 
+def render_quote(quote: CashoutQuote) -> discord.Embed:
+    return discord.Embed(
+        title="Confirm your cash-out",
+        description=(
+            f"Cash out **💎 {quote.diamonds:,}** for **{quote.value_text()}** "
+            f"(after the {quote.fee_percent} % platform fee)?\n"
+            "The diamonds are set aside until a moderator approves the request; the amount is final at "
+            "approval. If it is rejected, the diamonds come back to you."
+        ),
+        colour=COLOUR,
+    )
+
+
+def render_requested(payout: Payout, quote: CashoutQuote) -> discord.Embed:
+    embed = discord.Embed(
+        title="Cash-out requested",
+        description=(
+            f"Request `#{payout.id}`: 💎 {payout.diamonds:,} (≈ {quote.value_text()}) are waiting for a "
+            "moderator. You'll get a DM when it is decided."
+        ),
+        colour=discord.Colour.green(),
+    )
+    embed.add_field(name="Diamonds left", value=f"💎 {quote.held - payout.diamonds:,}")
+    return embed
+
+
+def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
+    embed = discord.Embed(title="Your earnings", colour=COLOUR)
+    embed.add_field(name="Diamonds", value=f"💎 {earnings.held:,}")
+    pending = f"💎 {earnings.pending:,}"
+    if earnings.pending:
+        pending += f" (≈ {earnings.pending_value_text()})"
+    embed.add_field(name="Pending cash-out", value=pending)
+    value = f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})"
+    local = earnings.local_value_text()
+    if local:
+        value += f"\n≈ {local} in your currency (approximate)"
+    embed.add_field(name="Cash value after fee", value=value)
+    maturity = earnings.maturity
+    embed.add_field(name="Cashable now", value=f"💎 {maturity.cashable:,}")
+    if maturity.maturing:
+        embed.add_field(
+            name=f"Maturing ({maturity.hold_days}-day hold)",
+            value=f"💎 {maturity.maturing:,} from recent gifts, cashable once the hold is over",
+        )
+    if earnings.cashouts_refusal:
+        embed.add_field(name="Cash-outs", value=earnings.cashouts_refusal, inline=False)
+    if not earnings.has_gifts:
+        embed.description = (
+            "No gifts yet — when members send you gifts with `/gift send`, your diamonds, top supporters "
+            "and a chart of your daily earnings show up here. Going live with `/live start` helps! ✨"
+        )
+        return embed
+    if earnings.supporters:
+        embed.add_field(
+            name="Top supporters",
+            value="\n".join(
+                f"{rank}. <@{s.user_id}> — 💎 {s.diamonds:,}" for rank, s in enumerate(earnings.supporters, 1)
+            ),
+            inline=False,
+        )
+    if with_chart:
+        embed.set_image(url=f"attachment://{CHART_FILE}")
+        embed.set_footer(
+            text=f"Diamonds per day, last {len(earnings.daily)} days ({earnings.timezone}) · /creator cashout"
+        )
+    else:
+        embed.set_footer(text=f"No gifts in the last {len(earnings.daily)} days · /creator cashout")
+    return embed
+
+
 @app_commands.guild_only()
 class CreatorCog(commands.GroupCog, group_name="creator", group_description="Creators: receive gifts"):
     def __init__(self, services: Services) -> None:
@@ -39,7 +123,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @app_commands.command(name="register", description="Become a creator in this server and receive gifts")
     async def register(self, interaction: discord.Interaction) -> None:
-        creator = await self.services.creators.register(interaction.guild_id, interaction.user.id)
+        creator = await self.services.creators.register(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(render_registered(creator), ephemeral=True)
 
     @app_commands.command(name="remove", description="Moderators: remove a member's creator status")
@@ -48,7 +132,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     async def remove(
         self, interaction: discord.Interaction, member: discord.Member, reason: str | None = None
     ) -> None:
-        await self.services.creators.remove(interaction.guild_id, interaction.user.id, member.id, reason)
+        await self.services.creators.remove(guild_id_of(interaction), interaction.user.id, member.id, reason)
         await interaction.response.send_message(
             f"{member.mention} is no longer a creator here. Their diamonds stay theirs.", ephemeral=True
         )
@@ -58,7 +142,9 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
         template=f"Up to {TEMPLATE_MAX} characters with {{sender}} {{gift}} {{count}} {{coins}}"
     )
     async def thanks(self, interaction: discord.Interaction, template: str | None = None) -> None:
-        creator = await self.services.creators.set_thanks(interaction.guild_id, interaction.user.id, template)
+        creator = await self.services.creators.set_thanks(
+            guild_id_of(interaction), interaction.user.id, template
+        )
         await interaction.response.send_message(render_thanks(creator), ephemeral=True)
 
     @app_commands.command(
@@ -66,22 +152,43 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     )
     @app_commands.describe(coins="Coins (at least 1)")
     async def shoutout_threshold(self, interaction: discord.Interaction, coins: int) -> None:
-        creator = await self.services.creators.set_threshold(interaction.guild_id, interaction.user.id, coins)
+        creator = await self.services.creators.set_threshold(
+            guild_id_of(interaction), interaction.user.id, coins
+        )
         await interaction.response.send_message(
             f"Gifts worth {coin_count(creator.shoutout_threshold)} or more now always get their own shout-out.",
             ephemeral=True,
         )
 
-    # Earnings and cash-out (issue 6): the bodies live in cogs/payouts.py.
     @app_commands.command(name="earnings", description="Your diamonds, their cash value and who supports you")
     async def earnings(self, interaction: discord.Interaction) -> None:
-        await payouts_ui.show_earnings(self.services, interaction)
+        earnings = await self.services.earnings.earnings(guild_id_of(interaction), interaction.user.id)
+        if not earnings.has_gifts or earnings.recent_total == 0:
+            await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
+        await interaction.followup.send(
+            embed=render_earnings(earnings, True),
+            file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="cashout", description="Exchange diamonds for money (a moderator approves it)")
     @app_commands.describe(diamonds="How many diamonds (at least the server's minimum, 1,000 by default)")
     async def cashout(self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1]) -> None:
-        await payouts_ui.start_cashout(self.services, interaction, diamonds)
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
+        quote = await self.services.payouts.quote(guild_id, user_id, diamonds)
+        key = str(interaction.id)  # a double click or a re-sent click finds the same request
+
+        async def confirmed(click: discord.Interaction) -> None:
+            payout = await self.services.payouts.request(guild_id, user_id, quote.diamonds, key)
+            await click.response.edit_message(embed=render_requested(payout, quote), view=None)
+
+        view = ConfirmView(user_id, confirmed, confirm_label=f"Cash out {quote.value_text()}")
+        await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)
+        view.prompt = interaction
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(CreatorCog(bot.services))

@@ -9,6 +9,7 @@ import asyncio
 import contextlib
 import logging
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
@@ -18,6 +19,9 @@ from bot.economy.payments import PaymentMode
 from bot.services import Services
 from bot.settings import SettingsError
 from bot.text import coin_count
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -191,6 +195,6 @@ class EntitlementsCog(commands.Cog):
                         settlement.entitlement_id, exc_info=True)  # fmt: skip
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     services: Services = bot.services
     await bot.add_cog(EntitlementsCog(bot, services))

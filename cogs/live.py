@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -11,6 +12,10 @@ from discord.ext import commands
 from bot.live import TITLE_MAX, LiveSession, LiveSummary
 from bot.services import Services
 from bot.text import diamond_count
+from cogs.checks import guild_id_of
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +74,12 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
     async def start(
         self, interaction: discord.Interaction, title: app_commands.Range[str, 1, TITLE_MAX] | None = None
     ) -> None:
-        session = await self.services.live.start(interaction.guild_id, interaction.user.id, title)
+        session = await self.services.live.start(guild_id_of(interaction), interaction.user.id, title)
         await interaction.response.send_message(render_started(session), ephemeral=True)
 
     @app_commands.command(name="end", description="End your live stream and post its summary")
     async def end(self, interaction: discord.Interaction) -> None:
-        summary = await self.services.live.end(interaction.guild_id, interaction.user.id)
+        summary = await self.services.live.end(guild_id_of(interaction), interaction.user.id)
         embed = render_summary(summary)
         posted = await self._post(summary, embed)
         note = "" if posted else "\n\n" + not_posted_reason(summary)
@@ -105,5 +110,5 @@ def not_posted_reason(summary: LiveSummary) -> str:
     return "I could not post the summary in the alerts channel (it may be gone, or I lack permission there)."
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(LiveCog(bot, bot.services))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+DEBT_ACCOUNT = "refund_debt"  # the system account migration 012 seeds for refund debt
+
 
 def owed(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
     row = conn.execute(
@@ -22,8 +24,9 @@ def record(conn: sqlite3.Connection, entry_id: int, guild_id: int, user_id: int,
     )
 
 
-def debt_discrepancies(conn: sqlite3.Connection, debt_account: str) -> list[str]:
-    """Where the debt movements and the `debt_account` postings disagree, or a debt went negative."""
+def debt_discrepancies(conn: sqlite3.Connection, debt_account: str = DEBT_ACCOUNT) -> list[str]:
+    """Where the debt movements and the `debt_account` postings disagree (so the debt would not equal
+    the refunds not yet recovered), or a member's debt went negative."""
     problems = []
     for entry_id, posted, recorded in conn.execute(
         "WITH posted AS (SELECT entry_id, SUM(amount) AS coins FROM postings"

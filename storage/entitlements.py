@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row
+
 CREDITED, CONSUMED, VOID = "credited", "consumed", "void"
 
 
 def purchase(conn: sqlite3.Connection, entitlement_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM entitlement_purchases WHERE entitlement_id = ?", (entitlement_id,)
-    ).fetchone()
+    return first_row(
+        conn.execute("SELECT * FROM entitlement_purchases WHERE entitlement_id = ?", (entitlement_id,))
+    )
 
 
 def insert(

@@ -4,19 +4,25 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row, inserted_id, only_row
+
 
 def open_session(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM live_sessions WHERE guild_id = ? AND creator_id = ? AND ended_at IS NULL",
-        (guild_id, creator_id),
-    ).fetchone()
+    return first_row(
+        conn.execute(
+            "SELECT * FROM live_sessions WHERE guild_id = ? AND creator_id = ? AND ended_at IS NULL",
+            (guild_id, creator_id),
+        )
+    )
 
 
 def start(conn: sqlite3.Connection, guild_id: int, creator_id: int, title: str | None, now: int) -> int:
-    return conn.execute(
-        "INSERT INTO live_sessions (guild_id, creator_id, title, started_at) VALUES (?, ?, ?, ?)",
-        (guild_id, creator_id, title, now),
-    ).lastrowid
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO live_sessions (guild_id, creator_id, title, started_at) VALUES (?, ?, ?, ?)",
+            (guild_id, creator_id, title, now),
+        )
+    )
 
 
 def end(conn: sqlite3.Connection, session_id: int, now: int) -> bool:
@@ -29,17 +35,19 @@ def end(conn: sqlite3.Connection, session_id: int, now: int) -> bool:
 
 
 def session(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM live_sessions WHERE id = ?", (session_id,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM live_sessions WHERE id = ?", (session_id,)))
 
 
 def totals(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row:
     """Sends, gifts (units) and coins received during the session."""
-    return conn.execute(
-        "SELECT COUNT(*) AS sends, COALESCE(SUM(count), 0) AS gifts,"
-        " COALESCE(SUM(count * unit_price), 0) AS coins, COUNT(DISTINCT sender_id) AS senders"
-        " FROM standing_gifts WHERE live_session_id = ?",
-        (session_id,),
-    ).fetchone()
+    return only_row(
+        conn.execute(
+            "SELECT COUNT(*) AS sends, COALESCE(SUM(count), 0) AS gifts,"
+            " COALESCE(SUM(count * unit_price), 0) AS coins, COUNT(DISTINCT sender_id) AS senders"
+            " FROM standing_gifts WHERE live_session_id = ?",
+            (session_id,),
+        )
+    )
 
 
 def top_gifters(conn: sqlite3.Connection, session_id: int, limit: int = 3) -> list[sqlite3.Row]:

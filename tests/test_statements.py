@@ -11,7 +11,7 @@ import pytest
 from bot.errors import InvalidAmount
 from bot.statements import COLUMNS, escape_cell, parse_month, to_csv
 from storage import ledger
-from tests.support.gifting import (
+from tests.support.factories import (
     GUILD,
     assert_clean,
     buy_on_discord,
@@ -25,12 +25,12 @@ from tests.support.gifting import (
 
 @pytest.fixture
 def settings(tmp_path):
-    """Cash-outs need a server that allows them (see tests/support/gifting.py)."""
+    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
     return discord_settings(tmp_path)
 
 
 @pytest.fixture(autouse=True)
-async def _no_hold(services):
+async def _cashouts_open(services):
     await open_cashouts(services)
 
 
@@ -56,9 +56,9 @@ async def history(services, clock):
     clock.advance(hours=1)
     await services.corrections.grant(GUILD, MOD, FAN, 2000, '=HYPERLINK("http://evil","click")', key())
     clock.advance(hours=1)
-    first = await gift(services, FAN, CREATOR, "Galaxy", 2, fund=False)
+    first = await gift(services, FAN, CREATOR, "Galaxy", 2, funded=False)
     clock.advance(hours=1)
-    rose = await gift(services, FAN, CREATOR, "Rose", 5, fund=False)
+    rose = await gift(services, FAN, CREATOR, "Rose", 5, funded=False)
     await services.corrections.reverse(GUILD, MOD, rose, "-1+1 wrong creator")
     clock.advance(hours=1)
     payout = await services.payouts.request(GUILD, CREATOR, 1000, key())

@@ -21,7 +21,7 @@ from bot.economy.kinds import PURCHASE, REFUND, TEST_PURCHASE
 from bot.economy.payments import CoinSku, PaymentSetup
 from bot.economy.posting import Replay, post_once
 from bot.guilds import GuildDirectory
-from storage import Connection, Database, Row, audit_log, entitlements, wallets
+from storage import Connection, Database, Row, action_log, entitlements, wallets
 from storage.ledger import NewEntry
 
 log = logging.getLogger(__name__)
@@ -212,8 +212,8 @@ class EntitlementService:
                 row["coins"],
             )
             entitlements.set_refund(conn, entitlement.id, clawback.entry_id)
-            audit_log.record(
-                conn, guild_id, now, None, "purchase.refund", audit_log.member_target(user_id), None,
+            action_log.record(
+                conn, guild_id, now, None, "purchase.refund", action_log.member_target(user_id), None,
                 {"coins": row["coins"], "taken": clawback.taken, "debt": clawback.debt,
                  "purchase_entry": row["credit_entry_id"], "entry": clawback.entry_id,
                  "entitlement": str(entitlement.id)},
@@ -226,8 +226,7 @@ class EntitlementService:
 
         posted = await post_once(self._db, REFUND, key, str(entitlement.id), take_back)
         if isinstance(posted, Replay):
-            row = await self._db.read(lambda conn: entitlements.purchase(conn, entitlement.id))
-            return Settlement(Outcome.ALREADY_REFUNDED, entitlement.id, package, user_id=row["user_id"])
+            return Settlement(Outcome.ALREADY_REFUNDED, entitlement.id, package, user_id=entitlement.user_id)
         return posted
 
     async def _consume(self, entitlement: EntitlementFacts, consume: Consume) -> bool:

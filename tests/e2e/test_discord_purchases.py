@@ -10,7 +10,7 @@ import discord
 import pytest
 
 from bot.economy.entitlements import Outcome
-from tests.e2e.conftest import RunningBot, audit, e2e_settings, read_db
+from tests.e2e.conftest import RunningBot, e2e_settings, ledger_problems_in, read_db
 from tests.e2e.fake_discord import PREMIUM_BUTTON, SKU_DURABLE, FakeDiscord
 from tests.e2e.test_gifts_live import wallet
 
@@ -132,7 +132,7 @@ async def test_a_refund_after_half_the_coins_were_spent_leaves_a_debt_the_next_p
     assert wallet(running_bot, ana) == (52, 0)  # 700 − the 648 owed
     sent = await e2e.slash("gift send", ana, gift="Rose", creator=cara, count=1)
     assert "owe" not in sent.text
-    assert audit(running_bot.settings.database_path) == []
+    assert ledger_problems_in(running_bot.settings.database_path) == []
 
 
 async def test_a_test_mode_purchase_is_not_credited_unless_allowed(e2e, running_bot, caplog):

@@ -1,4 +1,4 @@
-"""The ledger audit: every invariant of the books, checked from the rows themselves."""
+"""The ledger check (`python -m bot check`): every invariant of the books, checked from the rows themselves."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from storage.database import DatabaseError
+from storage.debts import debt_discrepancies
 from storage.ledger import postings_digest
 
 # Each entry kind's allowed (assets, system accounts), as plain data from the domain's registry.
@@ -67,6 +68,7 @@ def find_discrepancies(conn: sqlite3.Connection, kinds: KindRules | None = None)
     if kinds is not None:
         problems.extend(_kind_violations(conn, kinds))
     problems.extend(_drifted_gift_totals(conn))
+    problems.extend(debt_discrepancies(conn))
     present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
     for trigger in APPEND_ONLY_TRIGGERS:
         if trigger not in present:
@@ -112,7 +114,9 @@ def _kind_violations(conn: sqlite3.Connection, kinds: KindRules) -> list[str]:
 
 def _changed_postings(conn: sqlite3.Connection) -> list[str]:
     problems = []
-    current_entry, current_digest, rows = None, "", []
+    current_entry: int | None = None
+    current_digest = ""
+    rows: list[tuple[int | None, str | None, str, int]] = []
     query = (
         "SELECT e.id, e.postings_digest, p.user_id, p.system_account, p.asset, p.amount"
         " FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id ORDER BY e.id, p.id"
@@ -155,8 +159,8 @@ def _drifted_gift_totals(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def audit_file(path: Path, kinds: KindRules | None = None) -> list[str]:
-    """Audit a database file without creating or migrating it (see `find_discrepancies`)."""
+def check_file(path: Path, kinds: KindRules | None = None) -> list[str]:
+    """Check a database file without creating or migrating it (see `find_discrepancies`)."""
     if not path.is_file():
         raise DatabaseError(f"database file {path} does not exist")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
