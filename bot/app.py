@@ -94,6 +94,15 @@ def run_check(path: Path) -> int:
     return EXIT_FAILED
 
 
+def warn_about_sandbox(mode: str) -> None:
+    """The one start-up line that says the sandbox is not for a real community."""
+    if mode == "sandbox":
+        log.warning(
+            "PAYMENT_PROVIDER=sandbox: coins are free test coins and cash-outs are refused; "
+            "set PAYMENT_PROVIDER=discord (or none) for a real community"
+        )
+
+
 async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
     """Run the bot until it is stopped; with `sync_only`, log in, force a command sync and return."""
     from bot.client import LiveGiftsBot
@@ -103,11 +112,7 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
-        if services.payments.mode == "sandbox":
-            log.warning(
-                "PAYMENT_PROVIDER=sandbox: coins are free test coins and cash-outs are refused; "
-                "set PAYMENT_PROVIDER=discord (or none) for a real community"
-            )
+        warn_about_sandbox(services.payments.mode)
         async with LiveGiftsBot(settings, services, force_sync=sync_only) as bot:
             token = settings.discord_token.get_secret_value() if settings.discord_token else ""
             if sync_only:

@@ -190,7 +190,7 @@ class EntitlementsCog(commands.Cog):
         except discord.Forbidden:  # closed DMs: the coins are in the wallet all the same
             log.info("user %s has closed DMs; entitlement %s notice not delivered", settlement.user_id,
                      settlement.entitlement_id)  # fmt: skip
-        except discord.HTTPException:
+        except Exception:  # a DM is a courtesy: whatever went wrong, the books are already right
             log.warning("could not DM user %s about entitlement %s", settlement.user_id,
                         settlement.entitlement_id, exc_info=True)  # fmt: skip
 

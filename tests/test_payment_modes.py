@@ -4,8 +4,11 @@ value; where a cash-out's diamonds came from; the settings that configure Discor
 
 from __future__ import annotations
 
+import logging
+
 import pytest
 
+from bot.app import warn_about_sandbox
 from bot.settings import SettingsError, load_settings
 from cogs.payouts import render_pending
 from tests.support.discord_payloads import Member, moderator
@@ -159,3 +162,13 @@ def test_discord_purchase_settings_are_read(monkeypatch):
     settings = load_settings(_env_file=None)
     assert settings.payment_provider == "discord" and settings.discord_test_purchases
     assert settings.coin_skus == [(1234, 70, 99), (1235, 350, 499)]
+
+
+@pytest.mark.parametrize(("mode", "warnings"), [("sandbox", 1), ("none", 0), ("discord", 0)])
+def test_the_sandbox_says_so_once_at_start(caplog, mode, warnings):
+    caplog.set_level(logging.WARNING, logger="livegifts")
+    warn_about_sandbox(mode)
+    lines = [r for r in caplog.records if r.name == "livegifts"]
+    assert len(lines) == warnings
+    if warnings:
+        assert "free test coins" in lines[0].getMessage() and "cash-outs are refused" in lines[0].getMessage()

@@ -30,9 +30,15 @@ from tests.support.discord_payloads import (
     EPHEMERAL,
     GUILD_ID,
     MEMBER_PERMISSIONS,
+    PURCHASE,
+    SKU_CONSUMABLE,
+    TEST_MODE_PURCHASE,
     Member,
+    entitlement_payload,
     find_button,
+    premium_button_problem,
     role_payload,
+    sku_payload,
     snowflake,
     user_payload,
     visible_text,
@@ -47,9 +53,7 @@ UNKNOWN_ENTITLEMENT = 10029
 ONLY_CONSUMABLES = 40018  # "Only consumable SKUs can be consumed"
 ONLY_TEST_ENTITLEMENTS = 40019  # only sandbox (test) entitlements can be deleted
 INVALID_FORM_BODY = 50035
-SKU_DURABLE, SKU_CONSUMABLE, SKU_SUBSCRIPTION, SKU_SUBSCRIPTION_GROUP = 2, 3, 5, 6
-PURCHASE, DEVELOPER_GIFT, TEST_MODE_PURCHASE = 1, 3, 4
-PREMIUM_BUTTON = 6
+
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
 
 
@@ -283,34 +287,17 @@ class FakeDiscord:
     # ------------------------------------------------------------------ monetization
 
     def add_sku(self, sku_id: int, name: str, sku_type: int = SKU_CONSUMABLE) -> dict[str, Any]:
-        """A SKU of the application, as GET /applications/{app}/skus lists it (all six keys)."""
-        flags = 1 << 2 | (1 << 8 if sku_type == SKU_SUBSCRIPTION else 0)  # AVAILABLE (, USER_SUBSCRIPTION)
-        self.skus[sku_id] = {
-            "id": str(sku_id),
-            "type": sku_type,
-            "application_id": str(APPLICATION_ID),
-            "name": name,
-            "slug": name.lower().replace(" ", "-"),
-            "flags": flags,
-        }
+        """A SKU of the application, as GET /applications/{app}/skus lists it."""
+        self.skus[sku_id] = sku_payload(sku_id, name, sku_type, application_id=APPLICATION_ID)
         return self.skus[sku_id]
 
     def _entitlement(
         self, sku_id: int, user_id: int, entitlement_type: int, *, with_consumed: bool = True
     ) -> dict[str, Any]:
-        entitlement: dict[str, Any] = {
-            "id": str(snowflake()),
-            "sku_id": str(sku_id),
-            "application_id": str(APPLICATION_ID),
-            "user_id": str(user_id),
-            "type": entitlement_type,
-            "deleted": False,
-            "starts_at": None,
-            "ends_at": None,
-            "gift_code_flags": 0,
-        }
-        if with_consumed:  # Discord has been seen to leave it out
-            entitlement["consumed"] = False
+        entitlement = entitlement_payload(
+            snowflake(), sku_id, user_id, entitlement_type,
+            application_id=APPLICATION_ID, with_consumed=with_consumed,
+        )  # fmt: skip
         self.entitlements[int(entitlement["id"])] = entitlement
         return entitlement
 
@@ -948,21 +935,11 @@ class _NotFoundError(Exception):
 
 
 def invalid_components(body: Any) -> str | None:
-    """Discord's rule for premium buttons (style 6), checked in every message the bot sends: a `sku_id`,
-    and no custom_id, label, url or emoji. Returns what is wrong, or None."""
+    """Discord's rule for premium buttons, checked in every message the bot sends."""
     if not isinstance(body, dict):
         return None
     data = body.get("data") if isinstance(body.get("data"), dict) else body
-    for row in data.get("components") or []:
-        for component in row.get("components", []):
-            if component.get("type") != 2 or component.get("style") != PREMIUM_BUTTON:
-                continue
-            if not component.get("sku_id"):
-                return "a premium button needs a sku_id"
-            for key in ("custom_id", "label", "url", "emoji"):
-                if key in component:
-                    return f"a premium button cannot have a {key}"
-    return None
+    return premium_button_problem(data.get("components") or [])
 
 
 def _json(data: Any, status: int, headers: dict[str, str]) -> web.Response:

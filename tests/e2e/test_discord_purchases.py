@@ -11,8 +11,9 @@ import pytest
 
 from bot.economy.entitlements import Outcome
 from tests.e2e.conftest import RunningBot, e2e_settings, ledger_problems_in, read_db
-from tests.e2e.fake_discord import PREMIUM_BUTTON, SKU_DURABLE, FakeDiscord
+from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.test_gifts_live import wallet
+from tests.support.discord_payloads import PREMIUM_BUTTON, SKU_DURABLE
 
 SKU_70, SKU_350, SKU_700 = 1_310_000_000_000_000_070, 1_310_000_000_000_000_350, 1_310_000_000_000_000_700
 COIN_SKUS = f"{SKU_70}:70:0.99,{SKU_350}:350:4.99,{SKU_700}:700:9.99"
