@@ -32,6 +32,7 @@ class GuildConfig:
     cashout_minimum: int
     cashouts_enabled: bool  # matters where coins are not sold (payment mode `none`)
     cashout_hold_days: int
+    auto_live: bool = False  # live sessions start and end with Go Live, Stages and scheduled events
 
     @property
     def zone(self) -> ZoneInfo:
@@ -64,6 +65,7 @@ class GuildConfigService:
             cashout_minimum=row["cashout_minimum"],
             cashouts_enabled=bool(row["cashouts_enabled"]),
             cashout_hold_days=row["cashout_hold_days"],
+            auto_live=bool(row["auto_live"]),
         )
 
     async def require_spender(self, guild_id: int, user_id: int, role_ids: Collection[int]) -> GuildConfig:
@@ -117,6 +119,11 @@ class GuildConfigService:
         if type(days) is not int or not 0 <= days <= CASHOUT_HOLD_MAX:
             raise InvalidAmount(f"The cash-out hold is from 0 to {CASHOUT_HOLD_MAX} days.")
         return await self._change(guild_id, actor_id, "cashout_hold_days", days)
+
+    async def set_auto_live(self, guild_id: int, actor_id: int, enabled: bool) -> GuildConfig:
+        if type(enabled) is not bool:
+            raise InvalidAmount("Auto-live is either on or off.")
+        return await self._set(guild_id, actor_id, "auto_live", int(enabled))
 
     async def _set(self, guild_id: int, actor_id: int, column: str, value: object) -> GuildConfig:
         await self._change(guild_id, actor_id, column, value)

@@ -4,6 +4,7 @@ session left open by a restart is still open afterwards."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -74,6 +75,8 @@ class LiveService:
         self._creators = creators
         self._config = guild_config
         self._clock = clock
+        # Called with (guild id, creator id) after a session started or ended (overlay widgets follow).
+        self.changed: Callable[[int, int], None] | None = None
 
     async def current(self, guild_id: int, creator_id: int) -> LiveSession | None:
         row = await self._db.read(lambda conn: live.open_session(conn, guild_id, creator_id))
@@ -90,6 +93,8 @@ class LiveService:
             return live.start(conn, guild_id, creator_id, clean_title, now)
 
         session_id = await self._db.write(start)
+        if self.changed is not None:
+            self.changed(guild_id, creator_id)
         return LiveSession(session_id, guild_id, creator_id, clean_title, from_micros(now), None)
 
     async def end(self, guild_id: int, creator_id: int) -> LiveSummary:
@@ -104,6 +109,8 @@ class LiveService:
             return session_id
 
         session_id = await self._db.write(end)
+        if self.changed is not None:
+            self.changed(guild_id, creator_id)
         return await self.summary(guild_id, session_id)
 
     async def summary(self, guild_id: int, session_id: int) -> LiveSummary:

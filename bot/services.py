@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bot.action_log import ActionLogService
@@ -25,7 +26,9 @@ from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
 from bot.leaderboards import LeaderboardService
 from bot.live import LiveService
+from bot.live_auto import AutoLiveService
 from bot.money import Money
+from bot.overlay import OverlayHub, OverlayService
 from bot.provenance import ProvenanceService
 from bot.reminders import ReminderService
 from bot.settings import Settings
@@ -60,6 +63,8 @@ class Services:
     earnings: EarningsService
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
+    overlay: OverlayService  # stream overlays; bot.app serves them (bot/overlay/server.py)
+    auto_live: AutoLiveService  # live sessions from Go Live, Stages and scheduled events (cogs.auto_live)
 
 
 def payment_setup(settings: Settings) -> PaymentSetup:
@@ -91,6 +96,12 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         alerts=alerts,
         clock=clock,
     )
+    overlay = OverlayService(
+        db, creators, clock, OverlayHub(time.time), public_url=settings.overlay_public_url
+    )
+    gifts.committed = overlay.gift_committed
+    live = LiveService(db, creators, guild_config, clock)
+    live.changed = overlay.gift_committed  # the goal and top widgets show the current live
     return Services(
         db=db,
         clock=clock,
@@ -106,7 +117,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         guild_config=guild_config,
         catalog=catalog,
         creators=creators,
-        live=LiveService(db, creators, guild_config, clock),
+        live=live,
         gifts=gifts,
         leaderboards=LeaderboardService(db, guild_config, clock),
         payouts=PayoutService(db, regions, guilds, clock, rules),
@@ -116,4 +127,6 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         earnings=EarningsService(db, regions, guilds, clock, rules),
         statements=StatementService(db, clock),
         alerts=alerts,
+        overlay=overlay,
+        auto_live=AutoLiveService(db, guild_config, live, creators, clock),
     )

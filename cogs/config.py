@@ -3,7 +3,7 @@ confirmation, platform fee, cash-out minimum, hold and switch)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -41,7 +41,8 @@ def render_config(config: GuildConfig, mode: PaymentMode) -> str:
         f"Platform fee on cash-outs: {config.fee_percent} %\n"
         f"Cash-out minimum: 💎 {config.cashout_minimum:,}\n"
         f"Cash-out hold: {config.cashout_hold_days} days after a gift\n"
-        f"{cashouts_line(config, mode)}"
+        f"{cashouts_line(config, mode)}\n"
+        f"Auto-live (Go Live, Stages, scheduled events): {'on' if config.auto_live else 'off'}"
     )
 
 
@@ -117,6 +118,25 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
             f"Gifts of {coin_count(config.gift_confirm_threshold)} or more now ask the sender to confirm.",
             ephemeral=True,
         )
+
+    @app_commands.command(
+        name="auto-live", description="Creators go live by themselves (Go Live, Stage, events)"
+    )
+    @app_commands.describe(state="on: a creator's live starts with their Go Live, Stage or scheduled event")
+    @moderator_only
+    async def auto_live(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
+        if state not in ("on", "off"):  # a crafted request can send anything
+            raise InvalidOption("Choose on or off.")
+        enabled = state == "on"
+        await self.services.guild_config.set_auto_live(guild_id_of(interaction), interaction.user.id, enabled)
+        text = (
+            "Auto-live is **on**: a creator's live starts when they Go Live in a voice channel, speak on a "
+            "live Stage or start a scheduled event they created, and ends a little after it stops. "
+            "`/live start` and `/live end` still work."
+            if enabled
+            else "Auto-live is **off**: creators start and end their lives with `/live start` and `/live end`."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
 
     # Cash-out settings.
     @app_commands.command(name="fee", description="The platform's share of cash-outs, in percent")

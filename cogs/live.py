@@ -86,20 +86,25 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
         await interaction.response.send_message(f"Your stream has ended.{note}", embed=embed, ephemeral=True)
 
     async def _post(self, summary: LiveSummary, embed: discord.Embed) -> bool:
-        if summary.alerts_channel_id is None:
-            return False
-        channel = self.bot.get_channel(summary.alerts_channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            log.warning(
-                "alerts channel %s of guild %s is gone", summary.alerts_channel_id, summary.session.guild_id
-            )
-            return False
-        try:
-            await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException:
-            log.warning("could not post the live summary in channel %s", channel.id, exc_info=True)
-            return False
-        return True
+        return await post_summary(self.bot, summary, embed)
+
+
+async def post_summary(bot: commands.Bot, summary: LiveSummary, embed: discord.Embed) -> bool:
+    """Post a live's summary in the alerts channel; False when there is none or it cannot be used."""
+    if summary.alerts_channel_id is None:
+        return False
+    channel = bot.get_channel(summary.alerts_channel_id)
+    if not isinstance(channel, discord.abc.Messageable):
+        log.warning(
+            "alerts channel %s of guild %s is gone", summary.alerts_channel_id, summary.session.guild_id
+        )
+        return False
+    try:
+        await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException:
+        log.warning("could not post the live summary in channel %s", channel.id, exc_info=True)
+        return False
+    return True
 
 
 def not_posted_reason(summary: LiveSummary) -> str:

@@ -41,6 +41,7 @@ SETTING_COLUMNS = (
     "cashout_minimum",
     "cashouts_enabled",
     "cashout_hold_days",
+    "auto_live",
 )
 
 
