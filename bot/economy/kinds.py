@@ -38,6 +38,7 @@ class Wording:
     reused_key: str  # the refusal when an idempotency key comes back with a different request
     statement_received: str | None = None  # the statement's words for the receiving member, if different
     memo_in_history: bool = True  # False where the memo is for the books only (a payment reference)
+    money: str = "paid"  # how the history names the entry's money ("paid $4.99", "refunded $4.99")
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,7 @@ REFUND = EntryKind(
         statement="purchase refunded",
         label="refund",
         reused_key="This purchase was already refunded.",
+        money="refunded",
     ),
     spending=False,
     assets=frozenset({COINS}),

@@ -120,6 +120,10 @@ async def test_a_refund_after_half_the_coins_were_spent_leaves_a_debt_the_next_p
     assert wallet(running_bot, ana) == (0, 0)
     assert wallet(running_bot, cara) == (0, 648)  # the creator keeps the diamonds of gifts already sent
 
+    balance = await e2e.slash("wallet balance", ana)
+    assert "Owed after a refund: 🪙 648" in balance.text
+    history = await e2e.slash("wallet history", ana)
+    assert "**Purchase refunded**: -52 coins" in history.text and "refunded $9.99" in history.text
     refused = await e2e.slash("gift send", ana, gift="Rose", creator=cara, count=1)
     assert refused.ephemeral and "owe 648 coins" in refused.text
     log = await e2e.slash("audit log", mod)
