@@ -97,10 +97,15 @@ def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
 
 
 def render_grant(result: GrantResult) -> str:
-    return (
+    text = (
         f"Granted **{coin_count(result.coins)}** to <@{result.member_id}> (entry `#{result.entry_id}`). "
         f"Their balance: 🪙 {result.balance:,}."
     )
+    if result.debt_repaid:
+        text += f" {result.debt_repaid:,} of the coins paid what they owed after a refunded purchase."
+    if result.owed:
+        text += f" They still owe 🪙 {result.owed:,}."
+    return text
 
 
 @app_commands.guild_only()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import only_row
+
 DEBT_ACCOUNT = "refund_debt"  # the system account migration 012 seeds for refund debt
 
 
@@ -13,6 +15,16 @@ def owed(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:
         "SELECT COALESCE(SUM(coins), 0) FROM coin_debts WHERE guild_id = ? AND user_id = ?",
         (guild_id, user_id),
     ).fetchone()
+    return int(row[0])
+
+
+def repaid_by(conn: sqlite3.Connection, entry_id: int) -> int:
+    """Debt the entry `entry_id` paid (0 if none)."""
+    row = only_row(
+        conn.execute(
+            "SELECT COALESCE(-SUM(coins), 0) FROM coin_debts WHERE entry_id = ? AND coins < 0", (entry_id,)
+        )
+    )
     return int(row[0])
 
 

@@ -127,7 +127,8 @@ async def test_a_refund_after_half_was_spent_leaves_a_debt_that_blocks_gifts_and
     with pytest.raises(NotPermitted, match="you owe 339 coins"):
         await send_gift(services, ANA, CARA, "Rose")
 
-    await grant(services, ANA, 100)  # a grant pays the debt first
+    granted = await services.corrections.grant(GUILD, MOD, ANA, 100, "giveaway", key())
+    assert (granted.balance, granted.debt_repaid, granted.owed) == (0, 100, 239)  # the debt first
     assert await wallet(services, ANA) == (0, 0)
     assert await owed(services, ANA) == 239
     logged = await services.db.read(lambda conn: action_log.recent(conn, GUILD))

@@ -19,6 +19,7 @@ from storage import (
     ConstraintViolation,
     Database,
     action_log,
+    debts,
     ledger,
     statements,
     wallets,
@@ -38,6 +39,8 @@ class GrantResult:
     coins: int
     balance: int
     replayed: bool
+    debt_repaid: int = 0  # of the coins, paid the member's refund debt
+    owed: int = 0  # refund debt still owed afterwards
 
 
 @dataclass(frozen=True)
@@ -128,8 +131,15 @@ class CorrectionService:
         posted = await post_once(self._db, GRANT, key, fingerprint, mint)
         replayed = isinstance(posted, Replay)
         entry_id = posted.entry["id"] if isinstance(posted, Replay) else posted
-        row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, member_id))
-        return GrantResult(entry_id, member_id, coins, row["coins"] if row else 0, replayed)
+
+        def after(conn: Connection) -> GrantResult:
+            row = wallets.wallet(conn, guild_id, member_id)
+            return GrantResult(
+                entry_id, member_id, coins, row["coins"] if row else 0, replayed,
+                debt_repaid=debts.repaid_by(conn, entry_id), owed=debts.owed(conn, guild_id, member_id),
+            )  # fmt: skip
+
+        return await self._db.read(after)
 
     async def reverse(
         self, guild_id: int, moderator_id: int, entry_id: int, reason: str, idempotency_key: str | None = None
