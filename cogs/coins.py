@@ -74,11 +74,22 @@ def render_discord_offer(offer: Offer) -> discord.Embed:
     )
 
 
-def premium_buttons(offer: Offer) -> discord.ui.View:
-    """Discord's premium button for the package's SKU: it sends the bot no interaction; Discord renders
+def render_discord_shop(offers: list[Offer]) -> discord.Embed:
+    embed = render_packages(offers, PaymentMode.DISCORD)
+    embed.title = "Buy coins"
+    embed.description = (
+        f"{embed.description}\n\nPress a package's button: Discord shows your price and takes the payment. "
+        "The coins go to your wallet **in this server**, with a receipt by DM. Desktop and browser only."
+    )
+    return embed
+
+
+def premium_buttons(*offers: Offer) -> discord.ui.View:
+    """Discord's premium button for each package's SKU: it sends the bot no interaction; Discord renders
     the SKU's name and price and, once paid, sends the ENTITLEMENT_CREATE that credits the coins."""
     view = discord.ui.View(timeout=None)
-    view.add_item(discord.ui.Button(sku_id=offer.sku_id))
+    for offer in offers[:25]:  # Discord's limit of components on a message
+        view.add_item(discord.ui.Button(sku_id=offer.sku_id))
     return view
 
 
@@ -121,10 +132,20 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         await interaction.response.send_message(embed=render_packages(offers, mode), ephemeral=True)
 
     @app_commands.command(name="buy", description="Buy a coin package")
-    @app_commands.describe(package="Number of coins in the package")
-    async def buy(self, interaction: discord.Interaction, package: int) -> None:
+    @app_commands.describe(package="Number of coins in the package (leave empty to see every package)")
+    async def buy(self, interaction: discord.Interaction, package: int | None = None) -> None:
         guild_id, user_id = guild_id_of(interaction), interaction.user.id
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
+        if package is None:
+            offers = await self.services.purchases.shop(guild_id, user_id, role_ids=roles)
+            mode = self.services.purchases.mode
+            if mode is PaymentMode.DISCORD:
+                await interaction.response.send_message(
+                    embed=render_discord_shop(offers), view=premium_buttons(*offers), ephemeral=True
+                )
+            else:
+                await interaction.response.send_message(embed=render_packages(offers, mode), ephemeral=True)
+            return
         offer = await self.services.purchases.offer(guild_id, user_id, package, role_ids=roles)
         if offer.sku_id is not None:
             await interaction.response.send_message(

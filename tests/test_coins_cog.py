@@ -257,3 +257,9 @@ async def test_coins_commands_are_refused_in_direct_messages(driver, db, path, o
     assert reply.content == "This command only works inside a server."
     assert reply.components == []
     assert await entries(db) == 0
+
+
+async def test_buy_without_a_package_lists_the_sandbox_packages(driver, services):
+    reply = await driver.slash("coins buy", ANA)
+    assert reply.ephemeral and "350 coins** — ~~$3.70~~ free (not charged)" in reply.text
+    assert not reply.components and await entries(services.db) == 0

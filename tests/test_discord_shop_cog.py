@@ -55,3 +55,18 @@ async def test_an_entitlement_event_credits_the_wallet_of_the_server_where_the_s
     await monetization.send("create", entitlement)  # Discord sends it again
     assert await wallet(services, ANA.user_id, GUILD) == (700, 0)
     assert monetization.consumed == [int(entitlement["id"])]
+
+
+async def test_buy_without_a_package_shows_a_premium_button_for_every_package(driver, services, monetization):
+    reply = await driver.slash("coins buy", ANA)
+
+    assert (
+        reply.ephemeral
+        and "Buy coins" in reply.text
+        and "$0.74" in reply.text
+        and "this server" in reply.text
+    )
+    buttons = [c for row in reply.components for c in row["components"]]
+    assert [b["sku_id"] for b in buttons] == [sku["id"] for sku in monetization.skus]
+    assert {b["style"] for b in buttons} == {PREMIUM_BUTTON}
+    assert await entry_count(services) == 0

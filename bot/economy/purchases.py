@@ -96,15 +96,21 @@ class PurchaseService:
         (NotPermitted) when the guild's spender role is set and not among the member's `role_ids`."""
         if type(package_coins) is not int or package_coins <= 0:
             raise InvalidAmount("A package is a positive number of coins, e.g. 70, 350 or 700.")
-        await self._config.require_spender(guild_id, user_id, role_ids)
-        offers = await self.packages(guild_id, user_id)
+        offers = await self.shop(guild_id, user_id, role_ids=role_ids)
         for offer in offers:
             if offer.coins == package_coins:
-                if offer.sku_id is not None:  # the Discord purchase that follows credits this server
-                    await self._visit(guild_id, user_id)
                 return offer
         sizes = ", ".join(f"{o.coins:,}" for o in offers) or "none"
         raise UnknownPackage(f"There is no {package_coins:,}-coin package. Packages: {sizes}.")
+
+    async def shop(self, guild_id: int, user_id: int, *, role_ids: Collection[int] = ()) -> list[Offer]:
+        """The packages the member may buy here (the spender role is checked as in `offer`). With Discord
+        purchases, opening the shop marks this server as the one the member's next purchase credits."""
+        await self._config.require_spender(guild_id, user_id, role_ids)
+        offers = await self.packages(guild_id, user_id)
+        if self.mode is PaymentMode.DISCORD:
+            await self._visit(guild_id, user_id)
+        return offers
 
     async def purchase(
         self,
