@@ -10,6 +10,7 @@ from bot.alerts import AlertEngine
 from bot.budgets import BudgetGuard, BudgetService
 from bot.catalog import CatalogService
 from bot.clock import Clock
+from bot.cooldowns import Cooldowns
 from bot.creators import CreatorService
 from bot.earnings import EarningsService
 from bot.economy.cashout_rules import CashoutRules
@@ -65,6 +66,7 @@ class Services:
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
     overlay: OverlayService  # stream overlays; bot.app serves them (bot/overlay/server.py)
     auto_live: AutoLiveService  # live sessions from Go Live, Stages and scheduled events (cogs.auto_live)
+    cooldowns: Cooldowns  # per-member waits between expensive commands (export, earnings chart)
 
 
 def payment_setup(settings: Settings) -> PaymentSetup:
@@ -129,4 +131,5 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         alerts=alerts,
         overlay=overlay,
         auto_live=AutoLiveService(db, guild_config, live, creators, clock),
+        cooldowns=Cooldowns(clock),
     )

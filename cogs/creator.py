@@ -19,6 +19,7 @@ from bot.economy.payouts import CashoutQuote, Payout
 from bot.services import Services
 from bot.text import coin_count
 from cogs.checks import guild_id_of, moderator_only
+from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -162,17 +163,19 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @app_commands.command(name="earnings", description="Your diamonds, their cash value and who supports you")
     async def earnings(self, interaction: discord.Interaction) -> None:
-        earnings = await self.services.earnings.earnings(guild_id_of(interaction), interaction.user.id)
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
+        earnings = await self.services.earnings.earnings(guild_id, user_id)
         if not earnings.has_gifts or earnings.recent_total == 0:
             await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
-        await interaction.followup.send(
-            embed=render_earnings(earnings, True),
-            file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
-            ephemeral=True,
-        )
+        with self.services.cooldowns.running("chart", guild_id, user_id):  # drawing it is the costly part
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
+            await interaction.followup.send(
+                embed=render_earnings(earnings, True),
+                file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
+                ephemeral=True,
+            )
 
     @app_commands.command(name="cashout", description="Exchange diamonds for money (a moderator approves it)")
     @app_commands.describe(diamonds="How many diamonds (at least the server's minimum, 1,000 by default)")
@@ -183,7 +186,11 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
         async def confirmed(click: discord.Interaction) -> None:
             payout = await self.services.payouts.request(guild_id, user_id, quote.diamonds, key)
-            await click.response.edit_message(embed=render_requested(payout, quote), view=None)
+            await deliver_receipt(
+                click,
+                lambda: Receipt(embed=render_requested(payout, quote)),
+                f"Cash-out requested: request #{payout.id} for 💎 {payout.diamonds:,}.",
+            )
 
         view = ConfirmView(user_id, confirmed, confirm_label=f"Cash out {quote.value_text()}")
         await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)
