@@ -164,7 +164,7 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
             await deliver_receipt(
                 click,
                 lambda: Receipt(embed=render_receipt(result, offer)),
-                f"Purchase complete: {coin_count(result.coins)}, receipt #{result.entry_id}.",
+                f"Test coins added: {coin_count(result.coins)} (free, not charged), receipt #{result.entry_id}.",
             )
 
         view = ConfirmView(user_id, confirmed, confirm_label="Get test coins (free)")
