@@ -33,13 +33,18 @@ async def test_a_crash_between_commit_and_consume_is_repaired_at_restart(fake_di
     add_coin_skus(fake)
     db = tmp_path / "livegifts.db"
     fake.consume_gate = asyncio.Event()  # hold the bot's consume request open
+    output = (tmp_path / "child.log").open("wb")
     child = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "tests.support.purchase_crash_child", str(db), fake.api_base, fake.gateway_url,
-        COIN_SKUS, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        COIN_SKUS, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )  # fmt: skip
     try:
-        await asyncio.wait_for(fake.identified.wait(), 30)
+        identified = asyncio.create_task(fake.identified.wait())
+        exited = asyncio.create_task(child.wait())
+        await asyncio.wait({identified, exited}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        exited.cancel()
+        assert identified.done(), "the bot did not connect:\n" + (tmp_path / "child.log").read_text()
         e2e = Driver(fake)
         ana = e2e.member("ana")
         for _ in range(100):  # the commands are synced right before the gateway connects
@@ -48,7 +53,10 @@ async def test_a_crash_between_commit_and_consume_is_repaired_at_restart(fake_di
             await asyncio.sleep(0.05)
         await e2e.slash("coins buy", ana, package=350, timeout=15)
         entitlement = await fake.purchase(ana.user_id, SKU_350)
-        await asyncio.wait_for(fake.consume_arrived.wait(), 15)
+        try:
+            await asyncio.wait_for(fake.consume_arrived.wait(), 15)
+        except TimeoutError:
+            raise AssertionError("no consume:\n" + (tmp_path / "child.log").read_text()) from None
         # The credit is committed; the consume has not reached Discord. Now the process dies.
         assert coins_and_entries(db, ana.user_id) == (350, 1, "credited")
         child.send_signal(signal.SIGKILL)
@@ -57,6 +65,7 @@ async def test_a_crash_between_commit_and_consume_is_repaired_at_restart(fake_di
         if child.returncode is None:
             child.kill()
             await child.wait()
+        output.close()
     fake.drop_held_consumes = True
     fake.consume_gate.set()  # the held request ends without consuming: the bot that sent it is gone
     fake.consume_gate = None

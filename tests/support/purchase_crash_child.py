@@ -28,6 +28,7 @@ def main(db: Path, api_base: str, gateway_url: str, coin_skus: str) -> None:
         log_level="WARNING",
         payment_provider="discord",
         coin_skus=coin_skus,
+        overlay_enabled=False,  # no web server: a port in use elsewhere must not stop this bot
     )
     asyncio.run(run_bot(settings))
 
