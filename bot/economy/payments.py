@@ -43,10 +43,6 @@ class PaymentSetup:
     def package(self, coins: int) -> CoinSku | None:
         return next((s for s in self.skus if s.coins == coins), None)
 
-    @property
-    def sells_test_coins(self) -> bool:
-        return self.mode is PaymentMode.SANDBOX
-
 
 @dataclass(frozen=True)
 class ChargeRequest:
