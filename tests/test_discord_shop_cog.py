@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from tests.support.discord_payloads import PREMIUM_BUTTON, Member
+from simulator.discord_payloads import PREMIUM_BUTTON, Member
 from tests.support.factories import GUILD, discord_settings, entry_count, wallet
 
 ANA = Member(101, "ana")

@@ -11,7 +11,7 @@ import pytest
 from bot.app import warn_about_sandbox
 from bot.settings import SettingsError, load_settings
 from cogs.payouts import render_pending
-from tests.support.discord_payloads import Member, moderator
+from simulator.discord_payloads import Member, moderator
 from tests.support.factories import (
     GUILD,
     buy_on_discord,
@@ -62,7 +62,7 @@ class TestNoPayments:
         earnings = await wait_for_reply(driver, lambda r: "earnings.png" in r.files)
         assert "Maturing (7-day hold)" in earnings.text and "💎 1,000 from recent gifts" in earnings.text
 
-        clock.advance(days=7, minutes=1)
+        clock.advance(days=7, minutes=15)  # the hold, counted in whole quarter-hours
         ready = await driver.slash("creator cashout", CARA, diamonds=1000)
         assert ready.button("Cash out")  # $5.28: 1,000 × $0.74 / 70, half kept as the fee
         assert "$5.28" in ready.text

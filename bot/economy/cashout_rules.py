@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clock import to_micros
-from bot.economy.kinds import GIFT
 from bot.economy.payments import PaymentMode, PaymentSetup
 from bot.economy.regions import RegionBook
 from bot.errors import CashoutsOff
@@ -75,8 +74,7 @@ class CashoutRules:
         if hold_days == 0 or held == 0:
             return Maturity(hold_days, 0, held)
         since = to_micros(now - timedelta(days=hold_days))
-        recent = sum(
-            r["diamonds"] for r in statements.gift_income(conn, guild_id, creator_id, since, GIFT.name)
-        )
+        # Kept per quarter-hour: the quarter that began before `since` counts whole (minutes longer).
+        recent = sum(r["diamonds"] for r in statements.gift_income(conn, guild_id, creator_id, since))
         maturing = min(held, recent)
         return Maturity(hold_days, maturing, held - maturing)

@@ -10,10 +10,10 @@ import discord
 import pytest
 
 from bot.economy.entitlements import Outcome
+from simulator.discord_payloads import PREMIUM_BUTTON, SKU_DURABLE
+from simulator.fake_discord import FakeDiscord
 from tests.e2e.conftest import RunningBot, e2e_settings, ledger_problems_in, read_db
-from tests.e2e.fake_discord import FakeDiscord
 from tests.e2e.test_gifts_live import wallet
-from tests.support.discord_payloads import PREMIUM_BUTTON, SKU_DURABLE
 
 SKU_70, SKU_350, SKU_700 = 1_310_000_000_000_000_070, 1_310_000_000_000_000_350, 1_310_000_000_000_000_700
 COIN_SKUS = f"{SKU_70}:70:0.99,{SKU_350}:350:4.99,{SKU_700}:700:9.99"
@@ -193,7 +193,7 @@ async def test_a_coin_sku_the_application_does_not_have_fails_at_start(fake_disc
         (f"{SKU_70}:70:0.99,999:350:4.99", "SKU 999 is not a SKU of this application"),
         (f"{SKU_70}:70:0.99,{SKU_350}:350:4.99", "is not a consumable SKU"),
     ):
-        settings = e2e_settings(tmp_path, payment_provider="discord", coin_skus=coin_skus)
+        settings = e2e_settings(tmp_path, fake_discord, payment_provider="discord", coin_skus=coin_skus)
         runner = RunningBot(fake_discord, settings)
         with pytest.raises(discord.ext.commands.ExtensionFailed) as failed:
             await runner.start()

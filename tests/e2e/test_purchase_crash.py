@@ -10,8 +10,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from simulator.driver import Driver
 from tests.e2e.conftest import RunningBot, e2e_settings, read_db
-from tests.e2e.driver import Driver
 from tests.e2e.test_discord_purchases import COIN_SKUS, SKU_350, add_coin_skus
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,8 +35,7 @@ async def test_a_crash_between_commit_and_consume_is_repaired_at_restart(fake_di
     fake.consume_gate = asyncio.Event()  # hold the bot's consume request open
     output = (tmp_path / "child.log").open("wb")
     child = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "tests.support.purchase_crash_child", str(db), fake.api_base, fake.gateway_url,
-        COIN_SKUS, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
+        sys.executable, "-m", "tests.support.purchase_crash_child", str(db), fake.api_base, COIN_SKUS, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT,
         env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"},
     )  # fmt: skip
     try:
@@ -73,7 +72,7 @@ async def test_a_crash_between_commit_and_consume_is_repaired_at_restart(fake_di
     assert fake.dms_to(ana.user_id) == []  # the receipt was not sent before the crash
 
     restarted = await RunningBot(
-        fake, e2e_settings(tmp_path, payment_provider="discord", coin_skus=COIN_SKUS)
+        fake, e2e_settings(tmp_path, fake, payment_provider="discord", coin_skus=COIN_SKUS)
     ).start()
     try:
         receipt = await e2e.wait_for(lambda: fake.dms_to(ana.user_id), timeout=15, what="the receipt")

@@ -17,10 +17,10 @@ from bot.economy.entitlements import EntitlementFacts, Settlement
 from bot.economy.gifts import GiftReceipt
 from bot.services import Services
 from bot.settings import Settings
+from simulator.discord_payloads import GUILD_ID
 from storage import Connection, Database, guilds, ledger
 from storage.ledger import NewEntry, Posting
 from storage.ledger_check import find_discrepancies
-from tests.support.discord_payloads import GUILD_ID
 
 GUILD = GUILD_ID
 _keys = itertools.count(1)
