@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.discord_payloads import MANAGE_GUILD, Member
+from simulator.discord_payloads import MANAGE_GUILD, Member, role_payload
 from simulator.fake_discord import BOT_PERMISSIONS, GENERAL_CHANNEL_ID, FakeDiscord, InteractionLog, Message
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
@@ -143,7 +143,7 @@ class Driver:
             }
             return str(channel_id)
         if option_type == ROLE or (option_type == MENTIONABLE and int(value) in self.fake.roles):
-            role = self.fake.roles.get(int(value)) or self.fake._role(int(value), "unknown", 0, 1)
+            role = self.fake.roles.get(int(value)) or role_payload(int(value), "unknown")
             resolved.setdefault("roles", {})[str(value)] = role
             return str(value)
         if option_type in (USER, MENTIONABLE):
