@@ -70,3 +70,11 @@ async def test_buy_without_a_package_shows_a_premium_button_for_every_package(dr
     assert [b["sku_id"] for b in buttons] == [sku["id"] for sku in monetization.skus]
     assert {b["style"] for b in buttons} == {PREMIUM_BUTTON}
     assert await entry_count(services) == 0
+
+
+@pytest.mark.parametrize("package", [0, -1, 123, 2**53, 2**63 - 1])
+async def test_a_package_that_does_not_exist_is_refused_without_a_button(driver, services, package):
+    reply = await driver.slash("coins buy", ANA, package=package)
+    assert reply.ephemeral and not reply.components
+    assert "package" in reply.text and len(reply.text) < 400
+    assert await entry_count(services) == 0
