@@ -233,6 +233,17 @@ def charge_of_entry(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | No
     return row
 
 
+def income_since(conn: sqlite3.Connection, guild_id: int, creator_id: int, since: int) -> int:
+    """Diamonds the creator received from subscription charges (not reversed) at or after `since`."""
+    row = conn.execute(
+        "SELECT COALESCE(SUM(c.coins), 0) FROM subscription_charges c"
+        " WHERE c.guild_id = ? AND c.creator_id = ? AND c.created_at >= ?"
+        " AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.reverses_entry_id = c.entry_id)",
+        (guild_id, creator_id, since),
+    ).fetchone()
+    return int(row[0])
+
+
 def creator_counts(
     conn: sqlite3.Connection, guild_id: int, creator_id: int, since: int, until: int
 ) -> tuple[int, int]:

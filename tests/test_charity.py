@@ -15,14 +15,25 @@ from bot.alerts.sim import RecordingSink, VirtualTimer
 from bot.app import EXIT_FAILED, EXIT_OK, run_check
 from bot.economy.charity import NeedsConfirmation
 from bot.economy.kinds import allowed_accounts
-from bot.errors import BudgetExceeded, Conflict, InsufficientCoins, InvalidMoment, NotFound
+from bot.errors import BudgetExceeded, CashoutsOff, Conflict, InsufficientCoins, InvalidMoment, NotFound
 from storage import ledger
 from storage.ledger_check import find_discrepancies
-from tests.support.factories import GUILD, fund, wallet
+from tests.support.factories import GUILD, cashout_settings, fund, open_cashouts, wallet
 from tests.support.factories import key as next_key
 
 ANA, BEN, CARA, CREATOR, MOD, MOD2 = 101, 102, 103, 201, 500, 501
 ALERTS = 777
+
+
+@pytest.fixture
+def settings(tmp_path):
+    # Payouts to causes follow the cash-out rules: no coin shop (`none`) in a server that turned cash-outs on.
+    return cashout_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+async def _cashouts_open(services):
+    await open_cashouts(services)
 
 
 @pytest.fixture
@@ -312,3 +323,18 @@ async def test_after_a_restart_the_same_progress_message_is_edited(services, rig
     stopping = asyncio.create_task(restarted.stop())
     await timer.advance(20)
     await stopping
+
+
+async def test_coins_nobody_paid_for_are_not_paid_out_to_a_cause(services, rig):
+    from storage import guilds
+
+    await fund(services, ANA, 500)  # granted coins: this server sells none
+    campaign = await services.charity.start(GUILD, MOD, "Food bank", 1_000, "3d")
+    await donate(services, ANA, campaign.id, 200)
+    await services.charity.end(GUILD, MOD, campaign.id)
+    await services.db.write(lambda conn: guilds.set_setting(conn, GUILD, "cashouts_enabled", 0))
+
+    with pytest.raises(CashoutsOff, match="given away, not bought"):
+        await services.charity.approve(GUILD, MOD2, campaign.id)
+    assert [p.status for p in await services.charity.pending_payouts(GUILD)] == ["pending"]
+    assert await audit(services) == []

@@ -9,13 +9,23 @@ import pytest
 
 from simulator.discord_payloads import Member, moderator
 from tests.support.channels import FakeChannels
-from tests.support.factories import GUILD, fund, ledger_problems, wallet
+from tests.support.factories import GUILD, cashout_settings, fund, ledger_problems, open_cashouts, wallet
 from tests.support.fast_timer import ScaledTimer
 
 ANA = Member(101, "ana")
 BEN = Member(102, "ben")
 MOD = moderator(500)
 MOD2 = moderator(501, "mod2")
+
+
+@pytest.fixture
+def settings(tmp_path):
+    return cashout_settings(tmp_path)  # payouts to causes follow the cash-out rules
+
+
+@pytest.fixture(autouse=True)
+async def _cashouts_open(services):
+    await open_cashouts(services)
 
 
 @pytest.fixture

@@ -375,3 +375,17 @@ async def test_when_discord_cannot_say_who_is_a_member_nothing_is_charged_until_
     clock.advance(minutes=30)
     assert (await services.subscriptions.renew_due()).renewed == [done.subscription.id]
     assert await wallet(services, ANA) == (400, 0)
+
+
+async def test_subscription_diamonds_wait_out_the_cashout_hold_like_gift_diamonds(services, world, clock):
+    await fund(services, ANA, 1_000)
+    await subscribe(services)
+    maturity = await services.db.read(
+        lambda conn: services.payouts.rules.maturity_on(conn, GUILD, CREATOR, 300, clock.now)
+    )
+    assert (maturity.maturing, maturity.cashable) == (300, 0)
+    clock.advance(days=8)
+    maturity = await services.db.read(
+        lambda conn: services.payouts.rules.maturity_on(conn, GUILD, CREATOR, 300, clock.now)
+    )
+    assert (maturity.maturing, maturity.cashable) == (0, 300)

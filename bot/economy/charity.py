@@ -19,6 +19,7 @@ from datetime import datetime
 from bot.alerts import Notice, NoticePublisher
 from bot.charity_board import board_text, summary_text
 from bot.clock import Clock, from_micros, to_micros
+from bot.economy.cashout_rules import CashoutRules
 from bot.economy.kinds import CHARITY, CHARITY_PAID, CHARITY_PAYOUT, COINS, DONATION, PLATFORM
 from bot.economy.payouts import cash_value, clean_reason, split_diamonds
 from bot.economy.posting import Replay, exactly_once, find_earlier, post
@@ -205,6 +206,7 @@ class CharityService:
         guilds: GuildDirectory,
         guild_config: GuildConfigService,
         regions: RegionBook,
+        rules: CashoutRules,
         spending: SpendingGuard,
         alerts: NoticePublisher | None,
         clock: Clock,
@@ -213,6 +215,7 @@ class CharityService:
         self._guilds = guilds
         self._config = guild_config
         self._regions = regions
+        self._rules = rules
         self.spending = spending
         self.alerts = alerts
         self._clock = clock
@@ -302,7 +305,6 @@ class CharityService:
 
     async def _end(self, guild_id: int, campaign_id: int, moderator_id: int | None) -> CampaignEnd:
         now = to_micros(self._clock())
-        region = self._regions.default
 
         def close(conn: Connection) -> tuple[Campaign, CharityPayout | None, CoinRate]:
             row = _require(conn, guild_id, campaign_id)
@@ -310,7 +312,7 @@ class CharityService:
                 conn, guild_id, campaign_id, now, moderator_id
             ):
                 raise Conflict(f"**{row['name']}** has already ended.")
-            rate = self._regions.rate_on(conn, guild_id, region)
+            rate = self._rules.rate_on(conn, guild_id)
             settings = guilds.settings(conn, guild_id)
             fee = settings["charity_fee_percent"] if settings is not None else 0
             payout = None
@@ -483,17 +485,13 @@ class CharityService:
         """The campaign's donations as CSV (moderators only: donors are named, anonymous or not), with
         values in the payout currency."""
         _check_campaign_id(campaign_id)
-        region = self._regions.default
 
         def look(conn: Connection) -> tuple[Campaign, list[Row], CoinRate, str]:
             campaign = _campaign(conn, _require(conn, guild_id, campaign_id))
-            row = rows.payout_of(conn, guild_id, campaign_id)
-            payout_region = self._regions.get(row["region"]) if row is not None else region
-            rate = self._regions.rate_on(conn, guild_id, payout_region)
-            zone = conn.execute(
-                "SELECT timezone FROM guild_settings WHERE guild_id = ?", (guild_id,)
-            ).fetchone()
-            return campaign, rows.campaign_donations(conn, campaign_id), rate, zone[0] if zone else "UTC"
+            rate = self._rules.rate_on(conn, guild_id)
+            settings = guilds.settings(conn, guild_id)
+            zone = settings["timezone"] if settings is not None else "UTC"
+            return campaign, rows.campaign_donations(conn, campaign_id), rate, zone
 
         campaign, donations, rate, zone_name = await self._db.read(look)
         zone = zone_or_utc(zone_name)
@@ -538,7 +536,8 @@ class CharityService:
 
         def settle(conn: Connection) -> CharityPayout:
             payout = self._pending(conn, guild_id, campaign_id)
-            rate = self._regions.rate_on(conn, guild_id, self._regions.get(payout["region"]))
+            self._rules.require_on(conn, guild_id)  # coins nobody paid for never become cash
+            rate = self._rules.rate_on(conn, guild_id)
             coins, fee = payout["coins"], payout["fee_percent"]
             money = cash_value(coins, rate, fee)
             cause_share, platform_share = split_diamonds(coins, fee)  # the same split as cash-outs
