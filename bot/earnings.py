@@ -13,7 +13,7 @@ from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
 from bot.money import CoinRate, Money
 from bot.timezones import local_moment, zone_or_utc
-from storage import Connection, Database, payouts, statements, wallets
+from storage import Connection, Database, follows, payouts, statements, wallets
 
 CHART_DAYS = 30
 TOP_SUPPORTERS = 5
@@ -38,6 +38,7 @@ class Earnings:
     supporters: list[Supporter]
     daily: list[tuple[date, int]]  # CHART_DAYS days, oldest first, today (creator's time zone) last
     timezone: str
+    followers: int = 0  # members who follow the creator (go-live DMs)
 
     @property
     def has_gifts(self) -> bool:
@@ -81,9 +82,10 @@ class EarningsService:
                 statements.gift_income_total(conn, guild_id, creator_id, GIFT.name),
                 statements.top_supporters(conn, guild_id, creator_id, TOP_SUPPORTERS),
                 statements.gift_income(conn, guild_id, creator_id, since, GIFT.name),
+                follows.follower_count(conn, guild_id, creator_id),
             )
 
-        zone, today, held, pending, fee, total, top, income = await self._db.read(look)
+        zone, today, held, pending, fee, total, top, income, followers = await self._db.read(look)
         per_day = {today - timedelta(days=offset): 0 for offset in range(days)}
         for row in income:
             day = from_micros(row["created_at"]).astimezone(zone).date()
@@ -100,4 +102,5 @@ class EarningsService:
             supporters=[Supporter(r["sender_id"], r["diamonds"], r["gifts"]) for r in top],
             daily=sorted(per_day.items()),
             timezone=zone.key,
+            followers=followers,
         )

@@ -17,11 +17,13 @@ from bot.economy.payouts import PayoutService
 from bot.economy.purchases import PurchaseService
 from bot.economy.regions import RegionBook
 from bot.economy.wallets import WalletService
+from bot.followers import FollowerService
 from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
 from bot.leaderboards import LeaderboardService
 from bot.live import LiveService
 from bot.reminders import ReminderService
+from bot.scheduled_streams import ScheduledStreamService
 from bot.settings import Settings
 from bot.statements import StatementService
 from storage import Database
@@ -49,6 +51,8 @@ class Services:
     earnings: EarningsService
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
+    followers: FollowerService  # go-live DMs: cogs.creator runs the sender
+    scheduled_streams: ScheduledStreamService  # its `events` (Discord's scheduled events) come from cogs.live
 
 
 async def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -70,6 +74,9 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         alerts=alerts,
         clock=clock,
     )
+    live = LiveService(db, creators, guild_config, clock)
+    followers = FollowerService(db, guilds, creators, clock)
+    live.when_started(followers.session_started)
     return Services(
         db=db,
         clock=clock,
@@ -85,7 +92,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         guild_config=guild_config,
         catalog=catalog,
         creators=creators,
-        live=LiveService(db, creators, guild_config, clock),
+        live=live,
         gifts=gifts,
         leaderboards=LeaderboardService(db, guild_config, clock),
         payouts=PayoutService(db, regions, guilds, clock),
@@ -93,4 +100,6 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         earnings=EarningsService(db, regions, guilds, clock),
         statements=StatementService(db, clock),
         alerts=alerts,
+        followers=followers,
+        scheduled_streams=ScheduledStreamService(db, guilds, creators, live, clock),
     )

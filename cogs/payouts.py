@@ -124,6 +124,7 @@ def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
         name="Cash value after fee",
         value=f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})",
     )
+    embed.add_field(name="Followers", value=f"👥 {earnings.followers:,}")
     if not earnings.has_gifts:
         embed.description = (
             "No gifts yet — when members send you gifts with `/gift send`, your diamonds, top supporters "

@@ -69,6 +69,15 @@ def guild_timezone(conn: sqlite3.Connection, guild_id: int) -> str | None:
     return row[0] if row else None
 
 
+def set_timezone(conn: sqlite3.Connection, guild_id: int, user_id: int, timezone: str, now: int) -> None:
+    conn.execute(
+        "INSERT INTO budget_settings (guild_id, user_id, timezone, updated_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (guild_id, user_id) DO UPDATE SET timezone = excluded.timezone,"
+        " updated_at = excluded.updated_at",
+        (guild_id, user_id, timezone, now),
+    )
+
+
 def set_mode(conn: sqlite3.Connection, guild_id: int, user_id: int, mode: str, now: int) -> None:
     conn.execute(
         "INSERT INTO budget_settings (guild_id, user_id, mode, updated_at) VALUES (?, ?, ?, ?)"

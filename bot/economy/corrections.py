@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.clock import Clock, from_micros, to_micros
-from bot.economy.kinds import COINS, GRANT, MINT, REVERSAL, entry_kind
+from bot.economy.kinds import COINS, GRANT, MINT, REVERSAL, attached_kinds, entry_kind
 from bot.economy.payouts import clean_reason
 from bot.economy.posting import Replay, post, post_once
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
@@ -149,10 +149,9 @@ class CorrectionService:
             earlier = statements.reversal_of(conn, entry_id)
             if earlier is not None:
                 raise Conflict(f"Entry #{entry_id} was already reversed by entry #{earlier['id']}.")
-            postings = [
-                Posting(p.asset, -p.amount, p.user_id, p.system_account)
-                for p in ledger.entry_postings(conn, entry_id)
-            ]
+            postings = _mirrored(conn, entry_id)
+            # Entries that belong to this one (a purchase's deal bonus) are taken back with it.
+            attached = ledger.attached_entries(conn, guild_id, entry_id, attached_kinds(original["kind"]))
             try:
                 reversal_id = post(
                     conn,
@@ -169,6 +168,22 @@ class CorrectionService:
                     ),
                     postings,
                 )
+                for extra in attached:
+                    extra_postings = _mirrored(conn, extra["id"])
+                    postings = [*postings, *extra_postings]
+                    post(
+                        conn,
+                        NewEntry(
+                            guild_id=guild_id,
+                            kind=REVERSAL.name,
+                            created_at=now,
+                            actor_id=moderator_id,
+                            reference=f"entry:{extra['id']}",
+                            reverses_entry_id=extra["id"],
+                            memo=reason,
+                        ),
+                        extra_postings,
+                    )
             except BalanceTooLow as error:
                 who = next(
                     (p.user_id for p in postings if p.user_id and p.asset == error.asset and p.amount < 0),
@@ -231,6 +246,14 @@ class CorrectionService:
 
     async def audit(self, guild_id: int, member_id: int | None = None, limit: int = 20) -> list[AuditItem]:
         return await recent_audit(self._db, guild_id, member_id, limit)
+
+
+def _mirrored(conn: Connection, entry_id: int) -> list[Posting]:
+    """The postings of entry `entry_id`, every one negated."""
+    return [
+        Posting(p.asset, -p.amount, p.user_id, p.system_account)
+        for p in ledger.entry_postings(conn, entry_id)
+    ]
 
 
 def _result(

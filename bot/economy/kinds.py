@@ -22,7 +22,8 @@ DIAMOND_MINT = "diamond_mint"  # where the diamonds a gift creates come from
 PENDING_PAYOUT = "pending_payout"  # diamonds reserved by a cash-out request awaiting a decision
 PLATFORM = "platform"  # the guild's fee share of settled cash-outs
 PAID_OUT = "paid_out"  # the creator's share of settled cash-outs
-SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT)
+PROMOTIONS = "promotions"  # where the bonus coins of deals come from (migration 015)
+SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT, PROMOTIONS)
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,9 @@ class EntryKind:
     # None: a moderator may reverse it (every posting negated). Otherwise why not, with {entry_id}
     # and {reverses} (the entry a reversal reverses) filled in.
     not_reversible: str | None = None
+    # The kind of entry an entry of this kind belongs to (its reference is "entry:<id>"): reversing
+    # that entry reverses this one with it.
+    attached_to: str | None = None
 
     @property
     def reversible(self) -> bool:
@@ -67,6 +71,19 @@ PURCHASE = EntryKind(
     spending=False,
     assets=frozenset({COINS}),
     system_accounts=frozenset({MINT}),
+)
+DEAL_BONUS = EntryKind(
+    name="deal_bonus",
+    wording=Wording(
+        history="Deal bonus coins",
+        statement="deal bonus",
+        label="deal bonus",
+        reused_key="This request was already used for a different purchase; nothing was charged this time.",
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({PROMOTIONS}),
+    attached_to=PURCHASE.name,
 )
 GIFT = EntryKind(
     name="gift",
@@ -134,7 +151,7 @@ CASHOUT_REJECTION = EntryKind(
 )
 
 # Every kind but the reversal; a new kind is listed here.
-_MOVEMENTS = (PURCHASE, GIFT, GRANT, CASHOUT_REQUEST, CASHOUT_APPROVAL, CASHOUT_REJECTION)
+_MOVEMENTS = (PURCHASE, DEAL_BONUS, GIFT, GRANT, CASHOUT_REQUEST, CASHOUT_APPROVAL, CASHOUT_REJECTION)
 _MIRRORED = [k for k in _MOVEMENTS if k.reversible]  # a reversal negates their postings
 REVERSAL = EntryKind(
     name="reversal",
@@ -165,6 +182,11 @@ def entry_kind(name: str) -> EntryKind:
         return ENTRY_KINDS[name]
     except KeyError:
         raise UnknownEntryKind(f"entry kind {name!r} is not registered") from None
+
+
+def attached_kinds(kind_name: str) -> tuple[str, ...]:
+    """The kinds whose entries belong to an entry of `kind_name` (reversed together with it)."""
+    return tuple(k.name for k in ENTRY_KINDS.values() if k.attached_to == kind_name)
 
 
 def allowed_accounts() -> dict[str, tuple[frozenset[str], frozenset[str]]]:

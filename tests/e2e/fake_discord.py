@@ -36,6 +36,15 @@ ADMINISTRATOR = 1 << 3
 MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 31)
 CANNOT_DM = 50007  # Discord's error code when a member's DMs are closed
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
+MANAGE_EVENTS = 1 << 33
+EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
+# Discord's allowed status changes of a guild scheduled event
+EVENT_TRANSITIONS = {
+    (EVENT_SCHEDULED, EVENT_ACTIVE),
+    (EVENT_ACTIVE, EVENT_COMPLETED),
+    (EVENT_SCHEDULED, EVENT_CANCELED),
+}
+UNKNOWN_EVENT = 10070
 
 _ids = itertools.count(1_200_000_000_000_000_000)
 
@@ -270,6 +279,8 @@ class FakeDiscord:
         self.add_text_channel(GENERAL_CHANNEL_ID, "general")
         self.add_text_channel(ALERTS_CHANNEL_ID, "gift-alerts")
         self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}  # scope (None = global) → name → cmd
+        self.scheduled_events: dict[int, dict[str, Any]] = {}  # guild scheduled events, by id
+        self.app_permissions = BOT_PERMISSIONS | MANAGE_EVENTS  # the bot's permissions in interactions
         self.command_syncs = 0
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, InteractionLog] = {}
@@ -483,7 +494,7 @@ class FakeDiscord:
             "threads": [],
             "presences": [],
             "stage_instances": [],
-            "guild_scheduled_events": [],
+            "guild_scheduled_events": list(self.scheduled_events.values()),
             "soundboard_sounds": [],
         }
 
@@ -500,7 +511,7 @@ class FakeDiscord:
             "version": 1,
             "data": data,
             "locale": "en-US",
-            "app_permissions": str(BOT_PERMISSIONS),
+            "app_permissions": str(self.app_permissions),
             "attachment_size_limit": 8 * 1024 * 1024,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
@@ -641,6 +652,21 @@ class FakeDiscord:
                 self._channel_message(int(channel_id), int(message_id)).deleted = True
                 return 204, None
             case ("POST", ["channels", _channel_id, "typing"]):
+                return 204, None
+            case ("POST", ["guilds", guild_id, "scheduled-events"]) if int(guild_id) == self.guild_id:
+                return await self._create_event(body or {})
+            case ("GET", ["guilds", _guild_id, "scheduled-events", event_id]):
+                event = self.scheduled_events.get(int(event_id))
+                if event is None:
+                    return 404, {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_EVENT}
+                return 200, event
+            case ("PATCH", ["guilds", _guild_id, "scheduled-events", event_id]):
+                return await self._edit_event(int(event_id), body or {})
+            case ("DELETE", ["guilds", _guild_id, "scheduled-events", event_id]):
+                event = self.scheduled_events.pop(int(event_id), None)
+                if event is None:
+                    return 404, {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_EVENT}
+                await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
                 return 204, None
         raise _NotFoundError
 
@@ -827,6 +853,65 @@ class FakeDiscord:
             return 404, {"message": "Unknown Message", "code": 10008}
         message.apply(body, files)
         return 200, message.payload(self._bot_author(), self._guild_of(channel_id))
+
+    # ------------------------------------------------------------------ guild scheduled events
+
+    async def _create_event(self, body: dict[str, Any]) -> tuple[int, Any]:
+        if not self.app_permissions & MANAGE_EVENTS:
+            return 403, {"message": "Missing Permissions", "code": 50013}
+        entity_type = body.get("entity_type")
+        external = entity_type == 3
+        if (
+            not 1 <= len(body.get("name") or "") <= 100
+            or "scheduled_start_time" not in body
+            or (external and not (body.get("entity_metadata") or {}).get("location"))
+            or (external and not body.get("scheduled_end_time"))
+            or (not external and not body.get("channel_id"))
+        ):
+            return 400, {"message": "Invalid Form Body", "code": 50035}
+        event_id = snowflake()
+        self.scheduled_events[event_id] = {
+            "id": str(event_id),
+            "guild_id": str(self.guild_id),
+            "channel_id": body.get("channel_id"),
+            "creator_id": str(BOT_USER_ID),
+            "creator": self._bot_author(),
+            "name": body["name"],
+            "description": body.get("description"),
+            "scheduled_start_time": body["scheduled_start_time"],
+            "scheduled_end_time": body.get("scheduled_end_time"),
+            "privacy_level": body.get("privacy_level", 2),
+            "status": EVENT_SCHEDULED,
+            "entity_type": entity_type,
+            "entity_id": None,
+            "entity_metadata": body.get("entity_metadata"),
+            "user_count": 0,
+            "image": None,
+        }
+        await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", self.scheduled_events[event_id])
+        return 200, self.scheduled_events[event_id]
+
+    async def _edit_event(self, event_id: int, body: dict[str, Any]) -> tuple[int, Any]:
+        event = self.scheduled_events.get(event_id)
+        if event is None:
+            return 404, {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_EVENT}
+        status = body.get("status", event["status"])
+        if status != event["status"] and (event["status"], status) not in EVENT_TRANSITIONS:
+            return 400, {"message": "Invalid scheduled event status transition", "code": 50035}
+        event.update({k: v for k, v in body.items() if k in event})
+        await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return 200, event
+
+    async def set_event_status(self, event_id: int, status: int) -> None:
+        """Someone in Discord (not the bot) starts, ends or cancels the event."""
+        event = self.scheduled_events[event_id]
+        assert (event["status"], status) in EVENT_TRANSITIONS, "Discord would refuse this change"
+        event["status"] = status
+        await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
+
+    async def delete_event(self, event_id: int) -> None:
+        """Someone in Discord deletes the event."""
+        await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", self.scheduled_events.pop(event_id))
 
     # ------------------------------------------------------------------ reading what the bot did
 

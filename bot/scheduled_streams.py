@@ -1,0 +1,221 @@
+"""Scheduled streams: a creator announces a stream ahead (`/live schedule`), the bot makes it a Discord
+scheduled event (members press "Interested" in Discord), starts the event when its time comes, and the
+event going live starts the creator's session (their followers are notified like for any start);
+the event ending, or the creator ending the session, ends both.
+
+Every path here tolerates the others: a session already open (by hand or by auto-live) is reused, an
+event that is already live or gone is taken as it is, and the gateway's echo of the bot's own changes
+does nothing twice. Discord-free: the cog gives the service a `GuildEvents`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from bot.budgets import Zone, resolve_zone
+from bot.clock import Clock, from_micros, to_micros
+from bot.creators import CreatorService
+from bot.errors import Conflict, NotFound
+from bot.guilds import GuildDirectory
+from bot.live import TITLE_MAX, LiveService, LiveSession, LiveSummary
+from bot.moments import parse_moment
+from bot.text import short_text
+from storage import Connection, ConstraintViolation, Database, Row, budgets, scheduled_streams
+
+log = logging.getLogger(__name__)
+
+
+class EventGone(Exception):
+    """The Discord scheduled event no longer exists (deleted in Discord)."""
+
+
+@dataclass(frozen=True)
+class EventRequest:
+    guild_id: int
+    creator_id: int
+    title: str
+    starts_at: datetime
+    channel_id: int | None  # a voice or stage channel hosts the event; otherwise it links there
+
+
+class GuildEvents(Protocol):
+    async def create(self, request: EventRequest) -> int:
+        """Create the scheduled event; its id. Raises a DomainError the member can read."""
+        ...
+
+    async def start(self, guild_id: int, event_id: int) -> None:
+        """Set the event live (nothing if it already is); EventGone if it was deleted."""
+        ...
+
+    async def end(self, guild_id: int, event_id: int) -> None:
+        """Complete the live event (or cancel it if it never started); nothing if it is gone."""
+        ...
+
+
+@dataclass(frozen=True)
+class ScheduledStream:
+    id: int
+    guild_id: int
+    creator_id: int
+    event_id: int
+    title: str
+    channel_id: int | None
+    starts_at: datetime
+    status: str
+    zone: Zone  # the creator's, to show the time in
+
+
+def _stream(row: Row, zone: Zone) -> ScheduledStream:
+    return ScheduledStream(
+        row["id"],
+        row["guild_id"],
+        row["creator_id"],
+        row["event_id"],
+        row["title"],
+        row["channel_id"],
+        from_micros(row["starts_at"]),
+        row["status"],
+        zone,
+    )
+
+
+def _zone(conn: Connection, guild_id: int, user_id: int) -> Zone:
+    member = budgets.member_settings(conn, guild_id, user_id)
+    return resolve_zone(member["timezone"] if member else None, budgets.guild_timezone(conn, guild_id))
+
+
+class ScheduledStreamService:
+    def __init__(
+        self, db: Database, guilds: GuildDirectory, creators: CreatorService, live: LiveService, clock: Clock
+    ) -> None:
+        self._db = db
+        self._guilds = guilds
+        self._creators = creators
+        self._live = live
+        self._clock = clock
+        self.events: GuildEvents | None = None  # attached by cogs.live
+        self._lock = asyncio.Lock()  # the job and the gateway may report one start at once
+        live.when_ended(self.session_ended)
+
+    def _discord(self) -> GuildEvents:
+        if self.events is None:
+            raise Conflict("Scheduled streams are not available right now; try again in a minute.")
+        return self.events
+
+    async def schedule(
+        self, guild_id: int, creator_id: int, when: str, title: str | None, channel_id: int | None
+    ) -> ScheduledStream:
+        """Announce the creator's next stream at `when` (a duration from now or a date and time in the
+        creator's time zone) as a Discord scheduled event. One scheduled stream per creator at a time."""
+        clean_title = short_text(title, TITLE_MAX, "The title")
+        assert clean_title is not None
+        await self._creators.require(guild_id, creator_id, yourself=True)
+        await self._guilds.ensure(guild_id)
+        zone = await self._db.read(lambda conn: _zone(conn, guild_id, creator_id))
+        starts_at = parse_moment(when, self._clock(), zone.info)
+        if await self.current(guild_id, creator_id) is not None:
+            raise Conflict(
+                "You already have a scheduled stream. Cancel it first with `/live schedule cancel`."
+            )
+        events = self._discord()
+        event_id = await events.create(EventRequest(guild_id, creator_id, clean_title, starts_at, channel_id))
+        now = to_micros(self._clock())
+
+        def record(conn: Connection) -> Row:
+            stream_id = scheduled_streams.add(
+                conn, guild_id, creator_id, event_id, clean_title, channel_id, to_micros(starts_at), now
+            )
+            row: Row = conn.execute("SELECT * FROM scheduled_streams WHERE id = ?", (stream_id,)).fetchone()
+            return row
+
+        try:
+            row = await self._db.write(record)
+        except ConstraintViolation:  # a second /live schedule of the same creator won the race
+            await events.end(guild_id, event_id)
+            raise Conflict(
+                "You already have a scheduled stream. Cancel it first with `/live schedule cancel`."
+            ) from None
+        return _stream(row, zone)
+
+    async def current(self, guild_id: int, creator_id: int) -> ScheduledStream | None:
+        def read(conn: Connection) -> tuple[Row | None, Zone]:
+            return scheduled_streams.open_for(conn, guild_id, creator_id), _zone(conn, guild_id, creator_id)
+
+        row, zone = await self._db.read(read)
+        return _stream(row, zone) if row else None
+
+    async def cancel(self, guild_id: int, creator_id: int) -> ScheduledStream:
+        """Cancel the creator's scheduled stream (and its Discord event) before it starts."""
+        stream = await self.current(guild_id, creator_id)
+        if stream is None:
+            raise NotFound("You have no scheduled stream. Announce one with `/live schedule new`.")
+        if stream.status == "live":
+            raise Conflict("Your scheduled stream is live now: end it with `/live end`.")
+        await self._discord().end(guild_id, stream.event_id)
+        await self._db.write(lambda conn: scheduled_streams.close(conn, stream.id, "cancelled"))
+        return stream
+
+    # --- the event's life -------------------------------------------------------------------------
+
+    async def start_due(self) -> list[LiveSession]:
+        """Start the events whose time has come (a job runs this every few seconds)."""
+        now = to_micros(self._clock())
+        started = []
+        for row in await self._db.read(lambda conn: scheduled_streams.due(conn, now)):
+            try:
+                await self._discord().start(row["guild_id"], row["event_id"])
+            except EventGone:
+                await self._db.write(lambda conn, r=row: scheduled_streams.close(conn, r["id"], "cancelled"))
+                continue
+            except Exception:
+                log.warning("could not start scheduled event %s", row["event_id"], exc_info=True)
+                continue
+            session = await self.event_started(row["guild_id"], row["event_id"])
+            if session is not None:
+                started.append(session)
+        return started
+
+    async def event_started(self, guild_id: int, event_id: int) -> LiveSession | None:
+        """The event went live: the creator's session starts (or the open one is kept). None if the
+        event is not one of ours or was already handled."""
+        async with self._lock:
+            row = await self._db.read(lambda conn: scheduled_streams.by_event(conn, guild_id, event_id))
+            if row is None or row["status"] != "scheduled":
+                return None
+            try:
+                session, _ = await self._live.start_unless_live(
+                    guild_id, row["creator_id"], row["title"], row["channel_id"]
+                )
+            except NotFound:  # no longer a creator
+                await self._db.write(lambda conn: scheduled_streams.close(conn, row["id"], "cancelled"))
+                return None
+            await self._db.write(lambda conn: scheduled_streams.mark_live(conn, row["id"], session.id))
+            log.info(
+                "scheduled stream %s of %s is live (session %s)", row["id"], row["creator_id"], session.id
+            )
+            return session
+
+    async def event_ended(self, guild_id: int, event_id: int) -> LiveSummary | None:
+        """The event ended, was cancelled or deleted in Discord: the session it started ends (its
+        summary, for posting), or the announcement is dropped if it never started."""
+        async with self._lock:
+            row = await self._db.read(lambda conn: scheduled_streams.by_event(conn, guild_id, event_id))
+            if row is None or row["status"] not in ("scheduled", "live"):
+                return None
+            status = "ended" if row["status"] == "live" else "cancelled"
+            await self._db.write(lambda conn: scheduled_streams.close(conn, row["id"], status))
+            if row["session_id"] is None:
+                return None
+            return await self._live.end_session(guild_id, row["creator_id"], row["session_id"])
+
+    async def session_ended(self, session: LiveSession) -> None:
+        """A session ended (e.g. `/live end`): the scheduled event it belongs to ends too."""
+        row = await self._db.read(lambda conn: scheduled_streams.by_session(conn, session.id))
+        if row is None:
+            return
+        if await self._db.write(lambda conn: scheduled_streams.close(conn, row["id"], "ended")):
+            await self._discord().end(row["guild_id"], row["event_id"])
