@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.wallet",
     "cogs.coins",
+    "cogs.deals",
     "cogs.budget",
     "cogs.config",
     "cogs.catalog",

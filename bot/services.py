@@ -11,6 +11,7 @@ from bot.clock import Clock
 from bot.creators import CreatorService
 from bot.earnings import EarningsService
 from bot.economy.corrections import CorrectionService
+from bot.economy.deals import DealService
 from bot.economy.gifts import GiftService
 from bot.economy.payments import provider_named
 from bot.economy.payouts import PayoutService
@@ -52,6 +53,7 @@ class Services:
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
     followers: FollowerService  # go-live DMs: cogs.creator runs the sender
+    deals: DealService  # bonus coins on packages; purchases credit them
     scheduled_streams: ScheduledStreamService  # its `events` (Discord's scheduled events) come from cogs.live
 
 
@@ -74,6 +76,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         alerts=alerts,
         clock=clock,
     )
+    deals = DealService(db, guilds, clock)
     live = LiveService(db, creators, guild_config, clock)
     followers = FollowerService(db, guilds, creators, clock)
     live.when_started(followers.session_started)
@@ -84,7 +87,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         regions=regions,
         wallets=WalletService(db, regions),
         purchases=PurchaseService(
-            db, regions, guilds, guild_config, provider_named(settings.payment_provider), clock
+            db, regions, guilds, guild_config, provider_named(settings.payment_provider), deals, clock
         ),
         budgets=budgets,
         spending=spending,
@@ -101,5 +104,6 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         statements=StatementService(db, clock),
         alerts=alerts,
         followers=followers,
+        deals=deals,
         scheduled_streams=ScheduledStreamService(db, guilds, creators, live, clock),
     )

@@ -6,6 +6,8 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.budgets import when_text
+from bot.economy.deals import DealOffer
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
 from bot.text import coin_count
@@ -16,22 +18,35 @@ from cogs.views import ConfirmView
 COLOUR = discord.Colour.gold()
 
 
+def deal_text(deal: DealOffer) -> str:
+    return (
+        f"🎁 +{coin_count(deal.bonus_coins)} bonus ({deal.bonus_percent} % deal, ends "
+        f"{when_text(deal.ends_at, deal.zone, deal.now)})"
+    )
+
+
 def render_packages(offers: list[Offer]) -> discord.Embed:
     embed = discord.Embed(title="Coin packages", colour=COLOUR)
     if not offers:
         embed.description = "No packages are on sale in your region."
         return embed
     region = offers[0].region
-    embed.description = "\n".join(f"🪙 **{coin_count(o.coins)}** — {o.price_text()}" for o in offers)
+    embed.description = "\n".join(
+        f"🪙 **{coin_count(o.coins)}** — {o.price_text()}" + (f"\n  {deal_text(o.deal)}" if o.deal else "")
+        for o in offers
+    )
     embed.set_footer(text=f"Prices for {region.name} ({region.currency}) · buy with /coins buy")
     return embed
 
 
 def render_offer(offer: Offer) -> discord.Embed:
+    bonus = ""
+    if offer.deal is not None:
+        bonus = f"\n{deal_text(offer.deal)}\nThe bonus is yours with this purchase even if you pay after the deal ends."
     return discord.Embed(
         title="Confirm your purchase",
         description=(
-            f"Buy **{coin_count(offer.coins)}** for **{offer.price_text()}**?\n"
+            f"Buy **{coin_count(offer.coins)}** for **{offer.price_text()}**?{bonus}\n"
             "Coins are non-refundable and cannot be transferred."
         ),
         colour=COLOUR,
@@ -41,7 +56,10 @@ def render_offer(offer: Offer) -> discord.Embed:
 def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
     embed = discord.Embed(
         title="Purchase complete",
-        description=f"You bought **{coin_count(result.coins)}** for {result.price.format(offer.region.locale)}.",
+        description=(
+            f"You bought **{coin_count(result.coins)}** for {result.price.format(offer.region.locale)}."
+            + (f"\n🎁 Deal bonus: **+{coin_count(result.bonus)}**." if result.bonus else "")
+        ),
         colour=discord.Colour.green(),
     )
     embed.add_field(name="Balance", value=f"🪙 {result.balance:,}")
@@ -65,10 +83,13 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     async def buy(self, interaction: discord.Interaction, package: int) -> None:
         guild_id, user_id = interaction.guild_id, interaction.user.id
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
-        offer = await self.services.purchases.offer(guild_id, user_id, package, role_ids=roles)
         # The slash command's id is the idempotency key: a second click on Confirm, or Discord
-        # re-sending the click, finds the first purchase instead of making another.
+        # re-sending the click, finds the first purchase instead of making another. Choosing the
+        # package here fixes a running deal for that purchase.
         key = str(interaction.id)
+        offer = await self.services.purchases.offer(
+            guild_id, user_id, package, role_ids=roles, idempotency_key=key
+        )
 
         async def confirmed(click: discord.Interaction) -> None:
             result = await self.services.purchases.purchase(

@@ -223,7 +223,9 @@ class DecliningProvider:
 
 async def test_a_declined_payment_credits_nothing(services, db, clock):
     provider = DecliningProvider()
-    purchases = PurchaseService(db, services.regions, services.guilds, services.guild_config, provider, clock)
+    purchases = PurchaseService(
+        db, services.regions, services.guilds, services.guild_config, provider, services.deals, clock
+    )
     before = await snapshot(db)
 
     with pytest.raises(PaymentDeclined):
