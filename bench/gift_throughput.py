@@ -10,7 +10,7 @@ writer, each caller answered after COMMIT); a full `/gift send` also runs `quote
 separately. The ceiling runs the very same write operation (`bot.economy.gifts.gift_operation`) on a
 stdlib `sqlite3` connection, 100 per `BEGIN IMMEDIATE … COMMIT`, a SAVEPOINT each, WAL + synchronous=FULL.
 Rounds alternate service and ceiling (a busy moment of the machine hits both alike) and the
-medians are printed; every database is audited. The last line is `ratio: X.XX` (service ÷ ceiling).
+medians are printed; every database gets the ledger check. The last line is `ratio: X.XX` (service ÷ ceiling).
 """
 
 from __future__ import annotations
@@ -29,16 +29,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.economy.gifts import GiftQuote, gift_operation  # noqa: E402
-from bot.economy.kinds import GRANT, MINT  # noqa: E402
-from bot.errors import InsufficientCoins  # noqa: E402
-from bot.services import build_services  # noqa: E402
-from bot.settings import Settings  # noqa: E402
-from bot.spending import SpendingGuard  # noqa: E402
-from storage import Database, ledger  # noqa: E402
-from storage.audit import find_discrepancies  # noqa: E402
-from storage.database import _apply_pragmas, _migrate, load_migrations  # noqa: E402
-from storage.ledger import NewEntry, Posting  # noqa: E402
+from bot.economy.gifts import GiftQuote, gift_operation
+from bot.economy.kinds import GRANT, MINT
+from bot.errors import InsufficientCoins
+from bot.services import build_services
+from bot.settings import Settings
+from bot.spending import SpendingGuard
+from storage import Database, ledger
+from storage.database import _apply_pragmas, _migrate, load_migrations
+from storage.ledger import NewEntry, Posting
+from storage.ledger_check import find_discrepancies
 
 GUILD = 1
 CREATORS = list(range(1, 21))
@@ -219,7 +219,7 @@ async def main() -> int:
     print(f"ceiling gifts/s: {ceiling['gifts_per_s']:.0f}")
     print(f"ceiling p50 per transaction of {BATCH}: {ceiling['p50_ms']:.2f} ms")
     print(f"ceiling p99 per transaction of {BATCH}: {ceiling['p99_ms']:.2f} ms")
-    print(f"audit: {'clean' if problems == 0 else f'{problems} DISCREPANCIES'}")
+    print(f"ledger check: {'clean' if problems == 0 else f'{problems} DISCREPANCIES'}")
     print(f"ratio: {service['gifts_per_s'] / ceiling['gifts_per_s']:.2f}")
     return 0 if problems == 0 else 1
 

@@ -1,4 +1,5 @@
-"""The composition root: `python -m bot` runs the bot, `python -m bot check` audits the ledger."""
+"""The composition root: `python -m bot` runs the bot, `python -m bot check` checks the ledger,
+`python -m bot sync` registers the slash commands with Discord even if they look unchanged, then exits."""
 
 from __future__ import annotations
 
@@ -31,8 +32,9 @@ LOGIN_REFUSED_HELP = (
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bot", description="livegifts Discord bot")
     sub = parser.add_subparsers(dest="command")
-    check = sub.add_parser("check", help="audit the ledger and exit (0 clean, 1 discrepancies, 2 error)")
+    check = sub.add_parser("check", help="check the ledger and exit (0 clean, 1 discrepancies, 2 error)")
     check.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
+    sub.add_parser("sync", help="sync the slash commands to Discord now, even if unchanged, and exit")
     args = parser.parse_args(argv)
 
     try:
@@ -54,7 +56,7 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(run_bot(settings))
+            asyncio.run(run_bot(settings, sync_only=args.command == "sync"))
     except DatabaseError as error:  # newer schema, not a database …
         print(f"livegifts: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -70,10 +72,10 @@ def main(argv: list[str] | None = None) -> int:
 def run_check(path: Path) -> int:
     from bot.economy.kinds import allowed_accounts
     from storage import DatabaseError
-    from storage.audit import audit_file
+    from storage.ledger_check import check_file
 
     try:
-        problems = audit_file(path, allowed_accounts())
+        problems = check_file(path, allowed_accounts())
     except DatabaseError as error:
         print(f"livegifts check: {error}", file=sys.stderr)
         return EXIT_USAGE
@@ -86,7 +88,8 @@ def run_check(path: Path) -> int:
     return EXIT_FAILED
 
 
-async def run_bot(settings: Settings) -> None:
+async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
+    """Run the bot until it is stopped; with `sync_only`, log in, force a command sync and return."""
     from bot.client import LiveGiftsBot
     from bot.services import build_services
     from storage import Database
@@ -94,7 +97,11 @@ async def run_bot(settings: Settings) -> None:
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
-        async with LiveGiftsBot(settings, services) as bot:
-            await bot.start(settings.discord_token.get_secret_value())
+        async with LiveGiftsBot(settings, services, force_sync=sync_only) as bot:
+            token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+            if sync_only:
+                await bot.login(token)  # runs setup_hook, which syncs; no gateway connection
+            else:
+                await bot.start(token)
     finally:
         await db.close()

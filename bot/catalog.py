@@ -11,7 +11,7 @@ from bot.clock import Clock, to_micros
 from bot.errors import Conflict, InvalidAmount, NotFound
 from bot.guilds import GuildDirectory
 from bot.text import single_line, whole_number
-from storage import Connection, Database, Row, audit_log, catalog
+from storage import Connection, Database, Row, action_log, catalog
 
 NAME_MAX = 32
 EMOJI_MAX = 64
@@ -121,7 +121,7 @@ class CatalogService:
                 raise Conflict(f"There is already a gift called **{existing['name']}**{state}.")
             gift_id = catalog.add_gift(conn, guild_id, name, key, emoji, coins, now)
             after = {"name": name, "emoji": emoji, "coins": coins, "active": True}
-            audit_log.record(conn, guild_id, now, actor_id, "catalog.add", f"gift:{gift_id}", None, after)
+            action_log.record(conn, guild_id, now, actor_id, "catalog.add", f"gift:{gift_id}", None, after)
             return gift_id
 
         gift_id = await self._db.write(add)
@@ -178,7 +178,7 @@ class CatalogService:
             if after == before:
                 raise Conflict(f"**{before.name}** already is like that; nothing changed.")
             catalog.update_gift(conn, gift_id, coins=after.coins, emoji=after.emoji, active=after.active)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, actor_id, action, f"gift:{gift_id}", before.snapshot(), after.snapshot()
             )
             return after

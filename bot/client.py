@@ -1,4 +1,4 @@
-"""The Bot subclass: loads the cogs, syncs commands, runs background upkeep."""
+"""The Bot subclass: loads the cogs, syncs commands when they changed, runs background upkeep."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot.command_sync import sync_tree
 from bot.services import Services
 from bot.settings import Settings
 from bot.tree import LiveGiftsTree
@@ -32,7 +33,7 @@ EXTENSIONS = (
     "cogs.alerts",
     "cogs.payouts",
     "cogs.ledger",
-    "cogs.audit",
+    "cogs.action_log",
 )
 CHECKPOINT_EVERY_S = 1.0
 
@@ -47,7 +48,7 @@ def freeze_long_lived_objects() -> None:
 
 
 class LiveGiftsBot(commands.Bot):
-    def __init__(self, settings: Settings, services: Services) -> None:
+    def __init__(self, settings: Settings, services: Services, *, force_sync: bool = False) -> None:
         # The bot never joins voice: discord.py's start-up warnings about voice libraries are noise.
         discord.VoiceClient.warn_nacl = discord.VoiceClient.warn_dave = False
         super().__init__(
@@ -59,6 +60,7 @@ class LiveGiftsBot(commands.Bot):
         )
         self.settings = settings
         self.services = services
+        self.force_sync = force_sync  # `python -m bot sync`: sync even when Discord has the same commands
         self._upkeep: asyncio.Task[None] | None = None
         # Cogs add their jobs when loaded (explicit ids, rebuilt from SQLite at every start);
         # it runs on the bot's loop once setup_hook starts it.
@@ -70,19 +72,18 @@ class LiveGiftsBot(commands.Bot):
         self.scheduler.start()
         self._upkeep = asyncio.create_task(self._checkpoint_loop(), name="wal-checkpoint")
         freeze_long_lived_objects()  # again in on_ready, once the guild caches are filled
-        await self.sync_commands()
+        await self.sync_commands(force=self.force_sync)
 
-    async def sync_commands(self) -> None:
-        """Dev guilds get the commands at once; otherwise a global sync (can take up to an hour)."""
+    async def sync_commands(self, *, force: bool = False) -> None:
+        """Dev guilds get the commands at once; otherwise a global sync (can take up to an hour).
+        Only a tree that differs from Discord's copy is synced, unless `force`."""
         if self.settings.dev_guild_ids:
             for guild_id in self.settings.dev_guild_ids:
                 guild = discord.Object(id=guild_id)
                 self.tree.copy_global_to(guild=guild)
-                synced = await self.tree.sync(guild=guild)
-                log.info("synced %d commands to guild %s", len(synced), guild_id)
+                await sync_tree(self.tree, guild, force=force)
         else:
-            synced = await self.tree.sync()
-            log.info("synced %d global commands", len(synced))
+            await sync_tree(self.tree, None, force=force)
 
     async def _checkpoint_loop(self) -> None:
         # WAL checkpoints off the commit path keep the writer's tail latency low.

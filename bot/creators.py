@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.alerts import TEMPLATE_MAX, validate_template
@@ -9,7 +10,7 @@ from bot.clock import Clock, to_micros
 from bot.errors import Conflict, InvalidAmount, NotFound
 from bot.guilds import GuildDirectory
 from bot.text import short_text, whole_number
-from storage import Connection, Database, Row, audit_log, creators
+from storage import Connection, Database, Row, action_log, creators
 
 THRESHOLD_MAX = 1_000_000_000
 REASON_MAX = 200
@@ -60,8 +61,15 @@ class CreatorService:
         def register(conn: Connection) -> None:
             if not creators.register(conn, guild_id, user_id, now):
                 raise Conflict("You are already a registered creator here.")
-            audit_log.record(
-                conn, guild_id, now, user_id, "creator.register", audit_log.member_target(user_id), None, None
+            action_log.record(
+                conn,
+                guild_id,
+                now,
+                user_id,
+                "creator.register",
+                action_log.member_target(user_id),
+                None,
+                None,
             )
 
         await self._db.write(register)
@@ -75,13 +83,13 @@ class CreatorService:
             row = creators.creator(conn, guild_id, user_id)
             if row is None or not creators.remove(conn, guild_id, user_id, now):
                 raise NotACreator(user_id)
-            audit_log.record(
+            action_log.record(
                 conn,
                 guild_id,
                 now,
                 actor_id,
                 "creator.remove",
-                audit_log.member_target(user_id),
+                action_log.member_target(user_id),
                 {"thanks_template": row["thanks_template"], "shoutout_threshold": row["shoutout_threshold"]},
                 None,
                 reason,
@@ -109,7 +117,7 @@ class CreatorService:
         )
         return await self.require(guild_id, user_id, yourself=True)
 
-    async def _update(self, guild_id: int, user_id: int, change) -> None:  # noqa: ANN001
+    async def _update(self, guild_id: int, user_id: int, change: Callable[[Connection], bool]) -> None:
         def update(conn: Connection) -> None:
             if not change(conn):
                 raise NotACreator(user_id, yourself=True)

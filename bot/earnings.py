@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from zoneinfo import ZoneInfo
 
 from bot.clock import Clock, from_micros, to_micros
 from bot.economy.kinds import GIFT
@@ -13,7 +14,7 @@ from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
 from bot.money import CoinRate, Money
 from bot.timezones import local_moment, zone_or_utc
-from storage import Connection, Database, follows, payouts, statements, wallets
+from storage import Connection, Database, Row, follows, payouts, statements, wallets
 
 CHART_DAYS = 30
 TOP_SUPPORTERS = 5
@@ -67,7 +68,7 @@ class EarningsService:
         rate = await self._regions.member_rate(guild_id, creator_id)
         now = self._clock()
 
-        def look(conn: Connection) -> tuple:
+        def look(conn: Connection) -> tuple[ZoneInfo, date, int, int, int, int, list[Row], list[Row], int]:
             zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id))
             today = now.astimezone(zone).date()
             first = today - timedelta(days=days - 1)

@@ -256,10 +256,7 @@ class FollowerService:
                 try:
                     await messages.send_go_live(notice)
                 except DirectMessagesClosed:
-                    at = to_micros(self._clock())
-                    await self._db.write(
-                        lambda conn, n=notice, t=at: follows.pause(conn, n.guild_id, n.follower_id, t)
-                    )
+                    await self._pause(notice)
                     run.paused.append(notice)
                     log.info(
                         "DMs closed: paused go-live DMs of %s in guild %s",
@@ -271,6 +268,10 @@ class FollowerService:
                     run.failed.append(notice)
                 else:
                     run.sent.append(notice)
+
+    async def _pause(self, notice: GoLiveNotice) -> None:
+        at = to_micros(self._clock())
+        await self._db.write(lambda conn: follows.pause(conn, notice.guild_id, notice.follower_id, at))
 
     async def _claim(self, row: Row) -> bool:
         """Take the queued DM off the queue; True if it is to be sent now (and is recorded as sent)."""

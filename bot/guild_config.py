@@ -14,7 +14,7 @@ from bot.errors import InvalidAmount, NotPermitted
 from bot.guilds import GuildDirectory
 from bot.text import whole_number
 from bot.timezones import canonical_zone_name, zone_or_utc
-from storage import Connection, Database, audit_log, guilds
+from storage import Connection, Database, action_log, guilds
 
 CONFIRM_THRESHOLD_MAX = 10_000_000
 CASHOUT_MINIMUM_MAX = 100_000_000
@@ -116,7 +116,7 @@ class GuildConfigService:
             before = row[column]
             if before != value:
                 guilds.set_setting(conn, guild_id, column, value)
-                audit_log.record(
+                action_log.record(
                     conn, guild_id, now, actor_id, f"config.{column}", f"setting:{column}", before, value
                 )
             return SettingChange(column, before, value)

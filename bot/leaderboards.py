@@ -5,7 +5,7 @@ but shown without figures."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
 from bot.clock import Clock, to_micros
@@ -45,7 +45,7 @@ class Board:
         return any(row.user_id == self.caller_id for row in self.rows)
 
 
-def period_start(period: str, now: datetime, zone) -> datetime | None:  # noqa: ANN001
+def period_start(period: str, now: datetime, zone: tzinfo) -> datetime | None:
     """Local midnight today, or local midnight of this week's Monday; None for all time."""
     if period == "all-time":
         return None

@@ -160,7 +160,7 @@ class LiveService:
         return summary
 
     async def summary(self, guild_id: int, session_id: int) -> LiveSummary:
-        def read(conn: Connection) -> tuple[Row, Row, list[Row], list[Row]]:
+        def read(conn: Connection) -> tuple[Row | None, Row, list[Row], list[Row]]:
             return (
                 live.session(conn, session_id),
                 live.totals(conn, session_id),

@@ -13,6 +13,7 @@ member does not accept DMs, and reminders are then paused instead of retried.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any, Protocol
@@ -26,7 +27,7 @@ from bot.clock import Clock, to_micros
 from bot.economy.regions import RegionBook
 from bot.money import CoinRate
 from bot.timezones import local_moment
-from storage import Database, budgets
+from storage import Connection, Database, budgets
 
 log = logging.getLogger(__name__)
 
@@ -151,9 +152,7 @@ class ReminderService:
         for reminder in await self.due(now):
             text = await self.compose(reminder.guild_id, reminder.user_id, now)
             day = reminder.local_date.isoformat()
-            claimed = await self._db.write(
-                lambda conn, r=reminder, d=day: budgets.claim_reminder(conn, r.guild_id, r.user_id, d)
-            )
+            claimed = await self._db.write(_claim(reminder.guild_id, reminder.user_id, day))
             if not claimed:  # someone else (an overlapping run) took it
                 continue
             try:
@@ -196,3 +195,8 @@ def install_reminder_job(
         max_instances=1,
         misfire_grace_time=int(CHECK_EVERY.total_seconds()),
     )
+
+
+def _claim(guild_id: int, user_id: int, local_date: str) -> Callable[[Connection], bool]:
+    """The write that claims one member's reminder for `local_date` (False: already claimed)."""
+    return lambda conn: budgets.claim_reminder(conn, guild_id, user_id, local_date)

@@ -156,7 +156,7 @@ class ScheduledStreamService:
         if stream.status == "live":
             raise Conflict("Your scheduled stream is live now: end it with `/live end`.")
         await self._discord().end(guild_id, stream.event_id)
-        await self._db.write(lambda conn: scheduled_streams.close(conn, stream.id, "cancelled"))
+        await self._close(stream.id, "cancelled")
         return stream
 
     # --- the event's life -------------------------------------------------------------------------
@@ -169,7 +169,7 @@ class ScheduledStreamService:
             try:
                 await self._discord().start(row["guild_id"], row["event_id"])
             except EventGone:
-                await self._db.write(lambda conn, r=row: scheduled_streams.close(conn, r["id"], "cancelled"))
+                await self._close(row["id"], "cancelled")
                 continue
             except Exception:
                 log.warning("could not start scheduled event %s", row["event_id"], exc_info=True)
@@ -191,7 +191,7 @@ class ScheduledStreamService:
                     guild_id, row["creator_id"], row["title"], row["channel_id"]
                 )
             except NotFound:  # no longer a creator
-                await self._db.write(lambda conn: scheduled_streams.close(conn, row["id"], "cancelled"))
+                await self._close(row["id"], "cancelled")
                 return None
             await self._db.write(lambda conn: scheduled_streams.mark_live(conn, row["id"], session.id))
             log.info(
@@ -206,16 +206,18 @@ class ScheduledStreamService:
             row = await self._db.read(lambda conn: scheduled_streams.by_event(conn, guild_id, event_id))
             if row is None or row["status"] not in ("scheduled", "live"):
                 return None
-            status = "ended" if row["status"] == "live" else "cancelled"
-            await self._db.write(lambda conn: scheduled_streams.close(conn, row["id"], status))
+            await self._close(row["id"], "ended" if row["status"] == "live" else "cancelled")
             if row["session_id"] is None:
                 return None
             return await self._live.end_session(guild_id, row["creator_id"], row["session_id"])
+
+    async def _close(self, stream_id: int, status: str) -> bool:
+        return await self._db.write(lambda conn: scheduled_streams.close(conn, stream_id, status))
 
     async def session_ended(self, session: LiveSession) -> None:
         """A session ended (e.g. `/live end`): the scheduled event it belongs to ends too."""
         row = await self._db.read(lambda conn: scheduled_streams.by_session(conn, session.id))
         if row is None:
             return
-        if await self._db.write(lambda conn: scheduled_streams.close(conn, row["id"], "ended")):
+        if await self._close(row["id"], "ended"):
             await self._discord().end(row["guild_id"], row["event_id"])

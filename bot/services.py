@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.action_log import ActionLogService
 from bot.alerts import AlertEngine
 from bot.budgets import BudgetGuard, BudgetService
 from bot.catalog import CatalogService
@@ -49,6 +50,7 @@ class Services:
     leaderboards: LeaderboardService
     payouts: PayoutService  # its `notifier` (DMs to creators) is attached by cogs.payouts
     corrections: CorrectionService
+    action_log: ActionLogService
     earnings: EarningsService
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
@@ -100,6 +102,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         leaderboards=LeaderboardService(db, guild_config, clock),
         payouts=PayoutService(db, regions, guilds, clock),
         corrections=CorrectionService(db, guilds, clock),
+        action_log=ActionLogService(db),
         earnings=EarningsService(db, regions, guilds, clock),
         statements=StatementService(db, clock),
         alerts=alerts,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Literal, overload
 
 from bot.errors import InvalidAmount
 
@@ -27,6 +28,14 @@ def whole_number(value: object, low: int, high: int, what: str) -> int:
         shown = value if type(value) is int and abs(value) < 10**15 else "that"
         raise InvalidAmount(f"{what} must be a whole number from {low:,} to {high:,} (got {shown}).")
     return value
+
+
+@overload
+def short_text(value: object, max_length: int, what: str, *, required: Literal[True] = True) -> str: ...
+
+
+@overload
+def short_text(value: object, max_length: int, what: str, *, required: bool) -> str | None: ...
 
 
 def short_text(value: object, max_length: int, what: str, *, required: bool = True) -> str | None:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import discord
 from discord.ext import commands
 
 from bot.alerts import AlertDeliveryError, AlertEngine
-from bot.services import Services
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -85,6 +88,5 @@ class AlertsCog(commands.Cog, name="Alerts"):
         log.info("alerts engine stopped")
 
 
-async def setup(bot: commands.Bot) -> None:
-    services: Services = bot.services  # type: ignore[attr-defined]
-    await bot.add_cog(AlertsCog(bot, services.alerts))
+async def setup(bot: LiveGiftsBot) -> None:
+    await bot.add_cog(AlertsCog(bot, bot.services.alerts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -23,6 +24,10 @@ from bot.reminders import JOB_ID, DirectMessagesClosed, install_reminder_job
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
+from cogs.checks import guild_id_of
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -140,7 +145,7 @@ def render_reminders(reminders: ReminderSettings, zone: Zone) -> str:
 
 @app_commands.guild_only()
 class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit what you spend on gifts"):
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: LiveGiftsBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         super().__init__()
@@ -156,7 +161,7 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
 
     @app_commands.command(name="show", description="What you spent today and this month, and what is left")
     async def show(self, interaction: discord.Interaction) -> None:
-        overview = await self.services.budgets.overview(interaction.guild_id, interaction.user.id)
+        overview = await self.services.budgets.overview(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_overview(overview), ephemeral=True)
 
     @app_commands.command(name="set", description="Set a daily or monthly budget (raising one takes 24 h)")
@@ -171,7 +176,7 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
         coins: app_commands.Range[int, BUDGET_MIN, BUDGET_MAX],
     ) -> None:
         change = await self.services.budgets.set_limit(
-            interaction.guild_id, interaction.user.id, period, coins
+            guild_id_of(interaction), interaction.user.id, period, coins
         )
         await interaction.response.send_message(render_limit_change(change), ephemeral=True)
 
@@ -179,7 +184,9 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
     @app_commands.describe(period="daily or monthly")
     @app_commands.choices(period=PERIOD_CHOICES)
     async def clear(self, interaction: discord.Interaction, period: str) -> None:
-        change = await self.services.budgets.clear_limit(interaction.guild_id, interaction.user.id, period)
+        change = await self.services.budgets.clear_limit(
+            guild_id_of(interaction), interaction.user.id, period
+        )
         await interaction.response.send_message(render_limit_change(change), ephemeral=True)
 
     @app_commands.command(
@@ -193,7 +200,7 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
         ]
     )
     async def mode(self, interaction: discord.Interaction, mode: str) -> None:
-        chosen = await self.services.budgets.set_mode(interaction.guild_id, interaction.user.id, mode)
+        chosen = await self.services.budgets.set_mode(guild_id_of(interaction), interaction.user.id, mode)
         await interaction.response.send_message(f"Guard mode: {MODE_WORDS[chosen]}.", ephemeral=True)
 
     @app_commands.command(name="reminders", description="A daily DM with what you spent and what is left")
@@ -213,7 +220,7 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
         timezone: str | None = None,
     ) -> None:
         settings, zone = await self.services.budgets.set_reminders(
-            interaction.guild_id, interaction.user.id, enabled, time, timezone
+            guild_id_of(interaction), interaction.user.id, enabled, time, timezone
         )
         await interaction.response.send_message(render_reminders(settings, zone), ephemeral=True)
 
@@ -224,5 +231,5 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
         return [app_commands.Choice(name=name, value=name) for name in search_zones(current)]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(BudgetCog(bot, bot.services))

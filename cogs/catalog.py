@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -9,7 +11,10 @@ from discord.ext import commands
 from bot.catalog import NAME_MAX, PRICE_MAX, Gift
 from bot.services import Services
 from bot.text import coin_count
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.blurple()
 
@@ -40,8 +45,8 @@ class CatalogCog(commands.GroupCog, group_name="catalog", group_description="Mod
 
     @app_commands.command(name="list", description="Every gift, retired ones included")
     @moderator_only
-    async def list(self, interaction: discord.Interaction) -> None:
-        gifts = await self.services.catalog.gifts(interaction.guild_id, include_retired=True)
+    async def list_gifts(self, interaction: discord.Interaction) -> None:
+        gifts = await self.services.catalog.gifts(guild_id_of(interaction), include_retired=True)
         await interaction.response.send_message(embed=render_catalog(gifts), ephemeral=True)
 
     @app_commands.command(name="add", description="Add a gift to the catalog")
@@ -56,7 +61,9 @@ class CatalogCog(commands.GroupCog, group_name="catalog", group_description="Mod
         emoji: str,
         coins: app_commands.Range[int, 1, PRICE_MAX],
     ) -> None:
-        gift = await self.services.catalog.add(interaction.guild_id, interaction.user.id, name, emoji, coins)
+        gift = await self.services.catalog.add(
+            guild_id_of(interaction), interaction.user.id, name, emoji, coins
+        )
         await interaction.response.send_message(render_change("Added", gift), ephemeral=True)
 
     @app_commands.command(name="edit", description="Change a gift's price or emoji (sent gifts keep theirs)")
@@ -73,7 +80,7 @@ class CatalogCog(commands.GroupCog, group_name="catalog", group_description="Mod
         active: bool | None = None,
     ) -> None:
         changed = await self.services.catalog.edit(
-            interaction.guild_id, interaction.user.id, gift, coins=coins, emoji=emoji, active=active
+            guild_id_of(interaction), interaction.user.id, gift, coins=coins, emoji=emoji, active=active
         )
         await interaction.response.send_message(render_change("Updated", changed), ephemeral=True)
 
@@ -81,7 +88,7 @@ class CatalogCog(commands.GroupCog, group_name="catalog", group_description="Mod
     @app_commands.describe(gift="The gift")
     @moderator_only
     async def retire(self, interaction: discord.Interaction, gift: str) -> None:
-        retired = await self.services.catalog.retire(interaction.guild_id, interaction.user.id, gift)
+        retired = await self.services.catalog.retire(guild_id_of(interaction), interaction.user.id, gift)
         await interaction.response.send_message(render_change("Retired", retired), ephemeral=True)
 
     @edit.autocomplete("gift")
@@ -91,12 +98,12 @@ class CatalogCog(commands.GroupCog, group_name="catalog", group_description="Mod
     ) -> list[app_commands.Choice[str]]:
         if not interaction.permissions.manage_guild:
             return []
-        gifts = await self.services.catalog.search(interaction.guild_id, current, include_retired=True)
+        gifts = await self.services.catalog.search(guild_id_of(interaction), current, include_retired=True)
         return [
             app_commands.Choice(name=f"{g.emoji} {g.name} — {coin_count(g.coins)}"[:100], value=g.name)
             for g in gifts
         ][:25]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(CatalogCog(bot.services))

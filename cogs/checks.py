@@ -17,3 +17,11 @@ def _is_moderator(interaction: discord.Interaction) -> bool:
 
 moderator_only = app_commands.check(_is_moderator)
 """Decorate every moderator command with this (and the group with default_permissions)."""
+
+
+def guild_id_of(interaction: discord.Interaction) -> int:
+    """The interaction's guild id. Every command group is guild_only and the tree refuses DMs, so a
+    missing guild here means a DM slipped through: refuse it the same way."""
+    if interaction.guild_id is None:
+        raise app_commands.NoPrivateMessage()
+    return interaction.guild_id

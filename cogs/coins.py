@@ -1,19 +1,26 @@
-"""/coins: packages in the member's currency, and buying one after a confirmation."""
+"""/coins: packages in the member's currency, and buying one after a confirmation; moderators grant
+coins (giveaways) with an audited entry."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 from bot.budgets import when_text
+from bot.economy.corrections import GRANT_MAX, GrantResult
 from bot.economy.deals import DealOffer
+from bot.economy.payouts import REASON_MAX
 from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
 from bot.text import coin_count
-from cogs import ledger as ledger_ui
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
 from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
 
@@ -67,6 +74,13 @@ def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
     return embed
 
 
+def render_grant(result: GrantResult) -> str:
+    return (
+        f"Granted **{coin_count(result.coins)}** to <@{result.member_id}> (entry `#{result.entry_id}`). "
+        f"Their balance: 🪙 {result.balance:,}."
+    )
+
+
 @app_commands.guild_only()
 class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coins"):
     def __init__(self, services: Services) -> None:
@@ -75,13 +89,13 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
 
     @app_commands.command(name="packages", description="Coin packages and their prices in your currency")
     async def packages(self, interaction: discord.Interaction) -> None:
-        offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+        offers = await self.services.purchases.packages(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_packages(offers), ephemeral=True)
 
     @app_commands.command(name="buy", description="Buy a coin package (you confirm before paying)")
     @app_commands.describe(package="Number of coins in the package")
     async def buy(self, interaction: discord.Interaction, package: int) -> None:
-        guild_id, user_id = interaction.guild_id, interaction.user.id
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
         # The slash command's id is the idempotency key: a second click on Confirm, or Discord
         # re-sending the click, finds the first purchase instead of making another. Choosing the
@@ -105,14 +119,14 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     async def package_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[int]]:
-        offers = await self.services.purchases.packages(interaction.guild_id, interaction.user.id)
+        offers = await self.services.purchases.packages(guild_id_of(interaction), interaction.user.id)
         return [
             app_commands.Choice(name=f"{coin_count(o.coins)} — {o.price_text()}", value=o.coins)
             for o in offers
             if current.strip() in str(o.coins)
         ][:25]
 
-    # Giveaways (issue 6): a moderator command inside the members' group; the body is in cogs/ledger.py.
+    # Giveaways: a moderator command inside the members' group, hidden from members by default.
     @app_commands.command(name="grant", description="Moderators: give a member coins (giveaways), audited")
     @app_commands.describe(member="Who receives the coins", coins="How many coins", reason="Why (audit log)")
     @app_commands.default_permissions(manage_guild=True)
@@ -121,11 +135,14 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         self,
         interaction: discord.Interaction,
         member: discord.Member,
-        coins: ledger_ui.GRANT_RANGE,
-        reason: ledger_ui.REASON_RANGE,
+        coins: app_commands.Range[int, 1, GRANT_MAX],
+        reason: app_commands.Range[str, 1, REASON_MAX],
     ) -> None:
-        await ledger_ui.grant_coins(self.services, interaction, member, coins, reason)
+        result = await self.services.corrections.grant(
+            guild_id_of(interaction), interaction.user.id, member.id, coins, reason, str(interaction.id)
+        )
+        await interaction.response.send_message(render_grant(result), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(CoinsCog(bot.services))

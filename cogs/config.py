@@ -3,6 +3,8 @@ confirmation, platform fee, cash-out minimum)."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -11,7 +13,10 @@ from bot.guild_config import CASHOUT_MINIMUM_MAX, GuildConfig
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 
 def render_config(config: GuildConfig) -> str:
@@ -37,7 +42,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @app_commands.command(name="show", description="The server's current settings")
     @moderator_only
     async def show(self, interaction: discord.Interaction) -> None:
-        config = await self.services.guild_config.get(interaction.guild_id)
+        config = await self.services.guild_config.get(guild_id_of(interaction))
         await interaction.response.send_message(render_config(config), ephemeral=True)
 
     @app_commands.command(name="timezone", description="The time zone for days and weeks (an IANA name)")
@@ -45,7 +50,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @moderator_only
     async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
         config = await self.services.guild_config.set_timezone(
-            interaction.guild_id, interaction.user.id, timezone
+            guild_id_of(interaction), interaction.user.id, timezone
         )
         await interaction.response.send_message(
             f"Time zone set to **{config.timezone}**: days and weeks of leaderboards start there.",
@@ -66,7 +71,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     ) -> None:
         channel_id = channel.id if channel is not None else None
         await self.services.guild_config.set_alerts_channel(
-            interaction.guild_id, interaction.user.id, channel_id
+            guild_id_of(interaction), interaction.user.id, channel_id
         )
         text = f"Shout-outs will be posted in {channel.mention}." if channel else "Shout-outs are turned off."
         await interaction.response.send_message(text, ephemeral=True)
@@ -76,7 +81,9 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @moderator_only
     async def spender_role(self, interaction: discord.Interaction, role: discord.Role | None = None) -> None:
         role_id = role.id if role is not None else None
-        await self.services.guild_config.set_spender_role(interaction.guild_id, interaction.user.id, role_id)
+        await self.services.guild_config.set_spender_role(
+            guild_id_of(interaction), interaction.user.id, role_id
+        )
         text = (
             f"Only members with {role.mention} can now buy coins or send gifts."
             if role
@@ -89,7 +96,7 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @moderator_only
     async def gift_confirmation(self, interaction: discord.Interaction, coins: int) -> None:
         config = await self.services.guild_config.set_gift_confirm_threshold(
-            interaction.guild_id, interaction.user.id, coins
+            guild_id_of(interaction), interaction.user.id, coins
         )
         await interaction.response.send_message(
             f"Gifts of {coin_count(config.gift_confirm_threshold)} or more now ask the sender to confirm.",
@@ -101,7 +108,9 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @app_commands.describe(percent="0–100 (default 50); applies to cash-outs requested from now on")
     @moderator_only
     async def fee(self, interaction: discord.Interaction, percent: app_commands.Range[int, 0, 100]) -> None:
-        change = await self.services.guild_config.set_fee(interaction.guild_id, interaction.user.id, percent)
+        change = await self.services.guild_config.set_fee(
+            guild_id_of(interaction), interaction.user.id, percent
+        )
         await interaction.response.send_message(
             f"The platform fee is now **{change.after} %** (was {change.before} %). It applies to cash-outs "
             "requested from now on; requests already waiting keep the fee they were made with.",
@@ -115,12 +124,12 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
         self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1, CASHOUT_MINIMUM_MAX]
     ) -> None:
         change = await self.services.guild_config.set_cashout_minimum(
-            interaction.guild_id, interaction.user.id, diamonds
+            guild_id_of(interaction), interaction.user.id, diamonds
         )
         await interaction.response.send_message(
             f"Creators can now cash out from **💎 {change.after:,}** (was {change.before:,}).", ephemeral=True
         )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(ConfigCog(bot.services))

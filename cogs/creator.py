@@ -1,26 +1,37 @@
-"""/creator: become a creator, set the thank-you shout-out; moderators remove creators."""
+"""/creator: become a creator, set the thank-you shout-out, see earnings and cash out; moderators
+remove creators."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.alerts import TEMPLATE_MAX
 from bot.budgets import time_text
-from bot.creators import TEMPLATE_MAX, Creator
+from bot.charts import daily_diamonds_chart
+from bot.creators import Creator
+from bot.earnings import Earnings
+from bot.economy.payouts import CashoutQuote, Payout
 from bot.followers import FollowerSettings, Following, GoLiveNotice
 from bot.reminders import DirectMessagesClosed
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
-from cogs import payouts as payouts_ui
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.purple()
 PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}`"
+CHART_FILE = "earnings.png"
 DM_LIMIT = 2000
 SWITCH = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
 
@@ -38,6 +49,68 @@ def render_thanks(creator: Creator) -> str:
     if creator.thanks_template is None:
         return "Your shout-outs use the default thank-you message again."
     return f"Your thank-you message is now:\n> {discord.utils.escape_markdown(creator.thanks_template)}"
+
+
+def render_quote(quote: CashoutQuote) -> discord.Embed:
+    return discord.Embed(
+        title="Confirm your cash-out",
+        description=(
+            f"Cash out **💎 {quote.diamonds:,}** for **{quote.value_text()}** "
+            f"(after the {quote.fee_percent} % platform fee)?\n"
+            "The diamonds are set aside until a moderator approves the request; the amount is final at "
+            "approval. If it is rejected, the diamonds come back to you."
+        ),
+        colour=COLOUR,
+    )
+
+
+def render_requested(payout: Payout, quote: CashoutQuote) -> discord.Embed:
+    embed = discord.Embed(
+        title="Cash-out requested",
+        description=(
+            f"Request `#{payout.id}`: 💎 {payout.diamonds:,} (≈ {quote.value_text()}) are waiting for a "
+            "moderator. You'll get a DM when it is decided."
+        ),
+        colour=discord.Colour.green(),
+    )
+    embed.add_field(name="Diamonds left", value=f"💎 {quote.held - payout.diamonds:,}")
+    return embed
+
+
+def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
+    embed = discord.Embed(title="Your earnings", colour=COLOUR)
+    embed.add_field(name="Diamonds", value=f"💎 {earnings.held:,}")
+    pending = f"💎 {earnings.pending:,}"
+    if earnings.pending:
+        pending += f" (≈ {earnings.pending_value_text()})"
+    embed.add_field(name="Pending cash-out", value=pending)
+    embed.add_field(
+        name="Cash value after fee",
+        value=f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})",
+    )
+    embed.add_field(name="Followers", value=f"👥 {earnings.followers:,}")
+    if not earnings.has_gifts:
+        embed.description = (
+            "No gifts yet — when members send you gifts with `/gift send`, your diamonds, top supporters "
+            "and a chart of your daily earnings show up here. Going live with `/live start` helps! ✨"
+        )
+        return embed
+    if earnings.supporters:
+        embed.add_field(
+            name="Top supporters",
+            value="\n".join(
+                f"{rank}. <@{s.user_id}> — 💎 {s.diamonds:,}" for rank, s in enumerate(earnings.supporters, 1)
+            ),
+            inline=False,
+        )
+    if with_chart:
+        embed.set_image(url=f"attachment://{CHART_FILE}")
+        embed.set_footer(
+            text=f"Diamonds per day, last {len(earnings.daily)} days ({earnings.timezone}) · /creator cashout"
+        )
+    else:
+        embed.set_footer(text=f"No gifts in the last {len(earnings.daily)} days · /creator cashout")
+    return embed
 
 
 def channel_link(guild_id: int, channel_id: int | None) -> str:
@@ -137,7 +210,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     @app_commands.command(name="follow", description="Get a DM when a creator goes live")
     @app_commands.describe(creator="The creator to follow")
     async def follow(self, interaction: discord.Interaction, creator: discord.User) -> None:
-        await self.services.followers.follow(interaction.guild_id, interaction.user.id, creator.id)
+        await self.services.followers.follow(guild_id_of(interaction), interaction.user.id, creator.id)
         await interaction.response.send_message(
             f"You now follow {creator.mention}: I will DM you when they go live "
             "(at most once in 4 hours; set quiet hours with `/creator following quiet`).",
@@ -147,12 +220,12 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     @app_commands.command(name="unfollow", description="Stop following a creator")
     @app_commands.describe(creator="The creator to unfollow")
     async def unfollow(self, interaction: discord.Interaction, creator: discord.User) -> None:
-        await self.services.followers.unfollow(interaction.guild_id, interaction.user.id, creator.id)
+        await self.services.followers.unfollow(guild_id_of(interaction), interaction.user.id, creator.id)
         await interaction.response.send_message(f"You no longer follow {creator.mention}.", ephemeral=True)
 
     @following_group.command(name="list", description="The creators you follow and your go-live DM settings")
     async def following_list(self, interaction: discord.Interaction) -> None:
-        following = await self.services.followers.following(interaction.guild_id, interaction.user.id)
+        following = await self.services.followers.following(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_following(following), ephemeral=True)
 
     @following_group.command(name="quiet", description="Hours without go-live DMs (leave empty for none)")
@@ -170,7 +243,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
         timezone: str | None = None,
     ) -> None:
         settings = await self.services.followers.set_quiet_hours(
-            interaction.guild_id, interaction.user.id, start, end, timezone
+            guild_id_of(interaction), interaction.user.id, start, end, timezone
         )
         if settings.quiet is None:
             text = "No quiet hours: go-live DMs can come at any time."
@@ -192,13 +265,13 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     @app_commands.choices(enabled=SWITCH)
     async def following_notifications(self, interaction: discord.Interaction, enabled: str) -> None:
         settings = await self.services.followers.set_notifications(
-            interaction.guild_id, interaction.user.id, enabled
+            guild_id_of(interaction), interaction.user.id, enabled
         )
         await interaction.response.send_message(render_settings(settings), ephemeral=True)
 
     @app_commands.command(name="register", description="Become a creator in this server and receive gifts")
     async def register(self, interaction: discord.Interaction) -> None:
-        creator = await self.services.creators.register(interaction.guild_id, interaction.user.id)
+        creator = await self.services.creators.register(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(render_registered(creator), ephemeral=True)
 
     @app_commands.command(name="remove", description="Moderators: remove a member's creator status")
@@ -207,7 +280,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     async def remove(
         self, interaction: discord.Interaction, member: discord.Member, reason: str | None = None
     ) -> None:
-        await self.services.creators.remove(interaction.guild_id, interaction.user.id, member.id, reason)
+        await self.services.creators.remove(guild_id_of(interaction), interaction.user.id, member.id, reason)
         await interaction.response.send_message(
             f"{member.mention} is no longer a creator here. Their diamonds stay theirs.", ephemeral=True
         )
@@ -217,7 +290,9 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
         template=f"Up to {TEMPLATE_MAX} characters with {{sender}} {{gift}} {{count}} {{coins}}"
     )
     async def thanks(self, interaction: discord.Interaction, template: str | None = None) -> None:
-        creator = await self.services.creators.set_thanks(interaction.guild_id, interaction.user.id, template)
+        creator = await self.services.creators.set_thanks(
+            guild_id_of(interaction), interaction.user.id, template
+        )
         await interaction.response.send_message(render_thanks(creator), ephemeral=True)
 
     @app_commands.command(
@@ -225,22 +300,43 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
     )
     @app_commands.describe(coins="Coins (at least 1)")
     async def shoutout_threshold(self, interaction: discord.Interaction, coins: int) -> None:
-        creator = await self.services.creators.set_threshold(interaction.guild_id, interaction.user.id, coins)
+        creator = await self.services.creators.set_threshold(
+            guild_id_of(interaction), interaction.user.id, coins
+        )
         await interaction.response.send_message(
             f"Gifts worth {coin_count(creator.shoutout_threshold)} or more now always get their own shout-out.",
             ephemeral=True,
         )
 
-    # Earnings and cash-out (issue 6): the bodies live in cogs/payouts.py.
     @app_commands.command(name="earnings", description="Your diamonds, their cash value and who supports you")
     async def earnings(self, interaction: discord.Interaction) -> None:
-        await payouts_ui.show_earnings(self.services, interaction)
+        earnings = await self.services.earnings.earnings(guild_id_of(interaction), interaction.user.id)
+        if not earnings.has_gifts or earnings.recent_total == 0:
+            await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
+        await interaction.followup.send(
+            embed=render_earnings(earnings, True),
+            file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
+            ephemeral=True,
+        )
 
     @app_commands.command(name="cashout", description="Exchange diamonds for money (a moderator approves it)")
     @app_commands.describe(diamonds="How many diamonds (at least the server's minimum, 1,000 by default)")
     async def cashout(self, interaction: discord.Interaction, diamonds: app_commands.Range[int, 1]) -> None:
-        await payouts_ui.start_cashout(self.services, interaction, diamonds)
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
+        quote = await self.services.payouts.quote(guild_id, user_id, diamonds)
+        key = str(interaction.id)  # a double click or a re-sent click finds the same request
+
+        async def confirmed(click: discord.Interaction) -> None:
+            payout = await self.services.payouts.request(guild_id, user_id, quote.diamonds, key)
+            await click.response.edit_message(embed=render_requested(payout, quote), view=None)
+
+        view = ConfirmView(user_id, confirmed, confirm_label=f"Cash out {quote.value_text()}")
+        await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)
+        view.prompt = interaction
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(CreatorCog(bot, bot.services))

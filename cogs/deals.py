@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -11,7 +13,10 @@ from bot.economy.deals import BONUS_PERCENT_MAX, BONUS_PERCENT_MIN, DealChange
 from bot.moments import MOMENT_TEXT_MAX
 from bot.services import Services
 from bot.text import coin_count
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
 
@@ -54,7 +59,7 @@ class DealsCog(commands.GroupCog, group_name="deals", group_description="Moderat
         ends: app_commands.Range[str, 1, MOMENT_TEXT_MAX],
     ) -> None:
         change = await self.services.deals.start(
-            interaction.guild_id, interaction.user.id, package, percent, ends
+            guild_id_of(interaction), interaction.user.id, package, percent, ends
         )
         await interaction.response.send_message(render_started(change), ephemeral=True)
 
@@ -62,13 +67,13 @@ class DealsCog(commands.GroupCog, group_name="deals", group_description="Moderat
     @app_commands.describe(package="The package, by its number of coins")
     @moderator_only
     async def end(self, interaction: discord.Interaction, package: int) -> None:
-        change = await self.services.deals.end(interaction.guild_id, interaction.user.id, package)
+        change = await self.services.deals.end(guild_id_of(interaction), interaction.user.id, package)
         await interaction.response.send_message(render_ended(change), ephemeral=True)
 
     @app_commands.command(name="list", description="The deals running now")
     @moderator_only
     async def list_deals(self, interaction: discord.Interaction) -> None:
-        running, zone, now = await self.services.deals.running(interaction.guild_id, interaction.user.id)
+        running, zone, now = await self.services.deals.running(guild_id_of(interaction), interaction.user.id)
         embed = discord.Embed(title="Deals running", colour=COLOUR)
         embed.description = (
             "\n".join(
@@ -81,5 +86,5 @@ class DealsCog(commands.GroupCog, group_name="deals", group_description="Moderat
         await interaction.response.send_message(embed=embed, ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(DealsCog(bot.services))

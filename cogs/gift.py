@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -15,7 +16,11 @@ from bot.economy.gifts import COUNT_MAX, MESSAGE_MAX, GiftQuote, GiftReceipt
 from bot.money import CoinRate, Money
 from bot.services import Services
 from bot.text import coin_count, diamond_count
+from cogs.checks import guild_id_of
 from cogs.views import ConfirmView
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -134,7 +139,7 @@ class GiftCog(commands.GroupCog, group_name="gift", group_description="Send gift
     ) -> None:
         gifts, sender = self.services.gifts, interaction.user
         quote = await gifts.quote(
-            interaction.guild_id, sender.id, role_ids(sender), gift, creator.id, count, message
+            guild_id_of(interaction), sender.id, role_ids(sender), gift, creator.id, count, message
         )
         key = str(interaction.id)  # a re-sent or double-clicked confirmation finds the first gift
         name = creator.display_name
@@ -158,14 +163,16 @@ class GiftCog(commands.GroupCog, group_name="gift", group_description="Send gift
     async def gift_autocomplete(
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        gifts, rate = await self.services.gifts.catalog(interaction.guild_id, interaction.user.id, current)
+        gifts, rate = await self.services.gifts.catalog(
+            guild_id_of(interaction), interaction.user.id, current
+        )
         return [app_commands.Choice(name=choice_name(g, rate), value=g.name) for g in gifts][:25]
 
     @app_commands.command(name="catalog", description="All gifts with their price in coins and your currency")
     async def catalog(self, interaction: discord.Interaction) -> None:
-        gifts, rate = await self.services.gifts.catalog(interaction.guild_id, interaction.user.id)
+        gifts, rate = await self.services.gifts.catalog(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_catalog(gifts, rate), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(GiftCog(bot.services))

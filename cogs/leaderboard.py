@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
@@ -10,6 +10,10 @@ from discord.ext import commands
 
 from bot.leaderboards import Board, BoardRow
 from bot.services import Services
+from cogs.checks import guild_id_of
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
 PERIOD_WORDS = {"today": "today", "week": "this week", "all-time": "of all time"}
@@ -49,7 +53,7 @@ class LeaderboardCog(
 
     async def _show(self, interaction: discord.Interaction, kind: str, period: str) -> None:
         board = await self.services.leaderboards.board(
-            interaction.guild_id, interaction.user.id, kind, period
+            guild_id_of(interaction), interaction.user.id, kind, period
         )
         await interaction.response.send_message(
             embed=render_board(board), allowed_mentions=discord.AllowedMentions.none()
@@ -66,5 +70,5 @@ class LeaderboardCog(
         await self._show(interaction, "creators", period)
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(LeaderboardCog(bot.services))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import UTC, timedelta
+from typing import TYPE_CHECKING
 
 import discord
 from apscheduler.triggers.interval import IntervalTrigger
@@ -17,6 +18,10 @@ from bot.moments import MOMENT_TEXT_MAX
 from bot.scheduled_streams import EventGone, EventRequest, ScheduledStream
 from bot.services import Services
 from bot.text import diamond_count
+from cogs.checks import guild_id_of
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
@@ -158,14 +163,14 @@ class DiscordGuildEvents:
 class LiveCog(commands.GroupCog, group_name="live", group_description="Creators: live streams"):
     schedule = app_commands.Group(name="schedule", description="Announce a stream ahead as a server event")
 
-    def __init__(self, bot: commands.Bot, services: Services) -> None:
+    def __init__(self, bot: LiveGiftsBot, services: Services) -> None:
         self.bot = bot
         self.services = services
         super().__init__()
 
     async def cog_load(self) -> None:
         self.services.scheduled_streams.events = DiscordGuildEvents(self.bot)
-        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        scheduler = self.bot.scheduler
         if scheduler.get_job(SCHEDULE_JOB_ID) is not None:
             scheduler.remove_job(SCHEDULE_JOB_ID)
         scheduler.add_job(
@@ -178,7 +183,7 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
         )
 
     async def cog_unload(self) -> None:
-        scheduler = self.bot.scheduler  # type: ignore[attr-defined]
+        scheduler = self.bot.scheduler
         if scheduler.get_job(SCHEDULE_JOB_ID) is not None:
             scheduler.remove_job(SCHEDULE_JOB_ID)
         self.services.scheduled_streams.events = None
@@ -201,7 +206,7 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
             await interaction.response.send_message(NO_MANAGE_EVENTS, ephemeral=True)
             return
         stream = await self.services.scheduled_streams.schedule(
-            interaction.guild_id,
+            guild_id_of(interaction),
             interaction.user.id,
             when,
             title or f"{interaction.user.display_name} is live",
@@ -214,7 +219,7 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
 
     @schedule.command(name="cancel", description="Cancel your scheduled stream and its server event")
     async def schedule_cancel(self, interaction: discord.Interaction) -> None:
-        stream = await self.services.scheduled_streams.cancel(interaction.guild_id, interaction.user.id)
+        stream = await self.services.scheduled_streams.cancel(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(
             f"Cancelled **{discord.utils.escape_markdown(stream.title)}** and its server event.",
             ephemeral=True,
@@ -247,13 +252,13 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
         self, interaction: discord.Interaction, title: app_commands.Range[str, 1, TITLE_MAX] | None = None
     ) -> None:
         session = await self.services.live.start(
-            interaction.guild_id, interaction.user.id, title, interaction.channel_id
+            guild_id_of(interaction), interaction.user.id, title, interaction.channel_id
         )
         await interaction.response.send_message(render_started(session), ephemeral=True)
 
     @app_commands.command(name="end", description="End your live stream and post its summary")
     async def end(self, interaction: discord.Interaction) -> None:
-        summary = await self.services.live.end(interaction.guild_id, interaction.user.id)
+        summary = await self.services.live.end(guild_id_of(interaction), interaction.user.id)
         embed = render_summary(summary)
         posted = await self._post(summary, embed)
         note = "" if posted else "\n\n" + not_posted_reason(summary)
@@ -284,5 +289,5 @@ def not_posted_reason(summary: LiveSummary) -> str:
     return "I could not post the summary in the alerts channel (it may be gone, or I lack permission there)."
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(LiveCog(bot, bot.services))

@@ -1,28 +1,25 @@
-"""/payouts: moderators decide creators' cash-out requests. Also the pieces /creator uses for
-earnings and cash-out (renderers and the command bodies), and the DM notifier for decisions."""
+"""/payouts: moderators decide creators' cash-out requests, and the DM that tells the creator."""
 
 from __future__ import annotations
 
-import asyncio
-import io
 import logging
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.charts import daily_diamonds_chart
-from bot.earnings import Earnings
-from bot.economy.payouts import REASON_MAX, CashoutQuote, Decision, Payout
+from bot.economy.payouts import REASON_MAX, Decision, Payout
 from bot.services import Services
 from bot.text import diamond_count
-from cogs.checks import moderator_only
-from cogs.views import ConfirmView
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
 
 COLOUR = discord.Colour.purple()
-CHART_FILE = "earnings.png"
 
 
 # --- renderers (pure) ------------------------------------------------------------------------------
@@ -87,99 +84,6 @@ def render_payout_dm(payout: Payout, guild_name: str) -> discord.Embed:
     return embed
 
 
-def render_quote(quote: CashoutQuote) -> discord.Embed:
-    return discord.Embed(
-        title="Confirm your cash-out",
-        description=(
-            f"Cash out **💎 {quote.diamonds:,}** for **{quote.value_text()}** "
-            f"(after the {quote.fee_percent} % platform fee)?\n"
-            "The diamonds are set aside until a moderator approves the request; the amount is final at "
-            "approval. If it is rejected, the diamonds come back to you."
-        ),
-        colour=COLOUR,
-    )
-
-
-def render_requested(payout: Payout, quote: CashoutQuote) -> discord.Embed:
-    embed = discord.Embed(
-        title="Cash-out requested",
-        description=(
-            f"Request `#{payout.id}`: 💎 {payout.diamonds:,} (≈ {quote.value_text()}) are waiting for a "
-            "moderator. You'll get a DM when it is decided."
-        ),
-        colour=discord.Colour.green(),
-    )
-    embed.add_field(name="Diamonds left", value=f"💎 {quote.held - payout.diamonds:,}")
-    return embed
-
-
-def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
-    embed = discord.Embed(title="Your earnings", colour=COLOUR)
-    embed.add_field(name="Diamonds", value=f"💎 {earnings.held:,}")
-    pending = f"💎 {earnings.pending:,}"
-    if earnings.pending:
-        pending += f" (≈ {earnings.pending_value_text()})"
-    embed.add_field(name="Pending cash-out", value=pending)
-    embed.add_field(
-        name="Cash value after fee",
-        value=f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})",
-    )
-    embed.add_field(name="Followers", value=f"👥 {earnings.followers:,}")
-    if not earnings.has_gifts:
-        embed.description = (
-            "No gifts yet — when members send you gifts with `/gift send`, your diamonds, top supporters "
-            "and a chart of your daily earnings show up here. Going live with `/live start` helps! ✨"
-        )
-        return embed
-    if earnings.supporters:
-        embed.add_field(
-            name="Top supporters",
-            value="\n".join(
-                f"{rank}. <@{s.user_id}> — 💎 {s.diamonds:,}" for rank, s in enumerate(earnings.supporters, 1)
-            ),
-            inline=False,
-        )
-    if with_chart:
-        embed.set_image(url=f"attachment://{CHART_FILE}")
-        embed.set_footer(
-            text=f"Diamonds per day, last {len(earnings.daily)} days ({earnings.timezone}) · /creator cashout"
-        )
-    else:
-        embed.set_footer(text=f"No gifts in the last {len(earnings.daily)} days · /creator cashout")
-    return embed
-
-
-# --- command bodies used by /creator ---------------------------------------------------------------
-
-
-async def show_earnings(services: Services, interaction: discord.Interaction) -> None:
-    earnings = await services.earnings.earnings(interaction.guild_id, interaction.user.id)
-    if not earnings.has_gifts or earnings.recent_total == 0:
-        await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
-        return
-    await interaction.response.defer(ephemeral=True, thinking=True)
-    chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
-    await interaction.followup.send(
-        embed=render_earnings(earnings, True),
-        file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
-        ephemeral=True,
-    )
-
-
-async def start_cashout(services: Services, interaction: discord.Interaction, diamonds: int) -> None:
-    guild_id, user_id = interaction.guild_id, interaction.user.id
-    quote = await services.payouts.quote(guild_id, user_id, diamonds)
-    key = str(interaction.id)  # a double click or a re-sent click finds the same request
-
-    async def confirmed(click: discord.Interaction) -> None:
-        payout = await services.payouts.request(guild_id, user_id, quote.diamonds, key)
-        await click.response.edit_message(embed=render_requested(payout, quote), view=None)
-
-    view = ConfirmView(user_id, confirmed, confirm_label=f"Cash out {quote.value_text()}")
-    await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)
-    view.prompt = interaction
-
-
 # --- DMs ---------------------------------------------------------------------------------------------
 
 
@@ -225,14 +129,14 @@ class PayoutsCog(
     @app_commands.command(name="pending", description="Cash-out requests waiting for a decision")
     @moderator_only
     async def pending(self, interaction: discord.Interaction) -> None:
-        payouts = await self.services.payouts.pending(interaction.guild_id)
+        payouts = await self.services.payouts.pending(guild_id_of(interaction))
         await interaction.response.send_message(embed=render_pending(payouts), ephemeral=True)
 
     @app_commands.command(name="approve", description="Approve a cash-out: the creator is paid")
     @app_commands.describe(payout="The request's number (see /payouts pending)")
     @moderator_only
     async def approve(self, interaction: discord.Interaction, payout: int) -> None:
-        decision = await self.services.payouts.approve(interaction.guild_id, interaction.user.id, payout)
+        decision = await self.services.payouts.approve(guild_id_of(interaction), interaction.user.id, payout)
         await interaction.response.send_message(render_decision(decision), ephemeral=True)
 
     @app_commands.command(name="reject", description="Reject a cash-out: the diamonds go back to the creator")
@@ -242,7 +146,7 @@ class PayoutsCog(
         self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, REASON_MAX]
     ) -> None:
         decision = await self.services.payouts.reject(
-            interaction.guild_id, interaction.user.id, payout, reason
+            guild_id_of(interaction), interaction.user.id, payout, reason
         )
         await interaction.response.send_message(render_decision(decision), ephemeral=True)
 
@@ -255,7 +159,7 @@ class PayoutsCog(
             return []
         needle = current.strip().lstrip("#")
         choices = []
-        for payout in await self.services.payouts.pending(interaction.guild_id):
+        for payout in await self.services.payouts.pending(guild_id_of(interaction)):
             member = interaction.guild.get_member(payout.creator_id) if interaction.guild else None
             name = member.display_name if member else f"member {payout.creator_id}"
             label = f"#{payout.id} · {name} · {diamond_count(payout.diamonds)}"
@@ -265,7 +169,7 @@ class PayoutsCog(
         return choices[:25]
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     services: Services = bot.services
     services.payouts.notifier = DiscordPayoutNotifier(bot)
     await bot.add_cog(PayoutsCog(services))

@@ -36,7 +36,7 @@ class ConfirmView(discord.ui.View):
         return True
 
     @discord.ui.button(label="Confirm", style=discord.ButtonStyle.success)
-    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def confirm(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]) -> None:
         if self.state == "cancelled":
             await interaction.response.send_message(
                 "You cancelled this; nothing was charged.", ephemeral=True
@@ -52,7 +52,7 @@ class ConfirmView(discord.ui.View):
         self.state = "confirmed"
 
     @discord.ui.button(label="Cancel", style=discord.ButtonStyle.secondary)
-    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button) -> None:
+    async def cancel(self, interaction: discord.Interaction, button: discord.ui.Button[ConfirmView]) -> None:
         if self.state in ("confirming", "confirmed"):
             await interaction.response.send_message(
                 "Too late to cancel: this was already confirmed.", ephemeral=True
@@ -71,6 +71,6 @@ class ConfirmView(discord.ui.View):
                 )
 
     async def on_error(
-        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[ConfirmView]
     ) -> None:
         await reply_with_error(interaction, error)

@@ -1,6 +1,9 @@
-"""/wallet: a member's private balance, region and history."""
+"""/wallet: a member's private balance, region, history and CSV statement."""
 
 from __future__ import annotations
+
+import io
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
@@ -10,8 +13,12 @@ from bot.economy.kinds import entry_kind
 from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
 from bot.money import CoinRate
 from bot.services import Services
+from bot.statements import Statement, to_csv
 from bot.text import coin_count
-from cogs import ledger as ledger_ui
+from cogs.checks import guild_id_of
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
 
@@ -56,6 +63,31 @@ def render_history(items: list[HistoryItem], rate: CoinRate) -> discord.Embed:
     return embed
 
 
+def render_statement_note(statement: Statement) -> str:
+    period = f"for {statement.month}" if statement.month else "of your whole history"
+    if not statement.rows:
+        return f"Your statement {period} has no entries yet (the file has just the header row)."
+    text = (
+        f"Your statement {period}: {len(statement.rows):,} entries, times in {statement.timezone}. "
+        "Open it in any spreadsheet."
+    )
+    if statement.truncated:
+        text += " It was cut at the first 100,000 entries; export month by month for the rest."
+    return text
+
+
+def member_names(guild: discord.Guild | None, ids: set[int]) -> dict[int, str]:
+    """Display names of the members the bot has cached (no API calls); others stay ids."""
+    if guild is None:
+        return {}
+    names = {}
+    for user_id in ids:
+        member = guild.get_member(user_id)
+        if member is not None:
+            names[user_id] = member.display_name
+    return names
+
+
 @app_commands.guild_only()
 class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your coins and diamonds"):
     def __init__(self, services: Services) -> None:
@@ -64,13 +96,13 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
 
     @app_commands.command(name="balance", description="Your coins and diamonds, and what they are worth")
     async def balance(self, interaction: discord.Interaction) -> None:
-        view = await self.services.wallets.balance(interaction.guild_id, interaction.user.id)
+        view = await self.services.wallets.balance(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_balance(view), ephemeral=True)
 
     @app_commands.command(name="region", description="Choose your region: prices and values use its currency")
     @app_commands.describe(region="Your country")
     async def region(self, interaction: discord.Interaction, region: str) -> None:
-        rate = await self.services.wallets.set_region(interaction.guild_id, interaction.user.id, region)
+        rate = await self.services.wallets.set_region(guild_id_of(interaction), interaction.user.id, region)
         await interaction.response.send_message(render_region(rate), ephemeral=True)
 
     @region.autocomplete("region")
@@ -87,15 +119,15 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
     async def history(
         self, interaction: discord.Interaction, limit: app_commands.Range[int, 1, HISTORY_MAX] = 10
     ) -> None:
-        items = await self.services.wallets.history(interaction.guild_id, interaction.user.id, limit)
-        rate = await self.services.regions.member_rate(interaction.guild_id, interaction.user.id)
+        items = await self.services.wallets.history(guild_id_of(interaction), interaction.user.id, limit)
+        rate = await self.services.regions.member_rate(guild_id_of(interaction), interaction.user.id)
         await interaction.response.send_message(embed=render_history(items, rate), ephemeral=True)
 
     @app_commands.command(name="privacy", description="Hide your amounts on public leaderboards")
     @app_commands.describe(hidden="True: you are still ranked, but without figures")
     async def privacy(self, interaction: discord.Interaction, hidden: bool) -> None:
         hidden = await self.services.leaderboards.set_privacy(
-            interaction.guild_id, interaction.user.id, hidden
+            guild_id_of(interaction), interaction.user.id, hidden
         )
         text = (
             "Your amounts are now hidden on public leaderboards and live summaries (you are still ranked)."
@@ -104,12 +136,19 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
         )
         await interaction.response.send_message(text, ephemeral=True)
 
-    # Statements (issue 6): the body lives in cogs/ledger.py.
     @app_commands.command(name="export", description="Download your statement as a CSV file")
     @app_commands.describe(month="A month as YYYY-MM, e.g. 2026-11 (leave empty for your whole history)")
     async def export(self, interaction: discord.Interaction, month: str | None = None) -> None:
-        await ledger_ui.send_statement(self.services, interaction, month)
+        statement = await self.services.statements.statement(
+            guild_id_of(interaction), interaction.user.id, month
+        )
+        data = to_csv(statement, member_names(interaction.guild, statement.counterparties()))
+        await interaction.response.send_message(
+            render_statement_note(statement),
+            file=discord.File(io.BytesIO(data), filename=statement.filename),
+            ephemeral=True,
+        )
 
 
-async def setup(bot: commands.Bot) -> None:
+async def setup(bot: LiveGiftsBot) -> None:
     await bot.add_cog(WalletCog(bot.services))

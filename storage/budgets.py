@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 
+from storage.rows import first_row
+
 
 def member_spending(
     conn: sqlite3.Connection, guild_id: int, user_id: int, start: int, end: int, kinds: Sequence[str]
@@ -59,9 +61,9 @@ def save_limit(
 
 
 def member_settings(conn: sqlite3.Connection, guild_id: int, user_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM budget_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-    ).fetchone()
+    return first_row(
+        conn.execute("SELECT * FROM budget_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id))
+    )
 
 
 def guild_timezone(conn: sqlite3.Connection, guild_id: int) -> str | None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row, inserted_id
+
 COLUMNS = "id, guild_id, name, emoji, coins, active"
 
 
@@ -26,24 +28,26 @@ def gifts(conn: sqlite3.Connection, guild_id: int, include_retired: bool = False
 
 
 def gift_by_key(conn: sqlite3.Connection, guild_id: int, name_key: str) -> sqlite3.Row | None:
-    return conn.execute(
-        f"SELECT {COLUMNS} FROM gifts WHERE guild_id = ? AND name_key = ?", (guild_id, name_key)
-    ).fetchone()
+    return first_row(
+        conn.execute(f"SELECT {COLUMNS} FROM gifts WHERE guild_id = ? AND name_key = ?", (guild_id, name_key))
+    )
 
 
 def gift_by_id(conn: sqlite3.Connection, guild_id: int, gift_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        f"SELECT {COLUMNS} FROM gifts WHERE guild_id = ? AND id = ?", (guild_id, gift_id)
-    ).fetchone()
+    return first_row(
+        conn.execute(f"SELECT {COLUMNS} FROM gifts WHERE guild_id = ? AND id = ?", (guild_id, gift_id))
+    )
 
 
 def add_gift(
     conn: sqlite3.Connection, guild_id: int, name: str, name_key: str, emoji: str, coins: int, now: int
 ) -> int:
-    return conn.execute(
-        "INSERT INTO gifts (guild_id, name, name_key, emoji, coins, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-        (guild_id, name, name_key, emoji, coins, now),
-    ).lastrowid
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO gifts (guild_id, name, name_key, emoji, coins, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+            (guild_id, name, name_key, emoji, coins, now),
+        )
+    )
 
 
 def update_gift(conn: sqlite3.Connection, gift_id: int, *, coins: int, emoji: str, active: bool) -> None:

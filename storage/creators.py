@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row
+
 
 def creator(conn: sqlite3.Connection, guild_id: int, user_id: int) -> sqlite3.Row | None:
     """The creator's row if they are registered (not removed)."""
-    return conn.execute(
-        "SELECT * FROM creators WHERE guild_id = ? AND user_id = ? AND removed_at IS NULL",
-        (guild_id, user_id),
-    ).fetchone()
+    return first_row(
+        conn.execute(
+            "SELECT * FROM creators WHERE guild_id = ? AND user_id = ? AND removed_at IS NULL",
+            (guild_id, user_id),
+        )
+    )
 
 
 def register(conn: sqlite3.Connection, guild_id: int, user_id: int, now: int) -> bool:

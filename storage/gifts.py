@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
+from storage.rows import first_row
+
 
 @dataclass(frozen=True)
 class GiftDetails:
@@ -42,7 +44,9 @@ def record(conn: sqlite3.Connection, details: GiftDetails) -> None:
 
 
 def details(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT e.*, g.emoji FROM gift_entries e JOIN gifts g ON g.id = e.gift_id WHERE e.entry_id = ?",
-        (entry_id,),
-    ).fetchone()
+    return first_row(
+        conn.execute(
+            "SELECT e.*, g.emoji FROM gift_entries e JOIN gifts g ON g.id = e.gift_id WHERE e.entry_id = ?",
+            (entry_id,),
+        )
+    )

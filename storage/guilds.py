@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from storage.catalog import seed_defaults
+from storage.rows import only_row
 
 
 def ensure_guild(conn: sqlite3.Connection, guild_id: int, fee_percent: int, now: int) -> bool:
@@ -25,8 +26,9 @@ def ensure_guild(conn: sqlite3.Connection, guild_id: int, fee_percent: int, now:
     return True
 
 
-def settings(conn: sqlite3.Connection, guild_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
+def settings(conn: sqlite3.Connection, guild_id: int) -> sqlite3.Row:
+    """The guild's settings; the guild must have been set up (`ensure_guild`)."""
+    return only_row(conn.execute("SELECT * FROM guild_settings WHERE guild_id = ?", (guild_id,)))
 
 
 # Settings changed by /config. Column names come from this tuple, never from input.

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row
+
 # `who` is one of these column names (never user input); all-time boards read gift_totals' role.
 ROLES = {"sender_id": "sender", "creator_id": "creator"}
 
@@ -42,27 +44,31 @@ def rank_of(
     if who not in ROLES:
         raise ValueError(who)
     if since is None:
-        return conn.execute(
-            "SELECT t.user_id, t.coins,"
-            " 1 + (SELECT COUNT(*) FROM gift_totals o"
-            "      WHERE o.guild_id = t.guild_id AND o.role = t.role AND o.coins > t.coins) AS rank,"
-            " COALESCE(p.hide_amounts, 0) AS hidden"
-            " FROM gift_totals t LEFT JOIN member_prefs p ON p.guild_id = t.guild_id AND p.user_id = t.user_id"
-            " WHERE t.guild_id = ? AND t.role = ? AND t.user_id = ? AND t.coins > 0",
-            (guild_id, ROLES[who], user_id),
-        ).fetchone()
+        return first_row(
+            conn.execute(
+                "SELECT t.user_id, t.coins,"
+                " 1 + (SELECT COUNT(*) FROM gift_totals o"
+                "      WHERE o.guild_id = t.guild_id AND o.role = t.role AND o.coins > t.coins) AS rank,"
+                " COALESCE(p.hide_amounts, 0) AS hidden"
+                " FROM gift_totals t LEFT JOIN member_prefs p ON p.guild_id = t.guild_id AND p.user_id = t.user_id"
+                " WHERE t.guild_id = ? AND t.role = ? AND t.user_id = ? AND t.coins > 0",
+                (guild_id, ROLES[who], user_id),
+            )
+        )
     own = conn.execute(
         f"SELECT SUM(count * unit_price) FROM standing_gifts WHERE guild_id = ? AND created_at >= ? AND {who} = ?",
         (guild_id, since, user_id),
     ).fetchone()[0]
     if not own:
         return None
-    return conn.execute(
-        f"SELECT ? AS user_id, ? AS coins, 1 + (SELECT COUNT(*) FROM (SELECT SUM(count * unit_price) AS c"
-        f"  FROM standing_gifts WHERE guild_id = ? AND created_at >= ? GROUP BY {who}) WHERE c > ?) AS rank,"
-        " COALESCE((SELECT hide_amounts FROM member_prefs WHERE guild_id = ? AND user_id = ?), 0) AS hidden",
-        (user_id, own, guild_id, since, own, guild_id, user_id),
-    ).fetchone()
+    return first_row(
+        conn.execute(
+            f"SELECT ? AS user_id, ? AS coins, 1 + (SELECT COUNT(*) FROM (SELECT SUM(count * unit_price) AS c"
+            f"  FROM standing_gifts WHERE guild_id = ? AND created_at >= ? GROUP BY {who}) WHERE c > ?) AS rank,"
+            " COALESCE((SELECT hide_amounts FROM member_prefs WHERE guild_id = ? AND user_id = ?), 0) AS hidden",
+            (user_id, own, guild_id, since, own, guild_id, user_id),
+        )
+    )
 
 
 def set_hidden(conn: sqlite3.Connection, guild_id: int, user_id: int, hidden: bool) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from storage.database import BalanceTooLow
+from storage.rows import first_row, inserted_id
 
 ASSETS = ("coins", "diamonds")
 
@@ -95,25 +96,27 @@ def post_entry(conn: sqlite3.Connection, entry: NewEntry, postings: Sequence[Pos
         if posting.user_id is not None and posting.amount > 0:
             _credit_wallet(conn, entry.guild_id, posting.user_id, posting.asset, posting.amount)
     digest = postings_digest((p.user_id, p.system_account, p.asset, p.amount) for p in postings)
-    entry_id = conn.execute(
-        "INSERT INTO journal_entries (created_at, guild_id, kind, actor_id, reference, idempotency_key,"
-        " request_fingerprint, money_minor, currency, reverses_entry_id, memo, postings_digest)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            entry.created_at,
-            entry.guild_id,
-            entry.kind,
-            entry.actor_id,
-            entry.reference,
-            entry.idempotency_key,
-            entry.request_fingerprint,
-            entry.money_minor,
-            entry.currency,
-            entry.reverses_entry_id,
-            entry.memo,
-            digest,
-        ),
-    ).lastrowid
+    entry_id = inserted_id(
+        conn.execute(
+            "INSERT INTO journal_entries (created_at, guild_id, kind, actor_id, reference, idempotency_key,"
+            " request_fingerprint, money_minor, currency, reverses_entry_id, memo, postings_digest)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                entry.created_at,
+                entry.guild_id,
+                entry.kind,
+                entry.actor_id,
+                entry.reference,
+                entry.idempotency_key,
+                entry.request_fingerprint,
+                entry.money_minor,
+                entry.currency,
+                entry.reverses_entry_id,
+                entry.memo,
+                digest,
+            ),
+        )
+    )
     conn.executemany(
         "INSERT INTO postings (entry_id, guild_id, user_id, system_account, asset, amount)"
         " VALUES (?, ?, ?, ?, ?, ?)",
@@ -123,15 +126,15 @@ def post_entry(conn: sqlite3.Connection, entry: NewEntry, postings: Sequence[Pos
 
 
 def entry_by_key(conn: sqlite3.Connection, idempotency_key: str) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM journal_entries WHERE idempotency_key = ?", (idempotency_key,)
-    ).fetchone()
+    return first_row(
+        conn.execute("SELECT * FROM journal_entries WHERE idempotency_key = ?", (idempotency_key,))
+    )
 
 
 def entry_by_id(conn: sqlite3.Connection, guild_id: int, entry_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM journal_entries WHERE guild_id = ? AND id = ?", (guild_id, entry_id)
-    ).fetchone()
+    return first_row(
+        conn.execute("SELECT * FROM journal_entries WHERE guild_id = ? AND id = ?", (guild_id, entry_id))
+    )
 
 
 def entry_postings(conn: sqlite3.Connection, entry_id: int) -> list[Posting]:

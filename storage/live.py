@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row, inserted_id, only_row
+
 
 def open_session(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM live_sessions WHERE guild_id = ? AND creator_id = ? AND ended_at IS NULL",
-        (guild_id, creator_id),
-    ).fetchone()
+    return first_row(
+        conn.execute(
+            "SELECT * FROM live_sessions WHERE guild_id = ? AND creator_id = ? AND ended_at IS NULL",
+            (guild_id, creator_id),
+        )
+    )
 
 
 def start(
@@ -20,10 +24,13 @@ def start(
     now: int,
     channel_id: int | None = None,
 ) -> int:
-    return conn.execute(
-        "INSERT INTO live_sessions (guild_id, creator_id, title, started_at, channel_id) VALUES (?, ?, ?, ?, ?)",
-        (guild_id, creator_id, title, now, channel_id),
-    ).lastrowid
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO live_sessions (guild_id, creator_id, title, started_at, channel_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (guild_id, creator_id, title, now, channel_id),
+        )
+    )
 
 
 def end(conn: sqlite3.Connection, session_id: int, now: int) -> bool:
@@ -36,17 +43,19 @@ def end(conn: sqlite3.Connection, session_id: int, now: int) -> bool:
 
 
 def session(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM live_sessions WHERE id = ?", (session_id,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM live_sessions WHERE id = ?", (session_id,)))
 
 
 def totals(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row:
     """Sends, gifts (units) and coins received during the session."""
-    return conn.execute(
-        "SELECT COUNT(*) AS sends, COALESCE(SUM(count), 0) AS gifts,"
-        " COALESCE(SUM(count * unit_price), 0) AS coins, COUNT(DISTINCT sender_id) AS senders"
-        " FROM standing_gifts WHERE live_session_id = ?",
-        (session_id,),
-    ).fetchone()
+    return only_row(
+        conn.execute(
+            "SELECT COUNT(*) AS sends, COALESCE(SUM(count), 0) AS gifts,"
+            " COALESCE(SUM(count * unit_price), 0) AS coins, COUNT(DISTINCT sender_id) AS senders"
+            " FROM standing_gifts WHERE live_session_id = ?",
+            (session_id,),
+        )
+    )
 
 
 def top_gifters(conn: sqlite3.Connection, session_id: int, limit: int = 3) -> list[sqlite3.Row]:

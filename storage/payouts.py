@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row, inserted_id, only_row
+
 PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 
 
@@ -21,28 +23,32 @@ def insert_payout(
 ) -> int:
     """A new pending request. The partial UNIQUE index refuses a second pending one per creator
     (sqlite3.IntegrityError)."""
-    return conn.execute(
-        "INSERT INTO payouts (guild_id, creator_id, diamonds, fee_percent, region, currency, requested_at,"
-        " reserve_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, creator_id, diamonds, fee_percent, region, currency, requested_at, reserve_entry_id),
-    ).lastrowid
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO payouts (guild_id, creator_id, diamonds, fee_percent, region, currency, requested_at,"
+            " reserve_entry_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, creator_id, diamonds, fee_percent, region, currency, requested_at, reserve_entry_id),
+        )
+    )
 
 
 def payout(conn: sqlite3.Connection, guild_id: int, payout_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM payouts WHERE guild_id = ? AND id = ?", (guild_id, payout_id)
-    ).fetchone()
+    return first_row(
+        conn.execute("SELECT * FROM payouts WHERE guild_id = ? AND id = ?", (guild_id, payout_id))
+    )
 
 
 def payout_by_reserve_entry(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM payouts WHERE reserve_entry_id = ?", (entry_id,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM payouts WHERE reserve_entry_id = ?", (entry_id,)))
 
 
 def pending_of(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT * FROM payouts WHERE guild_id = ? AND creator_id = ? AND status = 'pending'",
-        (guild_id, creator_id),
-    ).fetchone()
+    return first_row(
+        conn.execute(
+            "SELECT * FROM payouts WHERE guild_id = ? AND creator_id = ? AND status = 'pending'",
+            (guild_id, creator_id),
+        )
+    )
 
 
 def pending(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[sqlite3.Row]:
@@ -107,13 +113,13 @@ def set_decision_entry(conn: sqlite3.Connection, payout_id: int, entry_id: int) 
     conn.execute("UPDATE payouts SET decision_entry_id = ? WHERE id = ?", (entry_id, payout_id))
 
 
-def cashout_minimum(conn: sqlite3.Connection, guild_id: int) -> int | None:
-    row = conn.execute(
-        "SELECT cashout_minimum FROM guild_settings WHERE guild_id = ?", (guild_id,)
-    ).fetchone()
-    return row[0] if row else None
+def cashout_minimum(conn: sqlite3.Connection, guild_id: int) -> int:
+    """The guild's cash-out minimum; the guild must have been set up (`ensure_guild`)."""
+    row = only_row(conn.execute("SELECT cashout_minimum FROM guild_settings WHERE guild_id = ?", (guild_id,)))
+    return int(row[0])
 
 
-def fee_percent(conn: sqlite3.Connection, guild_id: int) -> int | None:
-    row = conn.execute("SELECT fee_percent FROM guild_settings WHERE guild_id = ?", (guild_id,)).fetchone()
-    return row[0] if row else None
+def fee_percent(conn: sqlite3.Connection, guild_id: int) -> int:
+    """The guild's platform fee; the guild must have been set up (`ensure_guild`)."""
+    row = only_row(conn.execute("SELECT fee_percent FROM guild_settings WHERE guild_id = ?", (guild_id,)))
+    return int(row[0])

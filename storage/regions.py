@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row
+
 
 def all_regions(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     return conn.execute("SELECT code, name, currency, locale FROM regions ORDER BY code").fetchall()
@@ -30,8 +32,10 @@ def base_rate(conn: sqlite3.Connection, guild_id: int, region: str) -> sqlite3.R
 
 
 def default_base_rate(conn: sqlite3.Connection, region: str) -> sqlite3.Row | None:
-    """The brief's smallest package of the region, whatever a guild did to its own packages."""
-    return conn.execute(
-        "SELECT coins, price_minor FROM default_coin_packages WHERE region = ? ORDER BY coins LIMIT 1",
-        (region,),
-    ).fetchone()
+    """The default (seeded) smallest package of the region, whatever a guild did to its own packages."""
+    return first_row(
+        conn.execute(
+            "SELECT coins, price_minor FROM default_coin_packages WHERE region = ? ORDER BY coins LIMIT 1",
+            (region,),
+        )
+    )

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row
+
 _NOT_REVERSED = "NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.reverses_entry_id = e.id)"
 
 
@@ -16,11 +18,11 @@ def member_timezone(conn: sqlite3.Connection, guild_id: int, user_id: int) -> st
         " (SELECT timezone FROM guild_settings WHERE guild_id = ?), 'UTC')",
         (guild_id, user_id, guild_id),
     ).fetchone()
-    return row[0]
+    return str(row[0])
 
 
 def reversal_of(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
-    return conn.execute("SELECT * FROM journal_entries WHERE reverses_entry_id = ?", (entry_id,)).fetchone()
+    return first_row(conn.execute("SELECT * FROM journal_entries WHERE reverses_entry_id = ?", (entry_id,)))
 
 
 def member_entries(
@@ -78,7 +80,7 @@ def gift_income_total(conn: sqlite3.Connection, guild_id: int, creator_id: int, 
         f" AND e.kind = ? AND {_NOT_REVERSED}",
         (guild_id, creator_id, gift_kind),
     ).fetchone()
-    return row[0]
+    return int(row[0])
 
 
 def top_supporters(conn: sqlite3.Connection, guild_id: int, creator_id: int, limit: int) -> list[sqlite3.Row]:
@@ -99,7 +101,7 @@ def pending_diamonds(conn: sqlite3.Connection, guild_id: int, creator_id: int) -
         " WHERE guild_id = ? AND creator_id = ? AND status = 'pending'",
         (guild_id, creator_id),
     ).fetchone()
-    return row[0]
+    return int(row[0])
 
 
 def recent_entries(conn: sqlite3.Connection, guild_id: int, limit: int) -> list[sqlite3.Row]:

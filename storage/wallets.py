@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row
+
 
 def wallet(conn: sqlite3.Connection, guild_id: int, user_id: int) -> sqlite3.Row | None:
-    return conn.execute(
-        "SELECT guild_id, user_id, coins, diamonds, region FROM wallets WHERE guild_id = ? AND user_id = ?",
-        (guild_id, user_id),
-    ).fetchone()
+    return first_row(
+        conn.execute(
+            "SELECT guild_id, user_id, coins, diamonds, region FROM wallets WHERE guild_id = ? AND user_id = ?",
+            (guild_id, user_id),
+        )
+    )
 
 
 def set_region(conn: sqlite3.Connection, guild_id: int, user_id: int, region: str) -> None:

@@ -6,9 +6,9 @@ import asyncio
 from datetime import UTC, datetime
 
 from bot.reminders import JOB_ID, DirectMessagesClosed
-from storage.audit import find_discrepancies
-from tests.support.discord_fakes import GUILD_ID, Member
-from tests.support.spending import spend
+from storage.ledger_check import find_discrepancies
+from tests.support.discord_payloads import GUILD_ID, Member
+from tests.support.factories import spend
 
 ANA = Member(101, "ana")
 

@@ -12,9 +12,9 @@ from bot.errors import BudgetExceeded, DomainError, InvalidAmount, InvalidOption
 from bot.spending import SpendingReview
 from bot.timezones import day_bounds, month_bounds_at
 from storage import guilds
-from storage.audit import find_discrepancies
 from storage.ledger import NewEntry, Posting, entry_postings, post_entry
-from tests.support.spending import spend
+from storage.ledger_check import find_discrepancies
+from tests.support.factories import spend
 
 GUILD = 1
 ANA = 101

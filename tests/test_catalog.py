@@ -7,8 +7,8 @@ import json
 import pytest
 
 from bot.errors import Conflict, DomainError, InvalidAmount, NotFound
-from storage import audit_log
-from tests.support.giftbook import GUILD, audit, fund, send_gift, wallet
+from storage import action_log
+from tests.support.factories import GUILD, fund, ledger_problems, send_gift, wallet
 
 MOD = 500
 
@@ -29,7 +29,7 @@ async def test_add_edit_retire_write_audit_rows_with_before_and_after(services):
     await services.catalog.edit(GUILD, MOD, "crown", coins=600)
     await services.catalog.retire(GUILD, MOD, "CROWN")
 
-    rows = await services.db.read(lambda conn: audit_log.recent(conn, GUILD))
+    rows = await services.db.read(lambda conn: action_log.recent(conn, GUILD))
     actions = [(r["action"], r["target"]) for r in rows][:3]
     assert actions == [
         ("catalog.retire", f"gift:{added.id}"),
@@ -72,7 +72,7 @@ async def test_invalid_gifts_are_refused_without_a_change(services, name, emoji,
         await services.catalog.add(GUILD, MOD, name, emoji, coins)
     assert refused.value.message
     assert await services.catalog.gifts(GUILD, include_retired=True) == before
-    assert await services.db.read(lambda conn: audit_log.recent(conn, GUILD)) == []
+    assert await services.db.read(lambda conn: action_log.recent(conn, GUILD)) == []
 
 
 async def test_custom_server_emoji_is_accepted(services):
@@ -104,7 +104,7 @@ async def test_a_price_change_never_alters_gifts_already_sent(services):
     assert [tuple(r) for r in rows] == [(20, 2), (30, 1)]
     assert await wallet(services, 1) == (30, 0)
     assert await wallet(services, 2) == (0, 70)
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_a_retired_gift_can_be_brought_back(services):

@@ -10,8 +10,9 @@ import pytest
 from bot.tree import APOLOGY
 from cogs.views import ConfirmView
 from storage import ledger
-from storage.audit import find_discrepancies
-from tests.support.discord_fakes import Member, _message_payload
+from storage.ledger_check import find_discrepancies
+from tests.support.discord_fakes import _message_payload
+from tests.support.discord_payloads import Member
 
 ANA = Member(101, "ana")
 BEN = Member(102, "ben")

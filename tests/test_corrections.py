@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
-from storage import audit_log, ledger
-from tests.support.gifting import GUILD, assert_clean, balances, gift, key, system_balance
+from storage import action_log, ledger
+from tests.support.factories import GUILD, assert_clean, gift, key, system_balance, wallet
 
 CREATOR, FAN, MOD = 501, 502, 601
 
@@ -17,11 +17,11 @@ async def test_grant_mints_coins_with_an_audited_entry(services):
     result = await services.corrections.grant(GUILD, MOD, FAN, 250, "giveaway winner", key())
 
     assert (result.coins, result.balance, result.replayed) == (250, 250, False)
-    assert await balances(services, FAN) == (250, 0)
+    assert await wallet(services, FAN) == (250, 0)
     entry = await services.db.read(lambda c: ledger.entry_by_id(c, GUILD, result.entry_id))
     assert (entry["kind"], entry["actor_id"], entry["memo"]) == ("grant", MOD, "giveaway winner")
     assert await system_balance(services, "mint", "coins") == -250
-    rows = await services.db.read(lambda c: audit_log.recent(c, GUILD, FAN))
+    rows = await services.db.read(lambda c: action_log.recent(c, GUILD, FAN))
     assert rows[0]["action"] == "coins.grant"
     assert rows[0]["actor_id"] == MOD
     assert rows[0]["reason"] == "giveaway winner"
@@ -33,28 +33,28 @@ async def test_grant_is_idempotent_and_validated(services):
     first = await services.corrections.grant(GUILD, MOD, FAN, 100, "prize", same)
     again = await services.corrections.grant(GUILD, MOD, FAN, 100, "prize", same)
     assert again.entry_id == first.entry_id and again.replayed
-    assert await balances(services, FAN) == (100, 0)
+    assert await wallet(services, FAN) == (100, 0)
     for coins in (0, -5, 10**7):
         with pytest.raises(InvalidAmount):
             await services.corrections.grant(GUILD, MOD, FAN, coins, "prize", key())
     with pytest.raises(InvalidAmount, match="reason"):
         await services.corrections.grant(GUILD, MOD, FAN, 10, "   ", key())
-    assert await balances(services, FAN) == (100, 0)
+    assert await wallet(services, FAN) == (100, 0)
 
 
 async def test_reversing_a_gift_gives_coins_back_and_takes_diamonds(services):
     entry_id = await gift(services, FAN, CREATOR, "Corgi", 2)
-    assert await balances(services, FAN) == (0, 0)
-    assert await balances(services, CREATOR) == (0, 598)
+    assert await wallet(services, FAN) == (0, 0)
+    assert await wallet(services, CREATOR) == (0, 598)
 
     result = await services.corrections.reverse(GUILD, MOD, entry_id, "sent to the wrong creator")
 
     assert result.original_id == entry_id and result.original_kind == "gift"
-    assert await balances(services, FAN) == (598, 0)
-    assert await balances(services, CREATOR) == (0, 0)
+    assert await wallet(services, FAN) == (598, 0)
+    assert await wallet(services, CREATOR) == (0, 0)
     entry = await services.db.read(lambda c: ledger.entry_by_id(c, GUILD, result.entry_id))
     assert (entry["kind"], entry["reverses_entry_id"], entry["actor_id"]) == ("reversal", entry_id, MOD)
-    rows = await services.db.read(lambda c: audit_log.recent(c, GUILD))
+    rows = await services.db.read(lambda c: action_log.recent(c, GUILD))
     assert rows[0]["action"] == "ledger.reverse" and rows[0]["target"] == f"entry:{entry_id}"
     assert rows[0]["reason"] == "sent to the wrong creator"
     await assert_clean(services)
@@ -65,7 +65,7 @@ async def test_an_entry_is_reversed_at_most_once(services):
     first = await services.corrections.reverse(GUILD, MOD, entry_id, "mistake")
     with pytest.raises(Conflict, match=f"already reversed by entry #{first.entry_id}"):
         await services.corrections.reverse(GUILD, MOD, entry_id, "mistake again")
-    assert await balances(services, FAN) == (5, 0)
+    assert await wallet(services, FAN) == (5, 0)
     await assert_clean(services)
 
 
@@ -76,7 +76,7 @@ async def test_concurrent_reversals_of_one_entry_apply_once(services):
     )
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
-    assert await balances(services, FAN) == (5, 0)
+    assert await wallet(services, FAN) == (5, 0)
     await assert_clean(services)
 
 
@@ -85,7 +85,7 @@ async def test_a_reversal_cannot_be_reversed(services):
     reversal = await services.corrections.reverse(GUILD, MOD, entry_id, "mistake")
     with pytest.raises(NotPermitted, match="itself a reversal"):
         await services.corrections.reverse(GUILD, MOD, reversal.entry_id, "undo the undo")
-    assert await balances(services, FAN) == (5, 0)
+    assert await wallet(services, FAN) == (5, 0)
     await assert_clean(services)
 
 
@@ -111,8 +111,8 @@ async def test_reversal_refused_when_the_creator_already_cashed_out(services):
         await services.corrections.reverse(GUILD, MOD, entry_id, "chargeback")
 
     assert f"<@{CREATOR}>" in refused.value.message
-    assert await balances(services, FAN) == (0, 0)
-    assert await balances(services, CREATOR) == (0, 0)
+    assert await wallet(services, FAN) == (0, 0)
+    assert await wallet(services, CREATOR) == (0, 0)
     reversals = await services.db.read(
         lambda c: c.execute("SELECT COUNT(*) FROM journal_entries WHERE kind = 'reversal'").fetchone()[0]
     )
@@ -133,12 +133,12 @@ async def test_cashout_entries_are_decided_with_payouts_not_reversed(services):
     payout = await services.payouts.request(GUILD, CREATOR, 1000, key())
     with pytest.raises(NotPermitted, match="/payouts"):
         await services.corrections.reverse(GUILD, MOD, payout.reserve_entry_id, "oops")
-    assert await balances(services, CREATOR) == (0, 0)
+    assert await wallet(services, CREATOR) == (0, 0)
 
 
 async def test_reversing_a_grant_refused_once_the_coins_were_spent(services):
     granted = await services.corrections.grant(GUILD, MOD, FAN, 1000, "prize", key())
-    await gift(services, FAN, CREATOR, "Galaxy", 1, fund=False)
+    await gift(services, FAN, CREATOR, "Galaxy", 1, funded=False)
     with pytest.raises(Conflict, match="negative coins balance"):
         await services.corrections.reverse(GUILD, MOD, granted.entry_id, "wrong winner")
     await assert_clean(services)

@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import Conflict, InvalidAmount, InvalidMoment, NotFound, UnknownPackage
-from storage import audit_log
-from tests.support.gifting import GUILD, assert_clean, balances, gift, system_balance
+from storage import action_log
+from tests.support.factories import GUILD, assert_clean, gift, system_balance, wallet
 
 MOD, ANA, BEN, CREATOR = 601, 101, 102, 501
 
@@ -35,7 +35,7 @@ async def test_a_deal_credits_the_bonus_as_its_own_entry_from_promotions(service
     bonus_entry = (await services.wallets.history(GUILD, ANA, 1))[0]
     assert bonus_entry.reference == f"entry:{result.entry_id}" and "50 %" in bonus_entry.memo
     again = await services.purchases.purchase(GUILD, ANA, 700, "k1")  # a replay credits nothing more
-    assert again.replayed and again.bonus == 350 and await balances(services, ANA) == (1050, 0)
+    assert again.replayed and again.bonus == 350 and await wallet(services, ANA) == (1050, 0)
     await assert_clean(services)
 
 
@@ -72,11 +72,11 @@ async def test_reversing_the_purchase_takes_the_bonus_back_too(services):
     await services.deals.start(GUILD, MOD, 700, 100, "1d")
     await services.purchases.offer(GUILD, ANA, 700, idempotency_key="r1")
     bought = await services.purchases.purchase(GUILD, ANA, 700, "r1")
-    assert await balances(services, ANA) == (1400, 0)
+    assert await wallet(services, ANA) == (1400, 0)
 
     reversal = await services.corrections.reverse(GUILD, MOD, bought.entry_id, "refunded by the store")
 
-    assert await balances(services, ANA) == (0, 0)
+    assert await wallet(services, ANA) == (0, 0)
     assert await system_balance(services, "promotions", "coins") == 0
     kinds = await entries_of(services, ANA)
     assert kinds == [("purchase", 700), ("deal_bonus", 700), ("reversal", -700), ("reversal", -700)]
@@ -91,13 +91,13 @@ async def test_a_refund_is_refused_whole_when_the_bonus_was_spent(services):
     await services.deals.start(GUILD, MOD, 70, 100, "1d")
     await services.purchases.offer(GUILD, ANA, 70, idempotency_key="s1")
     bought = await services.purchases.purchase(GUILD, ANA, 70, "s1")
-    await gift(services, ANA, CREATOR, "Rose", 30, fund=False)  # 110 left: the package back, not the bonus
-    before = await balances(services, ANA)
+    await gift(services, ANA, CREATOR, "Rose", 30, funded=False)  # 110 left: the package back, not the bonus
+    before = await wallet(services, ANA)
 
     with pytest.raises(Conflict, match="negative coins balance"):
         await services.corrections.reverse(GUILD, MOD, bought.entry_id, "refund")
 
-    assert await balances(services, ANA) == before  # nothing half-written
+    assert await wallet(services, ANA) == before  # nothing half-written
     await assert_clean(services)
 
 
@@ -127,7 +127,7 @@ async def test_start_end_and_list_with_their_refusals(services, clock):
         await services.deals.end(GUILD, MOD, 700)
     assert (await services.deals.running(GUILD, ANA))[0] == []
     await services.deals.start(GUILD, MOD, 700, 50, "1d")  # a new deal once the old one is over
-    actions = [r["action"] for r in await services.db.read(lambda c: audit_log.recent(c, GUILD, None, 10))]
+    actions = [r["action"] for r in await services.db.read(lambda c: action_log.recent(c, GUILD, None, 10))]
     assert actions.count("deals.start") == 2 and actions.count("deals.end") == 1
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from bot.charts import PNG_MAGIC, daily_diamonds_chart
 from bot.earnings import CHART_DAYS
-from tests.support.gifting import GUILD, assert_clean, gift, key
+from tests.support.factories import GUILD, assert_clean, gift, key
 
 CREATOR, MOD = 901, 902
 

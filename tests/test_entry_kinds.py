@@ -23,8 +23,8 @@ from bot.economy.posting import KindViolation, Replay, post, post_once
 from bot.errors import BudgetExceeded, IdempotencyConflict
 from bot.services import Services
 from storage import ConstraintViolation, Database
-from storage.audit import find_discrepancies
 from storage.ledger import NewEntry, Posting, entry_by_key, entry_postings, post_entry
+from storage.ledger_check import find_discrepancies
 
 GUILD = 1
 MEMBER = 101

@@ -7,10 +7,10 @@ import asyncio
 
 import pytest
 
-from storage import audit_log
+from storage import action_log
 from tests.support.channels import FakeChannels
-from tests.support.discord_fakes import Member, moderator
-from tests.support.giftbook import GUILD, audit, entry_count, fund, wallet
+from tests.support.discord_payloads import Member, moderator
+from tests.support.factories import GUILD, entry_count, fund, ledger_problems, wallet
 
 ANA = Member(101, "ana")
 CLEO = Member(201, "cleo")
@@ -85,7 +85,7 @@ async def test_a_gift_replies_privately_with_a_receipt_and_thanks_publicly(
     assert "@everyone" not in posted.content
     assert posted.allowed_mentions["parse"] == [] and not posted.allowed_mentions.get("roles")
     assert [int(u) for u in posted.allowed_mentions["users"]] == [ANA.user_id]
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_a_large_gift_asks_first_and_a_double_click_sends_once(
@@ -109,7 +109,7 @@ async def test_a_large_gift_asks_first_and_a_double_click_sends_once(
         lambda conn: conn.execute("SELECT COUNT(*) FROM gift_entries").fetchone()[0]
     )
     assert gifts == 1
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_the_sender_is_told_when_the_shoutout_cannot_be_posted(
@@ -215,7 +215,7 @@ async def test_every_moderator_command_is_refused_for_a_plain_member(driver, ser
     assert await services.creators.get(GUILD, CLEO.user_id) is not None
     config = await services.guild_config.get(GUILD)
     assert (config.timezone, config.gift_confirm_threshold) == ("UTC", 1000)
-    rows = await services.db.read(lambda conn: audit_log.recent(conn, GUILD))
+    rows = await services.db.read(lambda conn: action_log.recent(conn, GUILD))
     assert [r["action"] for r in rows] == ["creator.register"]
 
 
@@ -229,7 +229,7 @@ async def test_moderators_manage_the_catalog_with_audit(driver, services):
     assert "Added" in added.text and "Updated" in edited.text and "600" in edited.text
     assert "Retired" in retired.text and "retired" in listed.text
     assert [c["value"] for c in choices] == ["Crown"]
-    rows = await services.db.read(lambda conn: audit_log.recent(conn, GUILD, MOD.user_id))
+    rows = await services.db.read(lambda conn: action_log.recent(conn, GUILD, MOD.user_id))
     assert [r["action"] for r in rows] == ["catalog.retire", "catalog.edit", "catalog.add"]
     crafted = await driver.slash("catalog add", MOD, name="Cheap", emoji="💸", coins=0)
     assert "from 1 to 1,000,000" in crafted.text
@@ -324,7 +324,7 @@ async def test_creator_remove_by_a_moderator_is_audited(driver, services, cleo):
 
     assert "no longer a creator" in reply.text
     assert "not a registered creator" in again.text
-    rows = await services.db.read(lambda conn: audit_log.recent(conn, GUILD, CLEO.user_id))
+    rows = await services.db.read(lambda conn: action_log.recent(conn, GUILD, CLEO.user_id))
     assert [(r["action"], r["actor_id"], r["reason"]) for r in rows][0] == (
         "creator.remove",
         MOD.user_id,

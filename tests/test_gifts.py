@@ -17,7 +17,8 @@ from bot.errors import (
 )
 from bot.spending import SpendingReview
 from storage import ledger
-from tests.support.giftbook import GUILD, RecordingPublisher, audit, entry_count, fund, next_key, wallet
+from tests.support.factories import GUILD, entry_count, fund, key, ledger_problems, wallet
+from tests.support.publisher import RecordingPublisher
 
 ANA, BEN, CREATOR, MOD = 101, 102, 201, 500
 
@@ -61,13 +62,13 @@ async def test_a_gift_is_one_entry_coins_to_spent_and_diamonds_to_the_creator(se
     assert (alert.channel_id, alert.entry_id, alert.coins, alert.count) == (777, receipt.entry_id, 100, 4)
     assert (alert.template, alert.threshold, alert.message) == ("Thanks {sender} for {gift}!", 100, "for you")
     assert await receipt.alert is True
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_receipt_shows_value_and_split_in_the_senders_currency(services, alerts):
     await fund(services, ANA, 1000)
     quote = await services.gifts.quote(GUILD, ANA, [], "Galaxy", CREATOR)
-    receipt = await services.gifts.send(quote, next_key(), confirmed=True)
+    receipt = await services.gifts.send(quote, key(), confirmed=True)
     split = receipt.split
     # 1,000 coins × 74/70 cents = 1,057.14 cents; the creator's half rounds down like a cash-out
     assert (split.diamonds, split.value.minor, split.creator_cash.minor, split.fee.minor) == (
@@ -114,7 +115,7 @@ async def test_every_refusal_leaves_balances_unchanged(services, alerts, args):
             args["count"],
             args["message"],
         )
-        await services.gifts.send(quote, next_key(), confirmed=True)
+        await services.gifts.send(quote, key(), confirmed=True)
     assert refused.value.message
     assert "2**53" not in refused.value.message and "9007199254740992" not in refused.value.message
     assert await wallet(services, ANA) == (500, 0)
@@ -138,12 +139,12 @@ async def test_the_balance_is_checked_again_when_sending(services, alerts):
     await fund(services, ANA, 30)
     first = await services.gifts.quote(GUILD, ANA, [], "Doughnut", CREATOR)
     second = await services.gifts.quote(GUILD, ANA, [], "Doughnut", CREATOR)
-    await services.gifts.send(first, next_key())
+    await services.gifts.send(first, key())
     with pytest.raises(InsufficientCoins):
-        await services.gifts.send(second, next_key())
+        await services.gifts.send(second, key())
     assert await wallet(services, ANA) == (0, 0)
     assert await wallet(services, CREATOR) == (0, 30)
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_a_price_change_between_quote_and_send_charges_nothing(services, alerts):
@@ -151,7 +152,7 @@ async def test_a_price_change_between_quote_and_send_charges_nothing(services, a
     quote = await services.gifts.quote(GUILD, ANA, [], "Corgi", CREATOR)
     await services.catalog.edit(GUILD, MOD, "Corgi", coins=399)
     with pytest.raises(Conflict, match="399"):
-        await services.gifts.send(quote, next_key())
+        await services.gifts.send(quote, key())
     assert await wallet(services, ANA) == (500, 0)
 
 
@@ -161,7 +162,7 @@ async def test_the_message_cannot_ping_anyone(services, alerts):
         await services.gifts.quote(
             GUILD, ANA, [], "Rose", CREATOR, 1, "hi @everyone and @here <@&123456789012345678>"
         ),
-        next_key(),
+        key(),
     )
     stored = await services.db.read(
         lambda conn: conn.execute(
@@ -199,7 +200,7 @@ async def test_large_gifts_need_confirmation(services, alerts):
     assert not small.needs_confirmation
     assert big.needs_confirmation and "1,000 coins" in big.reasons[0]
     with pytest.raises(NeedsConfirmation):
-        await services.gifts.send(big, next_key())
+        await services.gifts.send(big, key())
     assert await wallet(services, ANA) == (2000, 0)
     await services.guild_config.set_gift_confirm_threshold(GUILD, MOD, 5000)
     assert not (await services.gifts.quote(GUILD, ANA, [], "Galaxy", CREATOR)).needs_confirmation
@@ -227,7 +228,7 @@ async def test_spending_guard_can_warn_or_refuse(services, alerts):
     with pytest.raises(BudgetExceeded):
         await services.gifts.quote(GUILD, ANA, [], "Perfume", CREATOR, 3)
     with pytest.raises(BudgetExceeded):  # confirmed later, but the budget refuses now
-        await services.gifts.send(quote, next_key(), confirmed=True)
+        await services.gifts.send(quote, key(), confirmed=True)
     assert await wallet(services, ANA) == (100, 0)
 
 
@@ -237,25 +238,21 @@ async def test_spender_role_gates_gifts(services, alerts):
     with pytest.raises(NotPermitted, match="role"):
         await services.gifts.quote(GUILD, ANA, [1, 2], "Rose", CREATOR)
     quote = await services.gifts.quote(GUILD, ANA, [4242], "Rose", CREATOR)
-    await services.gifts.send(quote, next_key())
+    await services.gifts.send(quote, key())
     assert await wallet(services, ANA) == (99, 0)
 
 
 async def test_gifts_during_a_live_session_belong_to_it(services, alerts):
     await fund(services, ANA, 100)
     session = await services.live.start(GUILD, CREATOR, "evening")
-    receipt = await services.gifts.send(
-        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR, 5), next_key()
-    )
+    receipt = await services.gifts.send(await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR, 5), key())
     assert receipt.live_session_id == session.id
 
 
 async def test_a_failed_shoutout_does_not_undo_the_gift(services, alerts):
     alerts.posted = False
     await fund(services, ANA, 10)
-    receipt = await services.gifts.send(
-        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key()
-    )
+    receipt = await services.gifts.send(await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), key())
     assert await receipt.alert is False
     assert await wallet(services, CREATOR) == (0, 1)
 
@@ -267,9 +264,7 @@ async def test_a_publisher_that_raises_does_not_undo_the_gift(services, alerts):
 
     services.gifts.alerts = Broken()
     await fund(services, ANA, 10)
-    receipt = await services.gifts.send(
-        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key()
-    )
+    receipt = await services.gifts.send(await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), key())
     assert await receipt.alert is False
     assert await wallet(services, ANA) == (9, 0)
 
@@ -284,7 +279,7 @@ async def test_100_concurrent_senders_keep_the_books_clean(services, alerts):
         for _ in range(3):
             try:
                 quote = await services.gifts.quote(GUILD, sender, [], "Perfume", CREATOR)  # 20
-                await services.gifts.send(quote, next_key())
+                await services.gifts.send(quote, key())
                 sent += 20
             except InsufficientCoins:
                 pass
@@ -293,15 +288,13 @@ async def test_100_concurrent_senders_keep_the_books_clean(services, alerts):
     spent = await asyncio.gather(*(sender_task(s) for s in senders))
     assert sum(spent) == 90 * 40
     assert await wallet(services, CREATOR) == (0, 90 * 40)
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_without_an_alerts_channel_nothing_is_published(services, alerts):
     await services.guild_config.set_alerts_channel(GUILD, MOD, None)
     await fund(services, ANA, 10)
-    receipt = await services.gifts.send(
-        await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), next_key()
-    )
+    receipt = await services.gifts.send(await services.gifts.quote(GUILD, ANA, [], "Rose", CREATOR), key())
     assert receipt.alert is None and receipt.alerts_channel_id is None
     assert alerts.alerts == []
     assert await wallet(services, CREATOR) == (0, 1)

@@ -7,7 +7,7 @@ import pytest
 
 from bot.errors import NotPermitted
 from cogs.config import render_config
-from storage import audit_log
+from storage import action_log
 
 GUILD = 1
 MOD = 900
@@ -23,7 +23,7 @@ async def test_config_show_lists_every_setting(services):
     assert "Cash-out minimum: 💎 1,500" in text
     assert "Platform fee on cash-outs: 20 %" in text
     assert await services.payouts.cashout_minimum(GUILD) == 1500
-    actions = {r["action"] for r in await services.db.read(lambda c: audit_log.recent(c, GUILD))}
+    actions = {r["action"] for r in await services.db.read(lambda c: action_log.recent(c, GUILD))}
     assert {"config.cashout_minimum", "config.fee_percent"} <= actions
 
 

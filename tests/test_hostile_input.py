@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.tree import APOLOGY
 from storage import Database
 from tests.support.clock import FakeClock
-from tests.support.discord_fakes import GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, Member
+from tests.support.discord_payloads import GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, Member
 from tests.support.fast_timer import ScaledTimer
 
 OptionType = discord.AppCommandOptionType
@@ -198,7 +198,7 @@ def cases_for(parameter: app_commands.Parameter) -> list[Case]:
 class World:
     """A fresh bot on a fresh database; the invoker is a moderator, a creator, and has coins."""
 
-    def __init__(self, bot, driver, services, channels) -> None:  # noqa: ANN001
+    def __init__(self, bot, driver, services, channels) -> None:
         self.bot = bot
         self.driver = driver
         self.services = services
@@ -224,9 +224,9 @@ class World:
                 }
                 return self.bot.user.id
             if value == "stranger":
-                self.driver._resolved["users"][str(STRANGER_ID)] = Member(STRANGER_ID, "stranger").payload()[
-                    "user"
-                ]
+                self.driver._resolved["users"][str(STRANGER_ID)] = Member(
+                    STRANGER_ID, "stranger"
+                ).member_payload()["user"]
                 return STRANGER_ID
             self.driver.add_resolved_member(member)
             return member.user_id
@@ -279,14 +279,14 @@ class World:
     async def everything(self) -> dict[str, list[tuple]]:
         """Every row of every table: what "nothing changed" means."""
 
-        def read(conn):  # noqa: ANN001, ANN202
+        def read(conn):
             tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
             return {t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')] for t in tables}
 
         return await self.services.db.read(read)
 
     async def money(self) -> tuple:
-        def read(conn):  # noqa: ANN001, ANN202
+        def read(conn):
             entries = conn.execute("SELECT COUNT(*) FROM journal_entries").fetchone()[0]
             wallets = conn.execute(
                 "SELECT user_id, coins, diamonds FROM wallets ORDER BY guild_id, user_id"
@@ -319,7 +319,7 @@ async def world(bot, driver, services):
     return result
 
 
-def problems_with(replies, posted, case: Case) -> list[str]:  # noqa: ANN001
+def problems_with(replies, posted, case: Case) -> list[str]:
     problems = []
     if not replies:
         problems.append("no reply at all")

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import DomainError
-from tests.support.giftbook import GUILD, RecordingPublisher, fund, send_gift
+from tests.support.factories import GUILD, fund, send_gift
+from tests.support.publisher import RecordingPublisher
 
 MOD = 500
 CREATORS = (201, 202)

@@ -14,12 +14,12 @@ from bot.money import Money
 from bot.services import build_services
 from bot.settings import Settings
 from storage import Database
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 from tests.support.clock import FakeClock
 
 GUILD = 3
 MEMBERS = (1, 2, 3)
-PRICES = {  # the brief's table, in minor units
+PRICES = {  # the seeded package prices, in minor units
     "US": ("USD", {70: 74, 350: 370, 700: 740}),
     "GB": ("GBP", {70: 75, 350: 375, 700: 745}),
     "IN": ("INR", {70: 6000, 350: 30000, 700: 60000}),

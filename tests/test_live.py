@@ -9,7 +9,8 @@ import pytest
 from bot.errors import Conflict, NotFound
 from bot.services import build_services
 from storage import Database
-from tests.support.giftbook import GUILD, RecordingPublisher, audit, fund, send_gift
+from tests.support.factories import GUILD, fund, ledger_problems, send_gift
+from tests.support.publisher import RecordingPublisher
 
 CREATOR, OTHER = 201, 202
 
@@ -56,7 +57,7 @@ async def test_the_summary_counts_gifts_coins_top_gifters_and_breakdown(services
     # after the stream, gifts no longer belong to it
     receipt = await send_gift(services, 4, CREATOR, "Rose", 1)
     assert receipt.live_session_id is None
-    assert await audit(services) == []
+    assert await ledger_problems(services) == []
 
 
 async def test_a_session_left_open_by_a_restart_is_still_open(settings, services, db, clock):

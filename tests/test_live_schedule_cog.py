@@ -4,7 +4,7 @@ Manage Events, and cancel."""
 from __future__ import annotations
 
 from tests.support.channels import FakeChannels
-from tests.support.discord_fakes import Member
+from tests.support.discord_payloads import Member
 
 CARA = Member(103, "cara")
 MANAGE_EVENTS = 1 << 33

@@ -30,7 +30,7 @@ from bot.errors import DomainError, IdempotencyConflict
 from bot.services import build_services
 from bot.settings import Settings
 from storage import Database
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 from tests.support.clock import FakeClock
 
 GUILD = 7
@@ -58,7 +58,7 @@ class MoneyMachine(RuleBasedStateMachine):
         self.keys = 0
         self.prices: dict[str, int] = {}
 
-    def run(self, coroutine):  # noqa: ANN001, ANN201
+    def run(self, coroutine):
         return self.loop.run_until_complete(coroutine)
 
     def new_key(self) -> str:
@@ -86,7 +86,7 @@ class MoneyMachine(RuleBasedStateMachine):
     # ---------------------------------------------------------------- purchases
 
     @rule(target=purchases, member=st.sampled_from(MEMBERS), package=st.sampled_from(PACKAGES))
-    def buy(self, member: int, package: int):  # noqa: ANN201
+    def buy(self, member: int, package: int):
         key = self.new_key()
         result = self.run(self.services.purchases.purchase(GUILD, member, package, key))
         self.coins[member] += package
@@ -96,7 +96,7 @@ class MoneyMachine(RuleBasedStateMachine):
         return (key, member, package, result.entry_id)
 
     @rule(purchase=purchases)
-    def replay_purchase(self, purchase) -> None:  # noqa: ANN001
+    def replay_purchase(self, purchase) -> None:
         key, member, package, entry_id = purchase
         result = self.run(self.services.purchases.purchase(GUILD, member, package, key))
         assert result.replayed
@@ -104,7 +104,7 @@ class MoneyMachine(RuleBasedStateMachine):
         assert result.balance == self.coins[member]
 
     @rule(purchase=purchases, other=st.sampled_from(PACKAGES))
-    def replay_purchase_with_other_package(self, purchase, other: int) -> None:  # noqa: ANN001
+    def replay_purchase_with_other_package(self, purchase, other: int) -> None:
         key, member, package, _ = purchase
         if other == package:
             return
@@ -118,7 +118,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     # ---------------------------------------------------------------- gifts
 
-    def _send(self, sender: int, creator: int, gift: str, count: int, key: str):  # noqa: ANN202
+    def _send(self, sender: int, creator: int, gift: str, count: int, key: str):
         gifts = self.services.gifts
         quote = self.run(gifts.quote(GUILD, sender, (), gift, creator, count))
         return quote, self.run(gifts.send(quote, key, confirmed=True))
@@ -131,7 +131,7 @@ class MoneyMachine(RuleBasedStateMachine):
         gift=st.sampled_from(GIFTS),
         count=st.integers(1, 6),
     )
-    def send_gift(self, sender: int, creator: int, gift: str, count: int):  # noqa: ANN201
+    def send_gift(self, sender: int, creator: int, gift: str, count: int):
         key = self.new_key()
         cost = self.prices[gift] * count
         if cost > self.coins[sender]:
@@ -148,7 +148,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @precondition(lambda self: self.has_gifts)
     @rule(sent=gifts_sent)
-    def replay_gift(self, sent) -> None:  # noqa: ANN001
+    def replay_gift(self, sent) -> None:
         key, quote, entry_id = sent
         # Discord re-sends the click: the same quote and key again, whatever the balance is now
         receipt = self.run(self.services.gifts.send(quote, key, confirmed=True))
@@ -180,7 +180,7 @@ class MoneyMachine(RuleBasedStateMachine):
 
     @invariant()
     def database_equals_model(self) -> None:
-        def read(conn):  # noqa: ANN001, ANN202
+        def read(conn):
             rows = conn.execute("SELECT user_id, coins, diamonds FROM wallets WHERE guild_id = ?", (GUILD,))
             return {r["user_id"]: (r["coins"], r["diamonds"]) for r in rows}, find_discrepancies(
                 conn, allowed_accounts()

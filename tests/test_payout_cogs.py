@@ -12,8 +12,9 @@ import pytest
 
 from bot.charts import PNG_MAGIC
 from cogs.payouts import DiscordPayoutNotifier
-from tests.support.discord_fakes import Member, Reply, moderator
-from tests.support.gifting import GUILD, assert_clean, balances, gift, grant, system_balance
+from tests.support.discord_fakes import Reply
+from tests.support.discord_payloads import Member, moderator
+from tests.support.factories import GUILD, assert_clean, gift, grant, system_balance, wallet
 
 ANA = Member(101, "ana")
 CARA = Member(102, "cara")  # a creator
@@ -67,7 +68,7 @@ async def test_every_moderator_command_is_refused_for_a_plain_member(driver, ser
         reply = await driver.slash_with(path, ANA, options)
         assert reply.ephemeral, path
         assert reply.text == REFUSED, path
-    assert await balances(services, ANA.user_id) == (50, 0)
+    assert await wallet(services, ANA.user_id) == (50, 0)
     assert await services.payouts.fee_percent(GUILD) == 50
     assert await services.payouts.cashout_minimum(GUILD) == 1000
     assert (
@@ -113,12 +114,12 @@ async def test_cashout_confirm_then_moderator_approves(driver, services, notifie
 
     prompt = await driver.slash("creator cashout", CARA, diamonds=1000)
     assert prompt.ephemeral and "$5.28" in prompt.text
-    assert await balances(services, CARA.user_id) == (0, 2000)  # nothing reserved before confirming
+    assert await wallet(services, CARA.user_id) == (0, 2000)  # nothing reserved before confirming
     clicked = await driver.click(prompt, "Cash out", CARA)
     assert "Cash-out requested" in clicked[0].text
     again = await driver.slash("creator cashout", CARA, diamonds=1000)  # one pending request at a time
     assert again.ephemeral and "already have a cash-out request" in again.text
-    assert await balances(services, CARA.user_id) == (0, 1000)
+    assert await wallet(services, CARA.user_id) == (0, 1000)
     assert await system_balance(services, "pending_payout") == 1000
 
     listed = await driver.slash("payouts pending", MOD)
@@ -136,7 +137,7 @@ async def test_cashout_confirm_then_moderator_approves(driver, services, notifie
 
     late = await driver.slash("payouts reject", MOD2, payout=payout.id, reason="too late")
     assert late.ephemeral and "already approved" in late.text
-    assert await balances(services, CARA.user_id) == (0, 1000)
+    assert await wallet(services, CARA.user_id) == (0, 1000)
     assert "No cash-out requests are waiting" in (await driver.slash("payouts pending", MOD)).text
     await assert_clean(services)
 
@@ -163,7 +164,7 @@ async def test_two_moderators_at_once_one_wins_the_other_is_told(driver, service
     assert len(notifier.sent) == 1
     final = await services.payouts.get(GUILD, payout.id)
     expected = (0, 0) if final.status == "approved" else (0, 1000)
-    assert await balances(services, CARA.user_id) == expected
+    assert await wallet(services, CARA.user_id) == expected
     await assert_clean(services)
 
 
@@ -173,16 +174,16 @@ async def test_grant_reverse_and_audit_log(driver, services):
         "coins grant", MOD, {"member": ANA.user_id, "coins": 1000, "reason": "giveaway"}
     )
     assert granted.ephemeral and "Granted **1,000 coins**" in granted.text
-    assert await balances(services, ANA.user_id) == (1000, 0)
+    assert await wallet(services, ANA.user_id) == (1000, 0)
 
-    sent = await gift(services, ANA.user_id, CARA.user_id, "Hand Hearts", 3, fund=False)
+    sent = await gift(services, ANA.user_id, CARA.user_id, "Hand Hearts", 3, funded=False)
     choices = await driver.autocomplete("ledger reverse", MOD, "entry", entry=str(sent), reason="x")
     assert choices and choices[0]["value"] == sent
 
     reversed_ = await driver.slash("ledger reverse", MOD, entry=sent, reason="wrong creator")
     assert reversed_.ephemeral and f"Entry `#{sent}` (gift) is reversed" in reversed_.text
-    assert await balances(services, ANA.user_id) == (1000, 0)
-    assert await balances(services, CARA.user_id) == (0, 0)
+    assert await wallet(services, ANA.user_id) == (1000, 0)
+    assert await wallet(services, CARA.user_id) == (0, 0)
 
     twice = await driver.slash("ledger reverse", MOD, entry=sent, reason="again")
     assert twice.ephemeral and "already reversed" in twice.text
@@ -205,7 +206,7 @@ async def test_reverse_refused_after_cashout_through_the_tree(driver, services):
     await services.payouts.approve(GUILD, MOD.user_id, payout.id)
     reply = await driver.slash("ledger reverse", MOD, entry=sent, reason="chargeback")
     assert reply.ephemeral and "negative diamonds balance" in reply.text
-    assert await balances(services, ANA.user_id) == (0, 0)
+    assert await wallet(services, ANA.user_id) == (0, 0)
     await assert_clean(services)
 
 
@@ -224,7 +225,7 @@ async def test_config_fee_and_minimum(driver, services):
 
 async def test_wallet_export_is_a_csv_of_the_ledger(driver, services):
     await services.corrections.grant(GUILD, MOD.user_id, ANA.user_id, 1000, "=cmd|' /C calc'!A0", "g1")
-    await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 1, fund=False)
+    await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 1, funded=False)
 
     reply = await driver.slash("wallet export", ANA)
 
@@ -240,7 +241,7 @@ async def test_wallet_export_is_a_csv_of_the_ledger(driver, services):
     assert bad.ephemeral and "YYYY-MM" in bad.text
 
 
-class _FakeUser:
+class _Member:
     def __init__(self, error: Exception | None) -> None:
         self.error = error
         self.sent = []
@@ -270,14 +271,14 @@ class _Response:
 async def test_discord_notifier_dms_and_survives_closed_dms(services, caplog):
     await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 2)
     first = await services.payouts.request(GUILD, CARA.user_id, 1000, "n1")
-    open_dms = _FakeUser(None)
+    open_dms = _Member(None)
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(open_dms))
     decision = await services.payouts.approve(GUILD, MOD.user_id, first.id)
     assert decision.creator_notified
     assert "$5.28" in open_dms.sent[0]["embed"].description
 
     second = await services.payouts.request(GUILD, CARA.user_id, 1000, "n2")
-    closed = _FakeUser(
+    closed = _Member(
         discord.Forbidden(_Response(), {"code": 50007, "message": "Cannot send messages to this user"})
     )
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(closed))
@@ -285,5 +286,5 @@ async def test_discord_notifier_dms_and_survives_closed_dms(services, caplog):
         decision = await services.payouts.reject(GUILD, MOD.user_id, second.id, "paperwork")
     assert decision.payout.status == "rejected" and not decision.creator_notified
     assert "closed DMs" in caplog.text
-    assert await balances(services, CARA.user_id) == (0, 1000)
+    assert await wallet(services, CARA.user_id) == (0, 1000)
     await assert_clean(services)

@@ -9,13 +9,13 @@ import pytest
 from bot.economy.payouts import cash_value, split_diamonds
 from bot.errors import Conflict, InsufficientDiamonds, InvalidAmount, NotFound, NotPermitted
 from bot.money import CoinRate, Money, Region
-from storage import audit_log, ledger
-from tests.support.gifting import GUILD, assert_clean, balances, gift, key, system_balance
+from storage import action_log, ledger
+from tests.support.factories import GUILD, assert_clean, gift, key, system_balance, wallet
 
 US = Region("US", "United States", "USD", "en_US")
 IN = Region("IN", "India", "INR", "en_IN")
 KR = Region("KR", "South Korea", "KRW", "ko_KR")
-USD = CoinRate(US, 70, 74)  # the brief's base rate: 70 coins = USD 0.74
+USD = CoinRate(US, 70, 74)  # the base rate: 70 coins = USD 0.74
 INR = CoinRate(IN, 70, 6000)  # ₹60 = 6000 paise
 KRW = CoinRate(KR, 70, 1080)  # ₩1,080; KRW has no minor unit
 
@@ -102,7 +102,7 @@ async def test_request_reserves_and_approval_settles_with_cash_at_approval(servi
 
     payout = await services.payouts.request(GUILD, creator, 1000, key())
     assert payout.status == "pending"
-    assert await balances(services, creator) == (0, 1000)
+    assert await wallet(services, creator) == (0, 1000)
     assert await system_balance(services, "pending_payout") == 1000
 
     decision = await services.payouts.approve(GUILD, MOD, payout.id)
@@ -110,13 +110,13 @@ async def test_request_reserves_and_approval_settles_with_cash_at_approval(servi
     assert decision.payout.status == "approved"
     assert decision.payout.money == Money(528, "USD")
     assert decision.creator_notified and notifier.sent[0].id == payout.id
-    assert await balances(services, creator) == (0, 1000)
+    assert await wallet(services, creator) == (0, 1000)
     assert await system_balance(services, "pending_payout") == 0
     assert await system_balance(services, "paid_out") == 500
     assert await system_balance(services, "platform") == 500
     entry = await services.db.read(lambda c: ledger.entry_by_id(c, GUILD, decision.payout.decision_entry_id))
     assert (entry["kind"], entry["money_minor"], entry["currency"]) == ("cashout", 528, "USD")
-    actions = [r["action"] for r in await services.db.read(lambda c: audit_log.recent(c, GUILD))]
+    actions = [r["action"] for r in await services.db.read(lambda c: action_log.recent(c, GUILD))]
     assert actions[:2] == ["payout.approve", "payout.request"]
     await assert_clean(services)
 
@@ -125,7 +125,7 @@ async def test_rejection_returns_the_diamonds_and_tells_the_creator(services, cr
     notifier = RecordingNotifier()
     services.payouts.notifier = notifier
     payout = await services.payouts.request(GUILD, creator, 1500, key())
-    assert await balances(services, creator) == (0, 500)
+    assert await wallet(services, creator) == (0, 500)
 
     decision = await services.payouts.reject(GUILD, MOD, payout.id, "bank details missing")
 
@@ -133,7 +133,7 @@ async def test_rejection_returns_the_diamonds_and_tells_the_creator(services, cr
     assert decision.payout.reason == "bank details missing"
     assert decision.payout.money is None
     assert notifier.sent[0].status == "rejected"
-    assert await balances(services, creator) == (0, 2000)
+    assert await wallet(services, creator) == (0, 2000)
     assert await system_balance(services, "pending_payout") == 0
     await assert_clean(services)
 
@@ -155,10 +155,10 @@ async def test_concurrent_approve_and_reject_exactly_one_wins(services, creator)
     final = await services.payouts.get(GUILD, payout.id)
     assert final.status == wins[0].payout.status
     if final.status == "approved":
-        assert await balances(services, creator) == (0, 0)
+        assert await wallet(services, creator) == (0, 0)
         assert await system_balance(services, "paid_out") == 1000
     else:
-        assert await balances(services, creator) == (0, 2000)
+        assert await wallet(services, creator) == (0, 2000)
         assert await system_balance(services, "paid_out") == 0
     assert await system_balance(services, "pending_payout") == 0
     await assert_clean(services)
@@ -190,7 +190,7 @@ async def test_deciding_twice_is_refused_clearly(services, creator):
         await services.payouts.approve(GUILD, MOD2, payout.id)
     with pytest.raises(NotFound):
         await services.payouts.approve(GUILD, MOD, 99_999)
-    assert await balances(services, creator) == (0, 2000)
+    assert await wallet(services, creator) == (0, 2000)
     await assert_clean(services)
 
 
@@ -210,12 +210,12 @@ async def test_request_refusals_leave_balances_alone(services, creator):
         await services.payouts.request(GUILD, creator, 2001, key())
     with pytest.raises(InvalidAmount):
         await services.payouts.request(GUILD, creator, -5, key())
-    assert await balances(services, creator) == (0, 2000)
+    assert await wallet(services, creator) == (0, 2000)
 
     first = await services.payouts.request(GUILD, creator, 1000, key())
     with pytest.raises(Conflict, match="already have a cash-out request"):
         await services.payouts.request(GUILD, creator, 1000, key())
-    assert await balances(services, creator) == (0, 1000)
+    assert await wallet(services, creator) == (0, 1000)
     assert [p.id for p in await services.payouts.pending(GUILD)] == [first.id]
     await assert_clean(services)
 
@@ -226,7 +226,7 @@ async def test_concurrent_requests_reserve_once(services, creator):
     )
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, Conflict) for r in results if isinstance(r, Exception))
-    assert await balances(services, creator) == (0, 1000)
+    assert await wallet(services, creator) == (0, 1000)
     await assert_clean(services)
 
 
@@ -235,7 +235,7 @@ async def test_same_request_key_twice_reserves_once(services, creator):
     first = await services.payouts.request(GUILD, creator, 1000, same)
     again = await services.payouts.request(GUILD, creator, 1000, same)
     assert again.id == first.id
-    assert await balances(services, creator) == (0, 1000)
+    assert await wallet(services, creator) == (0, 1000)
 
 
 async def test_fee_change_applies_to_future_cashouts_only(services, creator):
@@ -253,7 +253,7 @@ async def test_fee_change_applies_to_future_cashouts_only(services, creator):
     assert decided.payout.fee_percent == 20
     assert decided.payout.money == Money(845, "USD")  # 1000 × 74/70 × 0.8 = 845.71…
     assert await system_balance(services, "platform") == 500 + 200
-    rows = await services.db.read(lambda c: audit_log.recent(c, GUILD))
+    rows = await services.db.read(lambda c: action_log.recent(c, GUILD))
     assert any(r["action"] == "config.fee_percent" and r["actor_id"] == MOD for r in rows)
     await assert_clean(services)
 

@@ -18,7 +18,7 @@ from bot.errors import (
     UnknownRegion,
 )
 from bot.money import Money
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 
 GUILD = 5
 ANA, BEN = 101, 102
@@ -260,7 +260,7 @@ async def test_values_still_show_when_a_guild_retired_every_package(services, db
     view = await services.wallets.balance(GUILD, ANA)
 
     assert view.coins == 350
-    assert view.coins_value == Money(370, "USD")  # the brief's base rate
+    assert view.coins_value == Money(370, "USD")  # the base rate: 70 coins = USD 0.74
     assert await services.purchases.packages(GUILD, ANA) == []
     with pytest.raises(UnknownPackage, match="Packages: none"):
         await services.purchases.purchase(GUILD, ANA, 350, "after-retiring")

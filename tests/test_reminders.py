@@ -16,9 +16,9 @@ from bot.reminders import JOB_ID, DirectMessagesClosed, due_date, install_remind
 from bot.services import build_services
 from cogs.budget import DiscordDirectMessages
 from storage import Database
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 from tests.support.clock import FakeClock
-from tests.support.spending import spend
+from tests.support.factories import spend
 
 GUILD = 1
 ANA = 101

@@ -11,7 +11,7 @@ import pytest
 from bot.errors import InvalidAmount
 from bot.statements import COLUMNS, escape_cell, parse_month, to_csv
 from storage import ledger
-from tests.support.gifting import GUILD, assert_clean, gift, grant, key
+from tests.support.factories import GUILD, assert_clean, gift, grant, key
 
 CREATOR, FAN, MOD = 701, 702, 801
 
@@ -35,9 +35,9 @@ async def history(services, clock):
     clock.advance(hours=1)
     await services.corrections.grant(GUILD, MOD, FAN, 2000, '=HYPERLINK("http://evil","click")', key())
     clock.advance(hours=1)
-    first = await gift(services, FAN, CREATOR, "Galaxy", 2, fund=False)
+    first = await gift(services, FAN, CREATOR, "Galaxy", 2, funded=False)
     clock.advance(hours=1)
-    rose = await gift(services, FAN, CREATOR, "Rose", 5, fund=False)
+    rose = await gift(services, FAN, CREATOR, "Rose", 5, funded=False)
     await services.corrections.reverse(GUILD, MOD, rose, "-1+1 wrong creator")
     clock.advance(hours=1)
     payout = await services.payouts.request(GUILD, CREATOR, 1000, key())

@@ -10,9 +10,9 @@ import pytest
 
 import storage.database as database_module
 from storage import BalanceTooLow, Database, DatabaseError
-from storage.audit import find_discrepancies
 from storage.database import load_migrations
 from storage.ledger import NewEntry, Posting, post_entry
+from storage.ledger_check import find_discrepancies
 
 GUILD = 1
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from bot.tree import APOLOGY
-from tests.support.discord_fakes import Member
+from tests.support.discord_payloads import Member
 
 
 async def test_balance_is_ephemeral_and_shows_value_in_member_currency(driver, services):
@@ -19,7 +19,7 @@ async def test_balance_is_ephemeral_and_shows_value_in_member_currency(driver, s
     assert "£3.75" in reply.text
 
 
-# --- issue 2: /wallet through the real command tree -------------------------------------------
+# --- /wallet through the real command tree ------------------------------------------------------
 
 BEN = Member(102, "ben")
 

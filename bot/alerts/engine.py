@@ -217,16 +217,18 @@ class _Channel:
             self._queue(unit)
         else:
             key = (alert.creator_id, alert.sender_id, alert.gift_name.casefold())
-            unit = self.streaks.get(key)
-            if unit is None or (unit.state == _POSTED and now - unit.last_gift_at >= self.engine.quiet_s):
-                unit = _Unit(key, alert, 0, 0, queued_at=now, last_gift_at=now)
-                self.streaks[key] = unit
-                unit.add(alert, future, now)
-                self._queue(unit)
+            streak = self.streaks.get(key)
+            if streak is None or (
+                streak.state == _POSTED and now - streak.last_gift_at >= self.engine.quiet_s
+            ):
+                streak = _Unit(key, alert, 0, 0, queued_at=now, last_gift_at=now)
+                self.streaks[key] = streak
+                streak.add(alert, future, now)
+                self._queue(streak)
             else:
-                unit.add(alert, future, now)
-                if unit.state == _POSTED and unit.message is not None:
-                    self._mark_dirty(unit.message, now)
+                streak.add(alert, future, now)
+                if streak.state == _POSTED and streak.message is not None:
+                    self._mark_dirty(streak.message, now)
         if now - self.last_prune >= self.engine.quiet_s:
             self.prune(now)
         self.wake.set()
@@ -517,7 +519,8 @@ class AlertEngine:
         if tasks:
             everything = asyncio.gather(*tasks, return_exceptions=True)
             deadline = asyncio.ensure_future(self.timer.sleep_until(self.timer.now() + timeout))
-            done, _ = await asyncio.wait({everything, deadline}, return_when=asyncio.FIRST_COMPLETED)
+            waiting: set[asyncio.Future[Any]] = {everything, deadline}
+            done, _ = await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
             deadline.cancel()
             if everything not in done:
                 log.warning("alerts: flush timed out, %d shout-outs not posted", self.stats().waiting_gifts)

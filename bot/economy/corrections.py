@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,12 +17,13 @@ from storage import (
     Connection,
     ConstraintViolation,
     Database,
-    audit_log,
+    action_log,
     ledger,
     statements,
     wallets,
 )
 from storage.ledger import NewEntry, Posting
+from storage.rows import required
 
 GRANT_MAX = 1_000_000
 RECENT_MAX = 25
@@ -107,15 +107,15 @@ class CorrectionService:
                     kind=GRANT.name,
                     created_at=now,
                     actor_id=moderator_id,
-                    reference=audit_log.member_target(member_id),
+                    reference=action_log.member_target(member_id),
                     idempotency_key=key,
                     request_fingerprint=fingerprint,
                     memo=reason,
                 ),
                 [Posting(COINS, coins, user_id=member_id), Posting(COINS, -coins, system_account=MINT)],
             )
-            audit_log.record(
-                conn, guild_id, now, moderator_id, "coins.grant", audit_log.member_target(member_id),
+            action_log.record(
+                conn, guild_id, now, moderator_id, "coins.grant", action_log.member_target(member_id),
                 None, {"coins": coins, "entry": entry_id}, reason,
             )  # fmt: skip
             return entry_id
@@ -196,7 +196,7 @@ class CorrectionService:
                 ) from None
             except ConstraintViolation:  # reverses_entry_id is UNIQUE: a concurrent reversal won
                 raise Conflict(f"Entry #{entry_id} was already reversed.") from None
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "ledger.reverse", f"entry:{entry_id}",
                 {"entry": entry_id, "kind": original["kind"]},
                 {"entry": reversal_id, "reverses": entry_id,
@@ -244,9 +244,6 @@ class CorrectionService:
                 break
         return found
 
-    async def audit(self, guild_id: int, member_id: int | None = None, limit: int = 20) -> list[AuditItem]:
-        return await recent_audit(self._db, guild_id, member_id, limit)
-
 
 def _mirrored(conn: Connection, entry_id: int) -> list[Posting]:
     """The postings of entry `entry_id`, every one negated."""
@@ -259,52 +256,9 @@ def _mirrored(conn: Connection, entry_id: int) -> list[Posting]:
 def _result(
     conn: Connection, guild_id: int, reversal_id: int, original_id: int, *, replayed: bool
 ) -> ReversalResult:
-    original = ledger.entry_by_id(conn, guild_id, original_id)
+    original = required(ledger.entry_by_id(conn, guild_id, original_id), f"entry #{original_id}")
     movements = [
         Movement(p.user_id, p.system_account, p.asset, p.amount)
         for p in ledger.entry_postings(conn, reversal_id)
     ]
     return ReversalResult(reversal_id, original_id, original["kind"], movements, replayed)
-
-
-@dataclass(frozen=True)
-class AuditItem:
-    """One row of the moderation audit log, with its JSON values decoded."""
-
-    id: int
-    at: datetime
-    actor_id: int | None
-    action: str
-    target: str | None
-    before: object
-    after: object
-    reason: str | None
-
-
-def _decoded(value: str | None) -> object:
-    if value is None:
-        return None
-    try:
-        return json.loads(value)
-    except ValueError:
-        return value
-
-
-async def recent_audit(
-    db: Database, guild_id: int, member_id: int | None, limit: int = 20
-) -> list[AuditItem]:
-    """The guild's latest audit rows, newest first; with `member_id`, those by or about the member."""
-    rows = await db.read(lambda conn: audit_log.recent(conn, guild_id, member_id, limit))
-    return [
-        AuditItem(
-            id=r["id"],
-            at=from_micros(r["created_at"]),
-            actor_id=r["actor_id"],
-            action=r["action"],
-            target=r["target"],
-            before=_decoded(r["before"]),
-            after=_decoded(r["after"]),
-            reason=r["reason"],
-        )
-        for r in rows
-    ]

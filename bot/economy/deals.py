@@ -19,7 +19,7 @@ from bot.errors import Conflict, NotFound, UnknownPackage
 from bot.guilds import GuildDirectory
 from bot.moments import parse_moment
 from bot.text import whole_number
-from storage import Connection, Database, Row, audit_log, budgets, deals
+from storage import Connection, Database, Row, action_log, budgets, deals
 from storage.ledger import NewEntry, Posting
 
 BONUS_PERCENT_MIN, BONUS_PERCENT_MAX = 1, 100
@@ -119,7 +119,7 @@ class DealService:
                     "End it first with `/deals end`."
                 )
             deal_id = deals.start(conn, guild_id, package_coins, percent, at, until, moderator_id)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, at, moderator_id, "deals.start", f"deal:{deal_id}", None,
                 {"package": package_coins, "bonus_percent": percent, "ends_at": ends_at.isoformat()},
             )  # fmt: skip
@@ -139,7 +139,7 @@ class DealService:
             running = deals.active_for(conn, guild_id, package_coins, at)
             if running is None or not deals.end(conn, running["id"], at, moderator_id):
                 raise NotFound(f"The {package_coins:,}-coin package has no deal running.")
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, at, moderator_id, "deals.end", f"deal:{running['id']}",
                 {"package": package_coins, "bonus_percent": running["bonus_percent"],
                  "ends_at": from_micros(running["ends_at"]).isoformat()},

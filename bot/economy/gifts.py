@@ -30,6 +30,7 @@ from storage import BalanceTooLow, Connection, Database, catalog, creators, guil
 from storage import gifts as gift_rows
 from storage.gifts import GiftDetails
 from storage.ledger import NewEntry, Posting
+from storage.rows import required
 
 log = logging.getLogger(__name__)
 
@@ -339,7 +340,8 @@ class GiftService:
     async def _replay(self, replay: Replay) -> GiftReceipt:
         earlier = replay.entry
         guild_id = earlier["guild_id"]
-        details = await self._db.read(lambda conn: gift_rows.details(conn, earlier["id"]))
+        found = await self._db.read(lambda conn: gift_rows.details(conn, earlier["id"]))
+        details = required(found, f"the gift of entry #{earlier['id']}")
         config = await self._config.get(guild_id)
         rate = await self._regions.member_rate(guild_id, details["sender_id"])
         total = details["count"] * details["unit_price"]

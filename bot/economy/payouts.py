@@ -39,12 +39,13 @@ from storage import (
     ConstraintViolation,
     Database,
     Row,
-    audit_log,
+    action_log,
     payouts,
     regions,
     wallets,
 )
 from storage.ledger import NewEntry, Posting
+from storage.rows import required
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +62,7 @@ def cash_value(diamonds: int, rate: CoinRate, fee_percent: int) -> Money:
     """What `diamonds` pay out after the fee, in the rate's currency, rounded DOWN to its minor unit.
 
     A diamond is worth what a coin costs in the region's smallest package (`price_minor` for `coins`
-    coins; in the US 74 cents for 70 coins, the brief's base rate): D × price/coins × (1 − fee). Exact
+    coins; in the US 74 cents for 70 coins, the base rate): D × price/coins × (1 − fee). Exact
     arithmetic with Fraction; the only rounding is the final floor to a whole minor unit (a cent, a
     paisa; for KRW, which has no minor unit, a whole won)."""
     if type(diamonds) is not int or diamonds < 0:
@@ -237,14 +238,17 @@ class PayoutService:
                 requested_at=now,
                 reserve_entry_id=entry_id,
             )
-            audit_log.record(
-                conn, guild_id, now, creator_id, "payout.request", audit_log.member_target(creator_id),
+            action_log.record(
+                conn, guild_id, now, creator_id, "payout.request", action_log.member_target(creator_id),
                 None, {"payout": payout_id, "diamonds": diamonds, "fee_percent": fee, "entry": entry_id}, None,
             )  # fmt: skip
-            return payouts.payout(conn, guild_id, payout_id)
+            return required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
 
         def replay(earlier: Replay) -> Callable[[Connection], Row]:
-            return lambda conn: payouts.payout_by_reserve_entry(conn, earlier.entry["id"])
+            entry_id = earlier.entry["id"]
+            return lambda conn: required(
+                payouts.payout_by_reserve_entry(conn, entry_id), "the cash-out request"
+            )
 
         try:
             posted = await post_once(self._db, CASHOUT_REQUEST, key, fingerprint, reserve)
@@ -308,14 +312,14 @@ class PayoutService:
                 postings,
             )
             payouts.set_decision_entry(conn, payout_id, entry_id)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "payout.approve",
-                audit_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
+                action_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
                 {"payout": payout_id, "status": "approved", "diamonds": row["diamonds"],
                  "money_minor": money.minor, "currency": money.currency, "entry": entry_id},
                 None,
             )  # fmt: skip
-            return payouts.payout(conn, guild_id, payout_id)
+            return required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
 
         return await self._decide(settle)
 
@@ -349,18 +353,18 @@ class PayoutService:
                 ],
             )
             payouts.set_decision_entry(conn, payout_id, entry_id)
-            audit_log.record(
+            action_log.record(
                 conn, guild_id, now, moderator_id, "payout.reject",
-                audit_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
+                action_log.member_target(row["creator_id"]), {"payout": payout_id, "status": "pending"},
                 {"payout": payout_id, "status": "rejected", "diamonds": row["diamonds"],
                  "entry": entry_id},
                 reason,
             )  # fmt: skip
-            return payouts.payout(conn, guild_id, payout_id)
+            return required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
 
         return await self._decide(release)
 
-    async def _decide(self, operation) -> Decision:  # noqa: ANN001
+    async def _decide(self, operation: Callable[[Connection], Row]) -> Decision:
         payout = self._payout(await self._db.write(operation))
         try:
             notified = bool(await self.notifier.payout_decided(payout))
@@ -437,7 +441,7 @@ def _pending_for_decision(conn: Connection, guild_id: int, moderator_id: int, pa
 
 
 def _already_decided(conn: Connection, guild_id: int, payout_id: int) -> Conflict:
-    row = payouts.payout(conn, guild_id, payout_id)
+    row = required(payouts.payout(conn, guild_id, payout_id), f"cash-out #{payout_id}")
     return Conflict(
         f"Cash-out #{payout_id} was already {row['status']} by <@{row['decided_by']}>; nothing changed."
     )
@@ -446,5 +450,6 @@ def _already_decided(conn: Connection, guild_id: int, payout_id: int) -> Conflic
 def _rate_now(conn: Connection, guild_id: int, region: Region, default: Region) -> CoinRate:
     row = regions.base_rate(conn, guild_id, region.code)
     if row is None:  # the region's packages were all retired: pay in the base region's currency
-        row, region = regions.base_rate(conn, guild_id, default.code), default
+        base = regions.base_rate(conn, guild_id, default.code)
+        row, region = required(base, f"the coin packages of {default.code}"), default
     return CoinRate(region, row["coins"], row["price_minor"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.errors import UnknownRegion
 from bot.money import CoinRate, Region
 from storage import Connection, Database, regions, wallets
+from storage.rows import required
 
 
 class RegionBook:
@@ -55,8 +56,10 @@ class RegionBook:
         if row is None:  # a region whose packages were all retired: fall back to the base region
             row = regions.base_rate(conn, guild_id, self.default.code)
             region = self.default
-        if row is None:  # the base region's packages were retired too: the brief's rate
-            row = regions.default_base_rate(conn, region.code)
+        if row is None:  # the base region's packages were retired too: the seeded rate
+            row = required(
+                regions.default_base_rate(conn, region.code), f"the coin packages of {region.code}"
+            )
         return CoinRate(region, row["coins"], row["price_minor"])
 
     def member_rate_on(self, conn: Connection, guild_id: int, user_id: int) -> CoinRate:

@@ -21,9 +21,10 @@ from bot.economy.kinds import allowed_accounts
 from bot.services import Services, build_services
 from bot.settings import Settings
 from storage import Database
-from storage.audit import find_discrepancies
+from storage.ledger_check import find_discrepancies
 from tests.e2e.driver import Driver
-from tests.e2e.fake_discord import GUILD_ID, FakeDiscord
+from tests.e2e.fake_discord import FakeDiscord
+from tests.support.discord_payloads import GUILD_ID
 
 FAKE_TOKEN = "fake-token.for-the-local-fake-discord"
 
@@ -97,14 +98,15 @@ def e2e_settings(tmp_path: Path) -> Settings:
     )
 
 
-def read_db(path: Path):  # noqa: ANN201
+def read_db(path: Path):
     """A read-only connection to the bot's database, for assertions independent of the bot."""
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     conn.row_factory = sqlite3.Row
     return conn
 
 
-def audit(path: Path) -> list[str]:
+def ledger_problems_in(path: Path) -> list[str]:
+    """What the ledger check finds in the database file; [] when clean."""
     conn = read_db(path)
     try:
         return find_discrepancies(conn, allowed_accounts())
@@ -149,7 +151,7 @@ async def running_bot(fake_discord, tmp_path, e2e_clock, caplog):
         r for r in caplog.records if r.levelno >= logging.ERROR and r.name.startswith(("bot", "cogs"))
     ]
     assert not unexpected, "the bot logged errors: " + "; ".join(r.getMessage() for r in unexpected)
-    assert audit(runner.settings.database_path) == []
+    assert ledger_problems_in(runner.settings.database_path) == []
 
 
 @pytest.fixture

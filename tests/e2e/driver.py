@@ -12,15 +12,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from tests.e2e.fake_discord import (
-    BOT_PERMISSIONS,
-    GENERAL_CHANNEL_ID,
-    MANAGE_GUILD,
-    FakeDiscord,
-    FakeUser,
-    InteractionLog,
-    Message,
-)
+from tests.e2e.fake_discord import BOT_PERMISSIONS, GENERAL_CHANNEL_ID, FakeDiscord, InteractionLog, Message
+from tests.support.discord_payloads import MANAGE_GUILD, Member
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
@@ -73,13 +66,13 @@ class Driver:
 
     # ------------------------------------------------------------------ people
 
-    def member(self, name: str, permissions: int | None = None) -> FakeUser:
+    def member(self, name: str, permissions: int | None = None) -> Member:
         user = self.fake.add_user(next(_user_ids), name)
         if permissions is not None:
             user.permissions = permissions
         return user
 
-    def moderator(self, name: str = "mod") -> FakeUser:
+    def moderator(self, name: str = "mod") -> Member:
         user = self.member(name)
         user.permissions |= MANAGE_GUILD
         return user
@@ -136,7 +129,7 @@ class Driver:
         return built
 
     def _value(self, option_type: int, value: Any, resolved: dict[str, dict]) -> Any:
-        if option_type in (USER, MENTIONABLE) and isinstance(value, FakeUser):
+        if option_type in (USER, MENTIONABLE) and isinstance(value, Member):
             member = value.member_payload()
             resolved.setdefault("users", {})[str(value.user_id)] = member.pop("user")
             resolved.setdefault("members", {})[str(value.user_id)] = member
@@ -183,9 +176,9 @@ class Driver:
 
     # ------------------------------------------------------------------ interactions
 
-    def _context(self, user: FakeUser | None, *, in_dm: bool = False) -> dict[str, Any]:
+    def _context(self, user: Member | None, *, in_dm: bool = False) -> dict[str, Any]:
         if in_dm or user is None:
-            user = user or FakeUser(next(_user_ids), "stranger")
+            user = user or Member(next(_user_ids), "stranger")
             return {
                 "user": user.user_payload(),
                 "context": 1,
@@ -218,31 +211,31 @@ class Driver:
             await asyncio.sleep(0)
 
     def slash_log(
-        self, path: str, user: FakeUser | None, *, in_dm: bool = False, **options: Any
+        self, path: str, user: Member | None, *, in_dm: bool = False, **options: Any
     ) -> InteractionLog:
         return self.fake.new_interaction(2, self._data(path, options), **self._context(user, in_dm=in_dm))
 
     async def slash(
         self,
         path: str,
-        user: FakeUser | None,
+        user: Member | None,
         *,
         in_dm: bool = False,
         timeout: float = 5.0,
         wait: bool = True,
         **options: Any,
     ) -> Outcome:
-        """Invoke `/path` as `user` with `options` (values, FakeUser for user options, ids for channels)."""
+        """Invoke `/path` as `user` with `options` (values, Member for user options, ids for channels)."""
         return await self._run(self.slash_log(path, user, in_dm=in_dm, **options), timeout, wait)
 
     async def autocomplete(
-        self, path: str, user: FakeUser, focused: str, **options: Any
+        self, path: str, user: Member, focused: str, **options: Any
     ) -> list[dict[str, Any]]:
         log = self.fake.new_interaction(4, self._data(path, options, focused=focused), **self._context(user))
         await self._run(log, 5.0, True)
         return log.choices or []
 
-    def click_log(self, message: Message, label_part: str, user: FakeUser) -> InteractionLog:
+    def click_log(self, message: Message, label_part: str, user: Member) -> InteractionLog:
         button = message.button(label_part)
         data = {"component_type": 2, "custom_id": button["custom_id"]}
         payload = message.payload(self.fake._bot_author(), self.fake.guild_id)
@@ -255,13 +248,13 @@ class Driver:
             }
         return self.fake.new_interaction(3, data, message=payload, **self._context(user))
 
-    async def click(self, message: Message, label_part: str, user: FakeUser, *, wait: bool = True) -> Outcome:
+    async def click(self, message: Message, label_part: str, user: Member, *, wait: bool = True) -> Outcome:
         """Press the button whose label contains `label_part` on `message`."""
         return await self._run(self.click_log(message, label_part, user), 5.0, wait)
 
     # ------------------------------------------------------------------ waiting for the bot
 
-    async def wait_for(self, predicate, timeout: float = 5.0, what: str = "condition") -> Any:  # noqa: ANN001
+    async def wait_for(self, predicate, timeout: float = 5.0, what: str = "condition") -> Any:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + timeout
         while True:

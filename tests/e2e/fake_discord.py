@@ -23,17 +23,25 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-APPLICATION_ID = 910_000_000_000_000_001
-BOT_USER_ID = 910_000_000_000_000_001
-GUILD_ID = 920_000_000_000_000_001
+from tests.support.discord_payloads import (
+    ADMINISTRATOR,
+    APPLICATION_ID,
+    BOT_USER_ID,
+    EPHEMERAL,
+    GUILD_ID,
+    MEMBER_PERMISSIONS,
+    Member,
+    find_button,
+    role_payload,
+    snowflake,
+    user_payload,
+    visible_text,
+)
+
 OWNER_ID = 930_000_000_000_000_001
 GENERAL_CHANNEL_ID = 920_000_000_000_000_010
 ALERTS_CHANNEL_ID = 920_000_000_000_000_011
 EVERYONE_ROLE_ID = GUILD_ID
-EPHEMERAL = 1 << 6
-MANAGE_GUILD = 1 << 5
-ADMINISTRATOR = 1 << 3
-MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 14) | (1 << 15) | (1 << 31)
 CANNOT_DM = 50007  # Discord's error code when a member's DMs are closed
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
 MANAGE_EVENTS = 1 << 33
@@ -45,53 +53,6 @@ EVENT_TRANSITIONS = {
     (EVENT_SCHEDULED, EVENT_CANCELED),
 }
 UNKNOWN_EVENT = 10070
-
-_ids = itertools.count(1_200_000_000_000_000_000)
-
-
-def snowflake() -> int:
-    return next(_ids)
-
-
-def _user(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any]:
-    return {
-        "id": str(user_id),
-        "username": name,
-        "discriminator": "0",
-        "global_name": name,
-        "avatar": None,
-        "bot": bot,
-        "public_flags": 0,
-    }
-
-
-@dataclass
-class FakeUser:
-    user_id: int
-    name: str
-    permissions: int = MEMBER_PERMISSIONS
-    roles: list[int] = field(default_factory=list)
-
-    def user_payload(self) -> dict[str, Any]:
-        return _user(self.user_id, self.name)
-
-    def member_payload(self, *, with_permissions: bool = True) -> dict[str, Any]:
-        payload: dict[str, Any] = {
-            "user": self.user_payload(),
-            "nick": None,
-            "avatar": None,
-            "roles": [str(r) for r in self.roles],
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "premium_since": None,
-            "deaf": False,
-            "mute": False,
-            "pending": False,
-            "flags": 0,
-            "communication_disabled_until": None,
-        }
-        if with_permissions:
-            payload["permissions"] = str(self.permissions)
-        return payload
 
 
 @dataclass
@@ -124,23 +85,13 @@ class Message:
 
     @property
     def text(self) -> str:
-        """Content and every embed's visible text, for assertions on what a member reads."""
-        parts = [self.content or ""]
-        for embed in self.embeds:
-            parts += [embed.get("title", ""), embed.get("description", "")]
-            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
-            parts.append((embed.get("footer") or {}).get("text", ""))
-            parts.append((embed.get("author") or {}).get("name", ""))
-        return "\n".join(p for p in parts if p)
+        return visible_text(self.content, self.embeds)
 
     def buttons(self) -> list[dict[str, Any]]:
         return [c for row in self.components for c in row.get("components", []) if c.get("type") == 2]
 
     def button(self, label_part: str) -> dict[str, Any]:
-        for component in self.buttons():
-            if label_part.lower() in (component.get("label") or "").lower():
-                return component
-        raise AssertionError(f"no button labelled like {label_part!r} in {self.components}")
+        return find_button(self.components, label_part)
 
     def apply(self, payload: dict[str, Any], attachments: list[Attachment]) -> None:
         self.versions.append(payload)
@@ -269,11 +220,11 @@ class FakeDiscord:
         self.port = 0
         self.guild_id = GUILD_ID
         self.guild_name = "Live Lounge"
-        self.users: dict[int, FakeUser] = {
-            OWNER_ID: FakeUser(OWNER_ID, "owner", MEMBER_PERMISSIONS | ADMINISTRATOR)
+        self.users: dict[int, Member] = {
+            OWNER_ID: Member(OWNER_ID, "owner", MEMBER_PERMISSIONS | ADMINISTRATOR)
         }
         self.roles: dict[int, dict[str, Any]] = {
-            EVERYONE_ROLE_ID: self._role(EVERYONE_ROLE_ID, "@everyone", MEMBER_PERMISSIONS, 0)
+            EVERYONE_ROLE_ID: role_payload(EVERYONE_ROLE_ID, "@everyone", MEMBER_PERMISSIONS, 0)
         }
         self.channels: dict[int, dict[str, Any]] = {}
         self.add_text_channel(GENERAL_CHANNEL_ID, "general")
@@ -301,25 +252,8 @@ class FakeDiscord:
 
     # ------------------------------------------------------------------ set-up
 
-    @staticmethod
-    def _role(role_id: int, name: str, permissions: int, position: int) -> dict[str, Any]:
-        return {
-            "id": str(role_id),
-            "name": name,
-            "color": 0,
-            "colors": {"primary_color": 0, "secondary_color": None, "tertiary_color": None},
-            "hoist": False,
-            "icon": None,
-            "unicode_emoji": None,
-            "position": position,
-            "permissions": str(permissions),
-            "managed": False,
-            "mentionable": True,
-            "flags": 0,
-        }
-
     def add_role(self, role_id: int, name: str, permissions: int = 0) -> dict[str, Any]:
-        self.roles[role_id] = self._role(role_id, name, permissions, len(self.roles))
+        self.roles[role_id] = role_payload(role_id, name, permissions, len(self.roles))
         return self.roles[role_id]
 
     def add_text_channel(self, channel_id: int, name: str) -> dict[str, Any]:
@@ -338,8 +272,8 @@ class FakeDiscord:
         }
         return self.channels[channel_id]
 
-    def add_user(self, user_id: int, name: str, permissions: int = MEMBER_PERMISSIONS) -> FakeUser:
-        self.users[user_id] = FakeUser(user_id, name, permissions)
+    def add_user(self, user_id: int, name: str, permissions: int = MEMBER_PERMISSIONS) -> Member:
+        self.users[user_id] = Member(user_id, name, permissions)
         return self.users[user_id]
 
     def rate_limit(
@@ -388,7 +322,7 @@ class FakeDiscord:
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+        self.port = site._server.sockets[0].getsockname()[1]
         return self
 
     async def stop(self) -> None:
@@ -438,7 +372,7 @@ class FakeDiscord:
             {
                 "v": 10,
                 "user": {
-                    **_user(BOT_USER_ID, "livegifts", bot=True),
+                    **user_payload(BOT_USER_ID, "livegifts", bot=True),
                     "verified": True,
                     "mfa_enabled": False,
                     "flags": 0,
@@ -453,7 +387,7 @@ class FakeDiscord:
         await self.dispatch("GUILD_CREATE", self.guild_payload())
 
     def guild_payload(self) -> dict[str, Any]:
-        bot_member = FakeUser(BOT_USER_ID, "livegifts").member_payload(with_permissions=False)
+        bot_member = Member(BOT_USER_ID, "livegifts").member_payload(with_permissions=False)
         bot_member["user"]["bot"] = True
         return {
             "id": str(self.guild_id),
@@ -605,7 +539,7 @@ class FakeDiscord:
         parts = path.strip("/").split("/")
         match (method, parts):
             case ("GET", ["users", "@me"]):
-                return 200, {**_user(BOT_USER_ID, "livegifts", bot=True), "verified": True, "flags": 0}
+                return 200, {**user_payload(BOT_USER_ID, "livegifts", bot=True), "verified": True, "flags": 0}
             case ("GET", ["users", user_id]) if int(user_id) in self.users:
                 return 200, self.users[int(user_id)].user_payload()
             case ("GET", ["gateway", "bot"]):
@@ -678,7 +612,7 @@ class FakeDiscord:
             "description": "fake application",
             "bot_public": False,
             "bot_require_code_grant": False,
-            "owner": _user(OWNER_ID, "owner"),
+            "owner": user_payload(OWNER_ID, "owner"),
             "verify_key": "0" * 64,
             "team": None,
             "flags": 0,
@@ -711,7 +645,7 @@ class FakeDiscord:
         return {**self.commands.get(None, {}), **self.commands.get(self.guild_id, {})}
 
     def _bot_author(self) -> dict[str, Any]:
-        return _user(BOT_USER_ID, "livegifts", bot=True)
+        return user_payload(BOT_USER_ID, "livegifts", bot=True)
 
     def _guild_of(self, channel_id: int) -> int | None:
         return self.guild_id if channel_id in self.channels else None
@@ -813,7 +747,7 @@ class FakeDiscord:
 
     def _dm_channel(self, user_id: int) -> dict[str, Any]:
         channel_id = self.dm_channels.setdefault(user_id, snowflake())
-        user = self.users.get(user_id) or FakeUser(user_id, f"user{user_id}")
+        user = self.users.get(user_id) or Member(user_id, f"user{user_id}")
         return {
             "id": str(channel_id),
             "type": 1,

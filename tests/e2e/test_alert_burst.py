@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 
-from tests.e2e.conftest import audit
+from tests.e2e.conftest import ledger_problems_in
 from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.test_gifts_live import buy
 from tests.support.fast_timer import ScaledTimer
@@ -23,7 +23,7 @@ GIFTS_EACH = 50
 COUNT = re.compile(r"(?:Rose|Perfume)\*?\*? ×([\d,]+)")
 
 
-def counted(fake) -> int:  # noqa: ANN001
+def counted(fake) -> int:
     """Gifts shown in the alerts channel: the sum of every shout-out line's ×count, as members see it."""
     return sum(
         int(n.replace(",", ""))
@@ -76,7 +76,7 @@ async def test_burst_of_500_gifts_meets_429s_without_losing_any_alert_count(e2e,
     assert refused, "the fake never answered 429: the scenario proved nothing"
     failures = [m for m in fake.messages.values() if m.kind == "followup" and "could not be posted" in m.text]
     assert not failures
-    assert audit(running_bot.settings.database_path) == []
+    assert ledger_problems_in(running_bot.settings.database_path) == []
     assert limiter.refused, "the window never refused a request"
     print(
         f"burst: {total} gifts in {len(fake.channel_messages(ALERTS_CHANNEL_ID))} messages;"

@@ -6,7 +6,7 @@ from tests.e2e.conftest import read_db
 from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
 
 
-def wallet(running_bot, user) -> tuple[int, int]:  # noqa: ANN001
+def wallet(running_bot, user) -> tuple[int, int]:
     conn = read_db(running_bot.settings.database_path)
     try:
         row = conn.execute(
@@ -17,7 +17,7 @@ def wallet(running_bot, user) -> tuple[int, int]:  # noqa: ANN001
         conn.close()
 
 
-def assert_cannot_mass_ping(message) -> None:  # noqa: ANN001
+def assert_cannot_mass_ping(message) -> None:
     allowed = message.allowed_mentions
     assert allowed is not None, "a channel post without allowed_mentions falls back to Discord's default"
     assert "everyone" not in (allowed.get("parse") or [])
@@ -26,12 +26,12 @@ def assert_cannot_mass_ping(message) -> None:  # noqa: ANN001
         assert raw not in (message.content or "")
 
 
-async def buy(e2e, member, package: int) -> None:  # noqa: ANN001
+async def buy(e2e, member, package: int) -> None:
     offer = await e2e.slash("coins buy", member, package=package)
     await e2e.click(offer.reply, "Pay", member)
 
 
-async def setup_live_creator(e2e, title: str = "Friday night"):  # noqa: ANN001, ANN201
+async def setup_live_creator(e2e, title: str = "Friday night"):
     mod = e2e.moderator("mo")
     configured = await e2e.slash("config alerts-channel", mod, channel=ALERTS_CHANNEL_ID)
     assert configured.ephemeral

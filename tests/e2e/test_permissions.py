@@ -11,16 +11,16 @@ from tests.e2e.driver import SUB_COMMAND, SUB_COMMAND_GROUP, Driver, sample_valu
 REFUSAL_WORDS = ("moderator", "manage server", "not allowed", "permission")
 
 
-def db_snapshot(running_bot) -> dict[str, list[tuple]]:  # noqa: ANN001
+def db_snapshot(running_bot) -> dict[str, list[tuple]]:
     conn = read_db(running_bot.settings.database_path)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
-        return {t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')] for t in tables}  # noqa: S608
+        return {t: [tuple(r) for r in conn.execute(f'SELECT * FROM "{t}"')] for t in tables}
     finally:
         conn.close()
 
 
-def moderator_paths(driver, bot) -> list[str]:  # noqa: ANN001
+def moderator_paths(driver, bot) -> list[str]:
     """Every registered `/group sub` whose top-level command asks Discord for a permission, plus the
     moderator subcommands of member groups (Discord only knows permissions per top-level command, so for
     those the bot's own `moderator_only` check is the only guard)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from tests.e2e.conftest import read_db
 
 
-def coins_of(running_bot, user) -> int:  # noqa: ANN001
+def coins_of(running_bot, user) -> int:
     conn = read_db(running_bot.settings.database_path)
     try:
         row = conn.execute("SELECT coins FROM wallets WHERE user_id = ?", (user.user_id,)).fetchone()

@@ -17,7 +17,7 @@ from typing import Any
 
 import discord
 
-from tests.support.discord_fakes import BOT_USER_ID, GUILD_ID
+from tests.support.discord_payloads import BOT_USER_ID, GUILD_ID
 
 _ids = itertools.count(1_200_000_000_000_000_000)
 
@@ -51,7 +51,7 @@ class ChannelMessage:
 
 def _error(kind: type[discord.HTTPException], status: int, code: int, text: str) -> discord.HTTPException:
     response = SimpleNamespace(status=status, reason=text)
-    return kind(response, {"code": code, "message": text})  # type: ignore[arg-type]
+    return kind(response, {"code": code, "message": text})
 
 
 class FakeChannels:
@@ -60,7 +60,7 @@ class FakeChannels:
         state = bot._connection
         guild = state._get_guild(guild_id)
         if guild is None:
-            guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)  # type: ignore[typeddict-item]
+            guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)
             state._add_guild(guild)
         self.guild = guild
         self.requests: list[ChannelRequest] = []
@@ -68,7 +68,7 @@ class FakeChannels:
         self.forbidden: set[int] = set()
         self.deleted: set[int] = set()
         self.scheduled_events: dict[int, dict[str, Any]] = {}
-        bot.http.request = self._request  # type: ignore[method-assign]
+        bot.http.request = self._request
 
     def add_text_channel(self, channel_id: int | None = None, name: str = "alerts") -> discord.TextChannel:
         channel_id = channel_id or next(_ids)

@@ -41,7 +41,7 @@ class Log:
         os.write(self._fd, f"{kind} {key} {entry_id}\n".encode())
 
 
-async def prepare_gifts(services) -> bool:  # noqa: ANN001
+async def prepare_gifts(services) -> bool:
     """Registers the creators once; False when this version of the bot has no gift service."""
     if getattr(services, "gifts", None) is None or getattr(services, "creators", None) is None:
         return False
@@ -51,7 +51,7 @@ async def prepare_gifts(services) -> bool:  # noqa: ANN001
     return True
 
 
-async def worker(services, log: Log, run_id: str, number: int, with_gifts: bool) -> None:  # noqa: ANN001
+async def worker(services, log: Log, run_id: str, number: int, with_gifts: bool) -> None:
     rng = random.Random(f"{run_id}-{number}")
     for i in range(1_000_000):
         key = f"{run_id}-{number}-{i}"

@@ -9,7 +9,6 @@ endpoints (interaction callbacks, follow-ups, edits of @original) is captured by
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,19 +17,19 @@ import discord
 from discord import app_commands
 from discord.webhook import async_ as webhook_async
 
-APPLICATION_ID = 900_000_000_000_000_001
-BOT_USER_ID = 900_000_000_000_000_002
-GUILD_ID = 800_000_000_000_000_001
+from tests.support.discord_payloads import (
+    APPLICATION_ID,
+    BOT_USER_ID,
+    EPHEMERAL,
+    GUILD_ID,
+    Member,
+    find_button,
+    role_payload,
+    snowflake,
+    visible_text,
+)
+
 CHANNEL_ID = 800_000_000_000_000_002
-EPHEMERAL = 1 << 6
-MANAGE_GUILD = 1 << 5
-MEMBER_PERMISSIONS = (1 << 10) | (1 << 11) | (1 << 31)  # view channel, send messages, use app commands
-
-_ids = itertools.count(1_100_000_000_000_000_000)
-
-
-def snowflake() -> int:
-    return next(_ids)
 
 
 @dataclass
@@ -51,20 +50,10 @@ class Reply:
 
     @property
     def text(self) -> str:
-        """Content and every embed's visible text, for assertions on what the member reads."""
-        parts = [self.content or ""]
-        for embed in self.embeds:
-            parts += [embed.get("title", ""), embed.get("description", "")]
-            parts += [f"{f['name']}: {f['value']}" for f in embed.get("fields", [])]
-            parts.append(embed.get("footer", {}).get("text", ""))
-        return "\n".join(p for p in parts if p)
+        return visible_text(self.content, self.embeds)
 
     def button(self, label_part: str) -> dict[str, Any]:
-        for row in self.components:
-            for component in row.get("components", []):
-                if label_part.lower() in (component.get("label") or "").lower():
-                    return component
-        raise AssertionError(f"no button labelled like {label_part!r} in {self.components}")
+        return find_button(self.components, label_part)
 
 
 def _message_payload(message_id: int, data: dict[str, Any]) -> dict[str, Any]:
@@ -88,7 +77,7 @@ def _message_payload(message_id: int, data: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _read_files(files) -> dict[str, bytes]:  # noqa: ANN001
+def _read_files(files) -> dict[str, bytes]:
     """The bytes of attachments the bot sent (each file rewound, so nothing else is disturbed)."""
     found = {}
     for attachment in files or []:
@@ -107,7 +96,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         self._message_of_interaction: dict[int, int] = {}
         self._flags_of_message: dict[int, int] = {}
 
-    async def request(self, route, session, *, payload=None, multipart=None, files=None, **_: Any) -> Any:  # noqa: ANN001
+    async def request(self, route, session, *, payload=None, multipart=None, files=None, **_: Any) -> Any:
         if multipart:
             payload = json.loads(next(p["value"] for p in multipart if p["name"] == "payload_json"))
         payload = payload or {}
@@ -125,7 +114,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
             return _message_payload(message_id, data)
         raise AssertionError(f"unexpected webhook request {route.method} {path}")
 
-    def _record(self, kind: str, interaction_id: int, message_id: int | None, data: dict, files) -> Reply:  # noqa: ANN001
+    def _record(self, kind: str, interaction_id: int, message_id: int | None, data: dict, files) -> Reply:
         reply = Reply(
             kind=kind,
             interaction_id=interaction_id,
@@ -142,7 +131,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         self.replies.append(reply)
         return reply
 
-    def _callback(self, interaction_id: int, payload: dict, files) -> dict[str, Any]:  # noqa: ANN001
+    def _callback(self, interaction_id: int, payload: dict, files) -> dict[str, Any]:
         response_type = payload["type"]
         data = payload.get("data") or {}
         if response_type == 8:  # autocomplete result
@@ -167,7 +156,7 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
             "resource": {"type": response_type, "message": _message_payload(message_id, data)},
         }
 
-    def _edit_original(self, route, payload: dict, files) -> dict[str, Any]:  # noqa: ANN001
+    def _edit_original(self, route, payload: dict, files) -> dict[str, Any]:
         token = route.__dict__["webhook_token"]
         interaction_id = int(token.removeprefix("token-"))
         message_id = self._message_of_interaction.get(interaction_id) or snowflake()
@@ -179,35 +168,6 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
 
     def for_interaction(self, interaction_id: int) -> list[Reply]:
         return [r for r in self.replies if r.interaction_id == interaction_id]
-
-
-@dataclass
-class Member:
-    user_id: int
-    name: str = "member"
-    permissions: int = MEMBER_PERMISSIONS
-    roles: list[int] = field(default_factory=list)
-
-    def payload(self) -> dict[str, Any]:
-        return {
-            "user": {
-                "id": str(self.user_id),
-                "username": self.name,
-                "discriminator": "0",
-                "global_name": self.name,
-                "avatar": None,
-            },
-            "roles": [str(r) for r in self.roles],
-            "joined_at": "2026-01-01T00:00:00+00:00",
-            "deaf": False,
-            "mute": False,
-            "flags": 0,
-            "permissions": str(self.permissions),
-        }
-
-
-def moderator(user_id: int, name: str = "mod") -> Member:
-    return Member(user_id, name, MEMBER_PERMISSIONS | MANAGE_GUILD)
 
 
 def _option_payload(parameter: app_commands.Parameter, value: Any) -> dict[str, Any]:
@@ -261,13 +221,13 @@ class Driver:
             "authorizing_integration_owners": {},
         }
         if member is None:  # a DM
-            payload["user"] = Member(snowflake()).payload()["user"]
+            payload["user"] = Member(snowflake()).member_payload()["user"]
             payload["context"] = 1
         else:
             payload.update(
                 guild_id=str(self.guild_id),
                 guild_locale="en-US",
-                member=member.payload(),
+                member=member.member_payload(),
                 channel_id=str(CHANNEL_ID),
                 channel={
                     "id": str(CHANNEL_ID),
@@ -369,10 +329,10 @@ class Driver:
         return self.adapter.for_interaction(interaction_id)
 
     def add_resolved_member(self, member: Member) -> None:
-        user = member.payload()["user"]
+        user = member.member_payload()["user"]
         self._resolved["users"][str(member.user_id)] = user
         self._resolved["members"][str(member.user_id)] = {
-            k: v for k, v in member.payload().items() if k != "user"
+            k: v for k, v in member.member_payload().items() if k != "user"
         }
 
     def add_resolved_role(self, role_id: int, name: str = "role") -> None:
@@ -394,20 +354,6 @@ class Driver:
         }
 
 
-def role_payload(role_id: int, name: str) -> dict[str, Any]:
-    return {
-        "id": str(role_id),
-        "name": name,
-        "color": 0,
-        "hoist": False,
-        "position": 1,
-        "permissions": "0",
-        "managed": False,
-        "mentionable": False,
-        "flags": 0,
-    }
-
-
 def cache_role(
     bot: discord.Client, role_id: int, name: str = "role", guild_id: int = GUILD_ID
 ) -> discord.Role:
@@ -416,9 +362,9 @@ def cache_role(
     state = bot._connection
     guild = state._get_guild(guild_id)
     if guild is None:
-        guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)  # type: ignore[typeddict-item]
+        guild = discord.Guild(data={"id": str(guild_id), "name": "livegifts test"}, state=state)
         state._add_guild(guild)
-    role = discord.Role(guild=guild, state=state, data=role_payload(role_id, name))  # type: ignore[arg-type]
+    role = discord.Role(guild=guild, state=state, data=role_payload(role_id, name))
     guild._add_role(role)
     return role
 

@@ -1,16 +1,21 @@
-"""/audit log: recent moderation actions — catalog changes, settings, grants, reversals, payouts."""
+"""/audit log: the moderators' action log — catalog changes, settings, grants, reversals, payouts."""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot.economy.corrections import AuditItem
+from bot.action_log import ActionLogItem
 from bot.money import Money
 from bot.services import Services
 from bot.statements import money_cell
-from cogs.checks import moderator_only
+from cogs.checks import guild_id_of, moderator_only
+
+if TYPE_CHECKING:
+    from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.dark_grey()
 LIMIT = 20
@@ -76,16 +81,16 @@ def action_words(action: str) -> str:
     return action.replace(".", " ").replace("_", " ")
 
 
-def audit_line(item: AuditItem) -> str:
+def action_line(item: ActionLogItem) -> str:
     when = discord.utils.format_dt(item.at, "f")
     who = f"<@{item.actor_id}>" if item.actor_id else "the bot"
     parts = [f"`{item.id}` {when} {who} **{action_words(item.action)}**"]
     before, after = item.before, item.after
     if isinstance(after, dict) and "payout" in after:  # payouts: name the request, show the cash
         parts.append(f"`#{after['payout']}` of")
+        paid, currency = after.get("money_minor"), after.get("currency")
         after = {k: v for k, v in after.items() if k not in ("payout", "money_minor", "currency")}
         before = {k: v for k, v in before.items() if k != "payout"} if isinstance(before, dict) else before
-        paid, currency = item.after.get("money_minor"), item.after.get("currency")
         if paid is not None and currency:
             after["paid"] = f"{money_cell(Money(paid, currency))} {currency}"
     target = target_text(item.target)
@@ -100,7 +105,7 @@ def audit_line(item: AuditItem) -> str:
     return line
 
 
-def render_audit(items: list[AuditItem], member: discord.abc.User | None) -> discord.Embed:
+def render_action_log(items: list[ActionLogItem], member: discord.abc.User | None) -> discord.Embed:
     title = "Audit log" + (f" — {member.display_name}" if member else "")
     embed = discord.Embed(title=title, colour=COLOUR)
     if not items:
@@ -110,7 +115,7 @@ def render_audit(items: list[AuditItem], member: discord.abc.User | None) -> dis
         return embed
     lines, size = [], 0
     for item in items:
-        line = audit_line(item)
+        line = action_line(item)
         if size + len(line) + 1 > 4000:
             break
         lines.append(line)
@@ -122,7 +127,9 @@ def render_audit(items: list[AuditItem], member: discord.abc.User | None) -> dis
 
 @app_commands.guild_only()
 @app_commands.default_permissions(manage_guild=True)
-class AuditCog(commands.GroupCog, group_name="audit", group_description="Moderators: who changed what, when"):
+class ActionLogCog(
+    commands.GroupCog, group_name="audit", group_description="Moderators: who changed what, when"
+):
     def __init__(self, services: Services) -> None:
         self.services = services
         super().__init__()
@@ -131,11 +138,11 @@ class AuditCog(commands.GroupCog, group_name="audit", group_description="Moderat
     @app_commands.describe(member="Only actions by or about this member")
     @moderator_only
     async def log(self, interaction: discord.Interaction, member: discord.Member | None = None) -> None:
-        items = await self.services.corrections.audit(
-            interaction.guild_id, member.id if member else None, LIMIT
+        items = await self.services.action_log.recent(
+            guild_id_of(interaction), member.id if member else None, LIMIT
         )
-        await interaction.response.send_message(embed=render_audit(items, member), ephemeral=True)
+        await interaction.response.send_message(embed=render_action_log(items, member), ephemeral=True)
 
 
-async def setup(bot: commands.Bot) -> None:
-    await bot.add_cog(AuditCog(bot.services))
+async def setup(bot: LiveGiftsBot) -> None:
+    await bot.add_cog(ActionLogCog(bot.services))

@@ -1,4 +1,5 @@
-"""The moderation audit log: who changed what, before and after (catalog, settings, grants, payouts …).
+"""The moderators' action log (shown by `/audit log`): who changed what, before and after (catalog,
+settings, grants, payouts …). Its table is `audit_log`.
 
 `target` names what was changed: `gift:<id>`, `user:<id>` (use `member_target`), `setting:<name>`,
 `payout:<id>`, `entry:<id>` … `before`/`after` are JSON-serialisable values (stored as JSON) or None.
@@ -9,6 +10,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from typing import Any
+
+from storage.rows import inserted_id
 
 
 def member_target(user_id: int) -> str:
@@ -39,11 +42,13 @@ def record(
     reason: str | None = None,
 ) -> int:
     """Append one audit row (inside the caller's write operation); returns its id."""
-    return conn.execute(
-        "INSERT INTO audit_log (guild_id, created_at, actor_id, action, target, before, after, reason)"
-        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (guild_id, created_at, actor_id, action, target, _json(before), _json(after), reason),
-    ).lastrowid
+    return inserted_id(
+        conn.execute(
+            "INSERT INTO audit_log (guild_id, created_at, actor_id, action, target, before, after, reason)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (guild_id, created_at, actor_id, action, target, _json(before), _json(after), reason),
+        )
+    )
 
 
 def recent(

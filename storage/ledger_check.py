@@ -1,4 +1,4 @@
-"""The ledger audit: every invariant of the books, checked from the rows themselves."""
+"""The ledger check (`python -m bot check`): every invariant of the books, checked from the rows themselves."""
 
 from __future__ import annotations
 
@@ -112,7 +112,9 @@ def _kind_violations(conn: sqlite3.Connection, kinds: KindRules) -> list[str]:
 
 def _changed_postings(conn: sqlite3.Connection) -> list[str]:
     problems = []
-    current_entry, current_digest, rows = None, "", []
+    current_entry: int | None = None
+    current_digest = ""
+    rows: list[tuple[int | None, str | None, str, int]] = []
     query = (
         "SELECT e.id, e.postings_digest, p.user_id, p.system_account, p.asset, p.amount"
         " FROM journal_entries e LEFT JOIN postings p ON p.entry_id = e.id ORDER BY e.id, p.id"
@@ -155,8 +157,8 @@ def _drifted_gift_totals(conn: sqlite3.Connection) -> list[str]:
     ]
 
 
-def audit_file(path: Path, kinds: KindRules | None = None) -> list[str]:
-    """Audit a database file without creating or migrating it (see `find_discrepancies`)."""
+def check_file(path: Path, kinds: KindRules | None = None) -> list[str]:
+    """Check a database file without creating or migrating it (see `find_discrepancies`)."""
     if not path.is_file():
         raise DatabaseError(f"database file {path} does not exist")
     conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)

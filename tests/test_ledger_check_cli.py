@@ -1,4 +1,4 @@
-"""`python -m bot` as a person runs it: the ledger audit, a missing token, invalid settings."""
+"""`python -m bot` as a person runs it: the ledger check, a missing token, invalid settings."""
 
 from __future__ import annotations
 
@@ -227,7 +227,7 @@ def test_a_database_from_a_newer_version_stops_the_bot_with_a_clear_message(tmp_
 def test_a_token_discord_refuses_gives_one_clear_line(monkeypatch, capsys):
     import discord
 
-    async def refused(settings):
+    async def refused(settings, *, sync_only=False):
         raise discord.LoginFailure("Improper token has been passed.")
 
     for name in SETTING_NAMES:
