@@ -151,6 +151,7 @@ class FollowerService:
         self._pace = pace
         self._sleep = sleep
         self._queued = asyncio.Event()
+        self._last_sent: datetime | None = None  # the pace holds across delivery rounds
 
     # --- members -------------------------------------------------------------------------------------
 
@@ -236,7 +237,6 @@ class FollowerService:
     async def deliver(self, messages: GoLiveMessages) -> DeliveryRun:
         """Send every queued go-live DM that is still due, one per `pace`."""
         run = DeliveryRun()
-        last_sent: datetime | None = None
         while True:
             rows = await self._db.read(lambda conn: follows.next_queued(conn, BATCH))
             if not rows:
@@ -248,11 +248,11 @@ class FollowerService:
                 if not await self._claim(row):
                     run.skipped.append(notice)
                     continue
-                if last_sent is not None:
-                    wait = (last_sent + self._pace - self._clock()).total_seconds()
+                if self._last_sent is not None:
+                    wait = (self._last_sent + self._pace - self._clock()).total_seconds()
                     if wait > 0:
                         await self._sleep(wait)
-                last_sent = self._clock()
+                self._last_sent = self._clock()
                 try:
                     await messages.send_go_live(notice)
                 except DirectMessagesClosed:

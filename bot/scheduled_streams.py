@@ -129,7 +129,8 @@ class ScheduledStreamService:
             stream_id = scheduled_streams.add(
                 conn, guild_id, creator_id, event_id, clean_title, channel_id, to_micros(starts_at), now
             )
-            row: Row = conn.execute("SELECT * FROM scheduled_streams WHERE id = ?", (stream_id,)).fetchone()
+            row = scheduled_streams.stream(conn, stream_id)
+            assert row is not None
             return row
 
         try:

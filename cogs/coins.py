@@ -121,7 +121,11 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     ) -> list[app_commands.Choice[int]]:
         offers = await self.services.purchases.packages(guild_id_of(interaction), interaction.user.id)
         return [
-            app_commands.Choice(name=f"{coin_count(o.coins)} — {o.price_text()}", value=o.coins)
+            app_commands.Choice(
+                name=f"{coin_count(o.coins)} — {o.price_text()}"
+                + (f" (+{coin_count(o.deal.bonus_coins)} bonus)" if o.deal else ""),
+                value=o.coins,
+            )
             for o in offers
             if current.strip() in str(o.coins)
         ][:25]

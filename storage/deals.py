@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row, inserted_id
+
 
 def package_exists(conn: sqlite3.Connection, guild_id: int, package_coins: int) -> bool:
     """Whether a package of this many coins is on sale in the guild in some region."""
-    row = conn.execute(
+    found = conn.execute(
         "SELECT 1 FROM coin_packages WHERE guild_id = ? AND coins = ? AND active = 1 LIMIT 1",
         (guild_id, package_coins),
-    ).fetchone()
-    return row is not None
+    )
+    return first_row(found) is not None
 
 
 def package_sizes(conn: sqlite3.Connection, guild_id: int) -> list[int]:
@@ -33,11 +35,12 @@ def active(conn: sqlite3.Connection, guild_id: int, now: int) -> list[sqlite3.Ro
 
 
 def active_for(conn: sqlite3.Connection, guild_id: int, package_coins: int, now: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM deals WHERE guild_id = ? AND package_coins = ? AND starts_at <= ? AND ends_at > ?",
-        (guild_id, package_coins, now, now),
-    ).fetchone()
-    return row
+    return first_row(
+        conn.execute(
+            "SELECT * FROM deals WHERE guild_id = ? AND package_coins = ? AND starts_at <= ? AND ends_at > ?",
+            (guild_id, package_coins, now, now),
+        )
+    )
 
 
 def start(
@@ -54,7 +57,7 @@ def start(
         " VALUES (?, ?, ?, ?, ?, ?)",
         (guild_id, package_coins, bonus_percent, starts_at, ends_at, created_by),
     )
-    return int(cursor.lastrowid or 0)
+    return inserted_id(cursor)
 
 
 def end(conn: sqlite3.Connection, deal_id: int, now: int, ended_by: int) -> bool:
@@ -66,8 +69,7 @@ def end(conn: sqlite3.Connection, deal_id: int, now: int, ended_by: int) -> bool
 
 
 def deal(conn: sqlite3.Connection, deal_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute("SELECT * FROM deals WHERE id = ?", (deal_id,)).fetchone()
-    return row
+    return first_row(conn.execute("SELECT * FROM deals WHERE id = ?", (deal_id,)))
 
 
 def add_quote(
@@ -89,9 +91,10 @@ def add_quote(
 
 
 def quote(conn: sqlite3.Connection, purchase_key: str) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT q.*, d.bonus_percent, d.ends_at FROM deal_quotes q JOIN deals d ON d.id = q.deal_id"
-        " WHERE q.purchase_key = ?",
-        (purchase_key,),
-    ).fetchone()
-    return row
+    return first_row(
+        conn.execute(
+            "SELECT q.*, d.bonus_percent, d.ends_at FROM deal_quotes q JOIN deals d ON d.id = q.deal_id"
+            " WHERE q.purchase_key = ?",
+            (purchase_key,),
+        )
+    )

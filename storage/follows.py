@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row, only_row
+
 
 def follow(conn: sqlite3.Connection, guild_id: int, creator_id: int, follower_id: int, now: int) -> bool:
     """False if the member already follows the creator."""
@@ -39,24 +41,31 @@ def following(conn: sqlite3.Connection, guild_id: int, follower_id: int) -> list
 
 
 def following_count(conn: sqlite3.Connection, guild_id: int, follower_id: int) -> int:
-    row: sqlite3.Row = conn.execute(
-        "SELECT COUNT(*) FROM follows WHERE guild_id = ? AND follower_id = ?", (guild_id, follower_id)
-    ).fetchone()
-    return int(row[0])
+    return int(
+        only_row(
+            conn.execute(
+                "SELECT COUNT(*) FROM follows WHERE guild_id = ? AND follower_id = ?", (guild_id, follower_id)
+            )
+        )[0]
+    )
 
 
 def follower_count(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> int:
-    row: sqlite3.Row = conn.execute(
-        "SELECT COUNT(*) FROM follows WHERE guild_id = ? AND creator_id = ?", (guild_id, creator_id)
-    ).fetchone()
-    return int(row[0])
+    return int(
+        only_row(
+            conn.execute(
+                "SELECT COUNT(*) FROM follows WHERE guild_id = ? AND creator_id = ?", (guild_id, creator_id)
+            )
+        )[0]
+    )
 
 
 def settings(conn: sqlite3.Connection, guild_id: int, user_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM follower_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
-    ).fetchone()
-    return row
+    return first_row(
+        conn.execute(
+            "SELECT * FROM follower_settings WHERE guild_id = ? AND user_id = ?", (guild_id, user_id)
+        )
+    )
 
 
 def set_quiet_hours(
@@ -144,5 +153,4 @@ def claim_notification(
 
 
 def queued_count(conn: sqlite3.Connection) -> int:
-    row: sqlite3.Row = conn.execute("SELECT COUNT(*) FROM live_notifications").fetchone()
-    return int(row[0])
+    return int(only_row(conn.execute("SELECT COUNT(*) FROM live_notifications"))[0])

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from storage.rows import first_row, inserted_id
+
 
 def add(
     conn: sqlite3.Connection,
@@ -20,31 +22,38 @@ def add(
         " created_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (guild_id, creator_id, event_id, title, channel_id, starts_at, now),
     )
-    return int(cursor.lastrowid or 0)
+    return inserted_id(cursor)
+
+
+def stream(conn: sqlite3.Connection, stream_id: int) -> sqlite3.Row | None:
+    return first_row(conn.execute("SELECT * FROM scheduled_streams WHERE id = ?", (stream_id,)))
 
 
 def open_for(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sqlite3.Row | None:
     """The creator's scheduled or running stream, if any."""
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM scheduled_streams WHERE guild_id = ? AND creator_id = ?"
-        " AND status IN ('scheduled', 'live')",
-        (guild_id, creator_id),
-    ).fetchone()
-    return row
+    return first_row(
+        conn.execute(
+            "SELECT * FROM scheduled_streams WHERE guild_id = ? AND creator_id = ?"
+            " AND status IN ('scheduled', 'live')",
+            (guild_id, creator_id),
+        )
+    )
 
 
 def by_event(conn: sqlite3.Connection, guild_id: int, event_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM scheduled_streams WHERE guild_id = ? AND event_id = ?", (guild_id, event_id)
-    ).fetchone()
-    return row
+    return first_row(
+        conn.execute(
+            "SELECT * FROM scheduled_streams WHERE guild_id = ? AND event_id = ?", (guild_id, event_id)
+        )
+    )
 
 
 def by_session(conn: sqlite3.Connection, session_id: int) -> sqlite3.Row | None:
-    row: sqlite3.Row | None = conn.execute(
-        "SELECT * FROM scheduled_streams WHERE session_id = ? AND status = 'live'", (session_id,)
-    ).fetchone()
-    return row
+    return first_row(
+        conn.execute(
+            "SELECT * FROM scheduled_streams WHERE session_id = ? AND status = 'live'", (session_id,)
+        )
+    )
 
 
 def due(conn: sqlite3.Connection, now: int) -> list[sqlite3.Row]:
