@@ -80,7 +80,7 @@ async def test_reversing_the_purchase_takes_the_bonus_back_too(services):
     assert await system_balance(services, "promotions", "coins") == 0
     kinds = await entries_of(services, ANA)
     assert kinds == [("purchase", 700), ("deal_bonus", 700), ("reversal", -700), ("reversal", -700)]
-    assert reversal.original_id == bought.entry_id
+    assert reversal.original_id == bought.entry_id and len(reversal.also_reversed) == 1
     with pytest.raises(Conflict, match="already reversed"):
         await services.corrections.reverse(GUILD, MOD, bought.entry_id, "twice")
     await assert_clean(services)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.clock import Clock, from_micros, to_micros
@@ -56,6 +56,7 @@ class ReversalResult:
     original_kind: str
     movements: list[Movement]  # the reversal's postings
     replayed: bool
+    also_reversed: tuple[int, ...] = ()  # entries belonging to the original, reversed with it (a deal bonus)
 
 
 @dataclass(frozen=True)
@@ -203,7 +204,8 @@ class CorrectionService:
                  "members": sorted({p.user_id for p in postings if p.user_id is not None})},
                 reason,
             )  # fmt: skip
-            return _result(conn, guild_id, reversal_id, entry_id, replayed=False)
+            result = _result(conn, guild_id, reversal_id, entry_id, replayed=False)
+            return replace(result, also_reversed=tuple(int(e["id"]) for e in attached))
 
         await self._guilds.ensure(guild_id)
         posted = await post_once(self._db, REVERSAL, key, fingerprint, mirror)
