@@ -98,3 +98,12 @@ def quote(conn: sqlite3.Connection, purchase_key: str) -> sqlite3.Row | None:
             (purchase_key,),
         )
     )
+
+
+def mark_credited(conn: sqlite3.Connection, purchase_key: str, bonus_entry_id: int) -> bool:
+    """The quote's bonus was credited (by entry `bonus_entry_id`); False if it had been already."""
+    cursor = conn.execute(
+        "UPDATE deal_quotes SET bonus_entry_id = ? WHERE purchase_key = ? AND bonus_entry_id IS NULL",
+        (bonus_entry_id, purchase_key),
+    )
+    return cursor.rowcount == 1

@@ -212,14 +212,15 @@ def credit_bonus(
     """Inside the purchase's transaction: credit the bonus quoted for `purchase_key`, as an entry of its
     own belonging to the purchase entry. Returns the bonus coins (0 without a matching quote)."""
     quoted = deals.quote(conn, purchase_key)
-    if quoted is None or (quoted["guild_id"], quoted["user_id"], quoted["package_coins"]) != (
-        guild_id,
-        user_id,
-        package_coins,
+    if (
+        quoted is None
+        or quoted["bonus_entry_id"] is not None
+        or (quoted["guild_id"], quoted["user_id"], quoted["package_coins"])
+        != (guild_id, user_id, package_coins)
     ):
         return 0
     bonus = int(quoted["bonus_coins"])
-    post(
+    bonus_entry_id = post(
         conn,
         NewEntry(
             guild_id=guild_id,
@@ -231,4 +232,5 @@ def credit_bonus(
         ),
         [Posting(COINS, bonus, user_id=user_id), Posting(COINS, -bonus, system_account=PROMOTIONS)],
     )
+    deals.mark_credited(conn, purchase_key, bonus_entry_id)
     return bonus

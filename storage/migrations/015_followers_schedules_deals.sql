@@ -83,8 +83,12 @@ CREATE TABLE deal_quotes (
     package_coins  INTEGER NOT NULL,
     deal_id        INTEGER NOT NULL REFERENCES deals(id),
     bonus_coins    INTEGER NOT NULL CHECK (bonus_coins > 0),
-    quoted_at      INTEGER NOT NULL
+    quoted_at      INTEGER NOT NULL,
+    bonus_entry_id INTEGER UNIQUE REFERENCES journal_entries(id)   -- set when the bonus is credited
 ) STRICT, WITHOUT ROWID;
+
+CREATE INDEX deal_quotes_open ON deal_quotes (guild_id, user_id, package_coins, quoted_at)
+    WHERE bonus_entry_id IS NULL;
 
 INSERT INTO system_accounts (name, description) VALUES
     ('promotions', 'where the bonus coins of deals come from');
