@@ -8,10 +8,15 @@ import asyncio
 import contextlib
 import logging
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.clock import system_clock
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.overlay import OverlayServer, OverlayService
 
 log = logging.getLogger("livegifts")
 
@@ -52,12 +57,13 @@ def main(argv: list[str] | None = None) -> int:
     from aiohttp import ClientError
     from discord import LoginFailure
 
+    from bot.overlay import OverlayServerError
     from storage import DatabaseError
 
     try:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(run_bot(settings, sync_only=args.command == "sync"))
-    except DatabaseError as error:  # newer schema, not a database …
+    except (DatabaseError, OverlayServerError) as error:  # newer schema, overlay port in use …
         print(f"livegifts: {error}", file=sys.stderr)
         return EXIT_USAGE
     except LoginFailure:
@@ -94,14 +100,33 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> None:
     from bot.services import build_services
     from storage import Database
 
+    if settings.discord_token is None:  # main() refuses to get here without one
+        raise ValueError("DISCORD_TOKEN is not set")
+    token = settings.discord_token.get_secret_value()
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
-        async with LiveGiftsBot(settings, services, force_sync=sync_only) as bot:
-            token = settings.discord_token.get_secret_value() if settings.discord_token else ""
+        async with contextlib.AsyncExitStack() as stack:
+            if settings.overlay_enabled and not sync_only:
+                await stack.enter_async_context(serve_overlays(settings, services.overlay))
+            bot = await stack.enter_async_context(LiveGiftsBot(settings, services, force_sync=sync_only))
             if sync_only:
                 await bot.login(token)  # runs setup_hook, which syncs; no gateway connection
             else:
                 await bot.start(token)
     finally:
         await db.close()
+
+
+@contextlib.asynccontextmanager
+async def serve_overlays(settings: Settings, service: OverlayService) -> AsyncIterator[OverlayServer]:
+    """The overlay web server, started before the bot logs in (a port in use stops the start)."""
+    from bot.overlay import OverlayServer
+
+    server = OverlayServer(service, settings.overlay_host, settings.overlay_port)
+    url = await server.start()
+    log.info("overlays served at %s%s", url, f" (public: {service.public_url})" if service.public_url else "")
+    try:
+        yield server
+    finally:
+        await server.stop()

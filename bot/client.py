@@ -31,6 +31,8 @@ EXTENSIONS = (
     "cogs.gift",
     "cogs.leaderboard",
     "cogs.alerts",
+    "cogs.overlay",
+    "cogs.auto_live",
     "cogs.payouts",
     "cogs.ledger",
     "cogs.action_log",

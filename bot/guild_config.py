@@ -29,6 +29,7 @@ class GuildConfig:
     spender_role_id: int | None
     gift_confirm_threshold: int
     cashout_minimum: int
+    auto_live: bool = False  # live sessions start and end with Go Live, Stages and scheduled events
 
     @property
     def zone(self) -> ZoneInfo:
@@ -59,6 +60,7 @@ class GuildConfigService:
             spender_role_id=row["spender_role_id"],
             gift_confirm_threshold=row["gift_confirm_threshold"],
             cashout_minimum=row["cashout_minimum"],
+            auto_live=bool(row["auto_live"]),
         )
 
     async def require_spender(self, guild_id: int, user_id: int, role_ids: Collection[int]) -> GuildConfig:
@@ -100,6 +102,11 @@ class GuildConfigService:
         if type(diamonds) is not int or not 1 <= diamonds <= CASHOUT_MINIMUM_MAX:
             raise InvalidAmount(f"The cash-out minimum is from 1 to {CASHOUT_MINIMUM_MAX:,} diamonds.")
         return await self._change(guild_id, actor_id, "cashout_minimum", diamonds)
+
+    async def set_auto_live(self, guild_id: int, actor_id: int, enabled: bool) -> GuildConfig:
+        if type(enabled) is not bool:
+            raise InvalidAmount("Auto-live is either on or off.")
+        return await self._set(guild_id, actor_id, "auto_live", int(enabled))
 
     async def _set(self, guild_id: int, actor_id: int, column: str, value: object) -> GuildConfig:
         await self._change(guild_id, actor_id, column, value)

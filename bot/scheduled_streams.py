@@ -3,9 +3,11 @@ scheduled event (members press "Interested" in Discord), starts the event when i
 event going live starts the creator's session (their followers are notified like for any start);
 the event ending, or the creator ending the session, ends both.
 
-Every path here tolerates the others: a session already open (by hand or by auto-live) is reused, an
-event that is already live or gone is taken as it is, and the gateway's echo of the bot's own changes
-does nothing twice. Discord-free: the cog gives the service a `GuildEvents`.
+Every guild scheduled event's start and end comes through `event_started` / `event_ended`: events
+announced here are handled here whatever `/config auto-live` says; the others go to auto-live. Every path
+tolerates the others: a session already open (by hand or by auto-live) is reused, an event that is
+already live or gone is taken as it is, and the gateway's echo of the bot's own changes does nothing
+twice. Discord-free: the cog gives the service a `GuildEvents`.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from bot.creators import CreatorService
 from bot.errors import Conflict, NotFound
 from bot.guilds import GuildDirectory
 from bot.live import TITLE_MAX, LiveService, LiveSession, LiveSummary
+from bot.live_auto import AutoLiveService
 from bot.moments import parse_moment
 from bot.text import short_text
 from storage import Connection, ConstraintViolation, Database, Row, budgets, scheduled_streams
@@ -90,12 +93,19 @@ def _zone(conn: Connection, guild_id: int, user_id: int) -> Zone:
 
 class ScheduledStreamService:
     def __init__(
-        self, db: Database, guilds: GuildDirectory, creators: CreatorService, live: LiveService, clock: Clock
+        self,
+        db: Database,
+        guilds: GuildDirectory,
+        creators: CreatorService,
+        live: LiveService,
+        auto_live: AutoLiveService,
+        clock: Clock,
     ) -> None:
         self._db = db
         self._guilds = guilds
         self._creators = creators
         self._live = live
+        self._auto_live = auto_live
         self._clock = clock
         self.events: GuildEvents | None = None  # attached by cogs.live
         self._lock = asyncio.Lock()  # the job and the gateway may report one start at once
@@ -180,13 +190,20 @@ class ScheduledStreamService:
                 started.append(session)
         return started
 
-    async def event_started(self, guild_id: int, event_id: int) -> LiveSession | None:
-        """The event went live: the creator's session starts (or the open one is kept). None if the
-        event is not one of ours or was already handled."""
+    async def event_started(
+        self, guild_id: int, event_id: int, creator_id: int | None = None, title: str | None = None
+    ) -> LiveSession | None:
+        """Any guild scheduled event went live (the one entry point for the gateway): one announced with
+        `/live schedule` starts its creator's session whatever auto-live says (or keeps the open one);
+        another, made by `creator_id`, is auto-live's to decide. The session if one started."""
         async with self._lock:
             row = await self._db.read(lambda conn: scheduled_streams.by_event(conn, guild_id, event_id))
-            if row is None or row["status"] != "scheduled":
-                return None
+            if row is None:
+                if creator_id is None:
+                    return None
+                return await self._auto_live.scheduled_event_started(guild_id, creator_id, event_id, title)
+            if row["status"] != "scheduled":
+                return None  # the echo of the bot's own start, or over
             try:
                 session, _ = await self._live.start_unless_live(
                     guild_id, row["creator_id"], row["title"], row["channel_id"]
@@ -200,12 +217,20 @@ class ScheduledStreamService:
             )
             return session
 
-    async def event_ended(self, guild_id: int, event_id: int) -> LiveSummary | None:
-        """The event ended, was cancelled or deleted in Discord: the session it started ends (its
-        summary, for posting), or the announcement is dropped if it never started."""
+    async def event_ended(
+        self, guild_id: int, event_id: int, creator_id: int | None = None
+    ) -> LiveSummary | None:
+        """Any guild scheduled event ended, was cancelled or deleted (the one entry point for the
+        gateway). One announced with `/live schedule`: the session it started ends (its summary is
+        returned, for posting), or the announcement is dropped if it never started. Another is
+        auto-live's (which posts its own summary)."""
         async with self._lock:
             row = await self._db.read(lambda conn: scheduled_streams.by_event(conn, guild_id, event_id))
-            if row is None or row["status"] not in ("scheduled", "live"):
+            if row is None:
+                if creator_id is not None:
+                    await self._auto_live.scheduled_event_ended(guild_id, creator_id, event_id)
+                return None
+            if row["status"] not in ("scheduled", "live"):
                 return None
             await self._close(row["id"], "ended" if row["status"] == "live" else "cancelled")
             if row["session_id"] is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 from bot.action_log import ActionLogService
@@ -23,7 +24,9 @@ from bot.followers import FollowerService
 from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
 from bot.leaderboards import LeaderboardService
-from bot.live import LiveService
+from bot.live import LiveService, LiveSession
+from bot.live_auto import AutoLiveService
+from bot.overlay import OverlayHub, OverlayService
 from bot.reminders import ReminderService
 from bot.scheduled_streams import ScheduledStreamService
 from bot.settings import Settings
@@ -57,6 +60,8 @@ class Services:
     followers: FollowerService  # go-live DMs: cogs.creator runs the sender
     deals: DealService  # bonus coins on packages; purchases credit them
     scheduled_streams: ScheduledStreamService  # its `events` (Discord's scheduled events) come from cogs.live
+    overlay: OverlayService  # stream overlays; bot.app serves them (bot/overlay/server.py)
+    auto_live: AutoLiveService  # live sessions from Go Live, Stages and scheduled events (cogs.auto_live)
 
 
 async def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -78,10 +83,21 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         alerts=alerts,
         clock=clock,
     )
+    overlay = OverlayService(
+        db, creators, clock, OverlayHub(time.time), public_url=settings.overlay_public_url
+    )
+    gifts.committed = overlay.gift_committed
     deals = DealService(db, guilds, clock)
     live = LiveService(db, creators, guild_config, clock)
+
+    async def overlay_follows_live(session: LiveSession) -> None:
+        overlay.gift_committed(session.guild_id, session.creator_id)  # the goal and top widgets
+
+    live.when_started(overlay_follows_live)
+    live.when_ended(overlay_follows_live)
     followers = FollowerService(db, guilds, creators, clock)
     live.when_started(followers.session_started)
+    auto_live = AutoLiveService(db, guild_config, live, creators, clock)
     return Services(
         db=db,
         clock=clock,
@@ -108,5 +124,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         alerts=alerts,
         followers=followers,
         deals=deals,
-        scheduled_streams=ScheduledStreamService(db, guilds, creators, live, clock),
+        scheduled_streams=ScheduledStreamService(db, guilds, creators, live, auto_live, clock),
+        overlay=overlay,
+        auto_live=auto_live,
     )

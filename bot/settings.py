@@ -22,6 +22,22 @@ class Settings(BaseSettings):
     default_region: str = "US"
     payment_provider: Literal["sandbox"] = "sandbox"
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
+    overlay_enabled: bool = True
+    overlay_host: str = "127.0.0.1"
+    overlay_port: int = Field(
+        default=8787, ge=0, le=65535
+    )  # 0: any free port (logged, shown by /overlay url)
+    overlay_public_url: str | None = None  # e.g. https://overlay.example.org behind a reverse proxy
+
+    @field_validator("overlay_public_url")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return value
 
     @field_validator("dev_guild_ids", mode="before")
     @classmethod

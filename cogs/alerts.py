@@ -14,12 +14,24 @@ from typing import TYPE_CHECKING
 import discord
 from discord.ext import commands
 
-from bot.alerts import AlertDeliveryError, AlertEngine
+from bot.alerts import AlertDeliveryError, AlertEngine, split_for_embeds
+from bot.overlay import OverlayService
+from cogs.overlay import hide_from_stream_view
 
 if TYPE_CHECKING:
     from bot.client import LiveGiftsBot
 
 log = logging.getLogger(__name__)
+
+PACKED_COLOUR = discord.Colour.gold()
+
+
+def shoutout_body(text: str) -> tuple[str | None, list[discord.Embed]]:
+    """Content for a shout-out that fits a message's 2,000 characters; embeds (up to 6,000 characters
+    together) for the packed ones of a burst."""
+    if len(text) <= 2000:
+        return text, []
+    return None, [discord.Embed(description=part, colour=PACKED_COLOUR) for part in split_for_embeds(text)]
 
 
 def shoutout_mentions(mention_ids: Sequence[int]) -> discord.AllowedMentions:
@@ -42,8 +54,9 @@ class DiscordAlertSink:
     """Posts and edits shout-outs; a gone channel or a missing permission becomes AlertDeliveryError
     (the engine logs it and answers the gifts' futures with False; the gifts themselves stand)."""
 
-    def __init__(self, bot: commands.Bot) -> None:
+    def __init__(self, bot: commands.Bot, overlay: OverlayService) -> None:
         self._bot = bot
+        self._overlay = overlay
 
     async def _channel(self, channel_id: int) -> discord.abc.Messageable:
         channel = self._bot.get_channel(channel_id)
@@ -58,16 +71,24 @@ class DiscordAlertSink:
             )
         return channel
 
-    async def send(self, channel_id: int, text: str, mention_ids: Sequence[int]) -> discord.Message:
+    async def send(
+        self, channel_id: int, text: str, mention_ids: Sequence[int], *, gift_entry_id: int | None = None
+    ) -> discord.Message:
         channel = await self._channel(channel_id)
+        content, embeds = shoutout_body(text)
+        mentions = shoutout_mentions(mention_ids)
         try:
-            return await channel.send(text, allowed_mentions=shoutout_mentions(mention_ids))
+            if gift_entry_id is not None and await self._overlay.hideable(gift_entry_id):
+                view = hide_from_stream_view(gift_entry_id)
+                return await channel.send(content, embeds=embeds, allowed_mentions=mentions, view=view)
+            return await channel.send(content, embeds=embeds, allowed_mentions=mentions)
         except (discord.NotFound, discord.Forbidden) as error:
             raise AlertDeliveryError(_reason(error, "the channel")) from None
 
     async def edit(self, handle: discord.Message, text: str, mention_ids: Sequence[int]) -> None:
+        content, embeds = shoutout_body(text)
         try:
-            await handle.edit(content=text, allowed_mentions=shoutout_mentions(mention_ids))
+            await handle.edit(content=content, embeds=embeds, allowed_mentions=shoutout_mentions(mention_ids))
         except (discord.NotFound, discord.Forbidden) as error:
             raise AlertDeliveryError(_reason(error, "the shout-out message")) from None
 
@@ -75,12 +96,13 @@ class DiscordAlertSink:
 class AlertsCog(commands.Cog, name="Alerts"):
     """Owns the alerts engine's lifecycle."""
 
-    def __init__(self, bot: commands.Bot, engine: AlertEngine) -> None:
+    def __init__(self, bot: commands.Bot, engine: AlertEngine, overlay: OverlayService) -> None:
         self.bot = bot
         self.engine = engine
+        self.overlay = overlay
 
     async def cog_load(self) -> None:
-        await self.engine.start(DiscordAlertSink(self.bot))
+        await self.engine.start(DiscordAlertSink(self.bot, self.overlay))
         log.info("alerts engine started")
 
     async def cog_unload(self) -> None:
@@ -89,4 +111,4 @@ class AlertsCog(commands.Cog, name="Alerts"):
 
 
 async def setup(bot: LiveGiftsBot) -> None:
-    await bot.add_cog(AlertsCog(bot, bot.services.alerts))
+    await bot.add_cog(AlertsCog(bot, bot.services.alerts, bot.services.overlay))

@@ -3,12 +3,13 @@ confirmation, platform fee, cash-out minimum)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.errors import InvalidOption
 from bot.guild_config import CASHOUT_MINIMUM_MAX, GuildConfig
 from bot.services import Services
 from bot.text import coin_count
@@ -28,7 +29,8 @@ def render_config(config: GuildConfig) -> str:
         f"Spender role: {role}\n"
         f"Gifts of {coin_count(config.gift_confirm_threshold)} or more ask for confirmation\n"
         f"Platform fee on cash-outs: {config.fee_percent} %\n"
-        f"Cash-out minimum: 💎 {config.cashout_minimum:,}"
+        f"Cash-out minimum: 💎 {config.cashout_minimum:,}\n"
+        f"Auto-live (Go Live, Stages, scheduled events): {'on' if config.auto_live else 'off'}"
     )
 
 
@@ -102,6 +104,25 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
             f"Gifts of {coin_count(config.gift_confirm_threshold)} or more now ask the sender to confirm.",
             ephemeral=True,
         )
+
+    @app_commands.command(
+        name="auto-live", description="Creators go live by themselves (Go Live, Stage, events)"
+    )
+    @app_commands.describe(state="on: a creator's live starts with their Go Live, Stage or scheduled event")
+    @moderator_only
+    async def auto_live(self, interaction: discord.Interaction, state: Literal["on", "off"]) -> None:
+        if state not in ("on", "off"):  # a crafted request can send anything
+            raise InvalidOption("Choose on or off.")
+        enabled = state == "on"
+        await self.services.guild_config.set_auto_live(guild_id_of(interaction), interaction.user.id, enabled)
+        text = (
+            "Auto-live is **on**: a creator's live starts when they Go Live in a voice channel, speak on a "
+            "live Stage or start a scheduled event they created, and ends a little after it stops. "
+            "`/live start` and `/live end` still work."
+            if enabled
+            else "Auto-live is **off**: creators start and end their lives with `/live start` and `/live end`."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
 
     # Cash-out settings.
     @app_commands.command(name="fee", description="The platform's share of cash-outs, in percent")

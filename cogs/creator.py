@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.purple()
-PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}`"
+PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}` `{creator}`"
 CHART_FILE = "earnings.png"
 DM_LIMIT = 2000
 SWITCH = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
@@ -287,7 +287,7 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @app_commands.command(name="thanks", description="Your thank-you shout-out (leave empty for the default)")
     @app_commands.describe(
-        template=f"Up to {TEMPLATE_MAX} characters with {{sender}} {{gift}} {{count}} {{coins}}"
+        template=f"Up to {TEMPLATE_MAX} characters with {{sender}} {{gift}} {{count}} {{coins}} {{creator}}"
     )
     async def thanks(self, interaction: discord.Interaction, template: str | None = None) -> None:
         creator = await self.services.creators.set_thanks(

@@ -229,20 +229,22 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
     async def on_scheduled_event_update(
         self, before: discord.ScheduledEvent, after: discord.ScheduledEvent
     ) -> None:
+        # Every scheduled event, the bot's own (`/live schedule`) and members' (auto-live), goes through
+        # the one service: it knows which is which.
         if before.status == after.status:
             return
         service = self.services.scheduled_streams
         if after.status is discord.EventStatus.active:
-            await service.event_started(after.guild_id, after.id)
+            await service.event_started(after.guild_id, after.id, after.creator_id, after.name)
         elif after.status in (discord.EventStatus.completed, discord.EventStatus.cancelled):
-            await self._ended(after.guild_id, after.id)
+            await self._ended(after.guild_id, after.id, after.creator_id)
 
     @commands.Cog.listener()
     async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
-        await self._ended(event.guild_id, event.id)
+        await self._ended(event.guild_id, event.id, event.creator_id)
 
-    async def _ended(self, guild_id: int, event_id: int) -> None:
-        summary = await self.services.scheduled_streams.event_ended(guild_id, event_id)
+    async def _ended(self, guild_id: int, event_id: int, creator_id: int | None) -> None:
+        summary = await self.services.scheduled_streams.event_ended(guild_id, event_id, creator_id)
         if summary is not None:
             await self._post(summary, render_summary(summary))
 
@@ -265,20 +267,25 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
         await interaction.response.send_message(f"Your stream has ended.{note}", embed=embed, ephemeral=True)
 
     async def _post(self, summary: LiveSummary, embed: discord.Embed) -> bool:
-        if summary.alerts_channel_id is None:
-            return False
-        channel = self.bot.get_channel(summary.alerts_channel_id)
-        if not isinstance(channel, discord.abc.Messageable):
-            log.warning(
-                "alerts channel %s of guild %s is gone", summary.alerts_channel_id, summary.session.guild_id
-            )
-            return False
-        try:
-            await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
-        except discord.HTTPException:
-            log.warning("could not post the live summary in channel %s", channel.id, exc_info=True)
-            return False
-        return True
+        return await post_summary(self.bot, summary, embed)
+
+
+async def post_summary(bot: commands.Bot, summary: LiveSummary, embed: discord.Embed) -> bool:
+    """Post a live's summary in the alerts channel; False when there is none or it cannot be used."""
+    if summary.alerts_channel_id is None:
+        return False
+    channel = bot.get_channel(summary.alerts_channel_id)
+    if not isinstance(channel, discord.abc.Messageable):
+        log.warning(
+            "alerts channel %s of guild %s is gone", summary.alerts_channel_id, summary.session.guild_id
+        )
+        return False
+    try:
+        await channel.send(embed=embed, allowed_mentions=discord.AllowedMentions.none())
+    except discord.HTTPException:
+        log.warning("could not post the live summary in channel %s", channel.id, exc_info=True)
+        return False
+    return True
 
 
 def not_posted_reason(summary: LiveSummary) -> str:

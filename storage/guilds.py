@@ -39,6 +39,7 @@ SETTING_COLUMNS = (
     "gift_confirm_threshold",
     "fee_percent",
     "cashout_minimum",
+    "auto_live",
 )
 
 

@@ -11,7 +11,15 @@ from types import SimpleNamespace
 
 import pytest
 
-from bot.alerts import AlertEngine, GiftAlert, InvalidTemplate, render_shoutout, validate_template
+from bot.alerts import (
+    AlertEngine,
+    GiftAlert,
+    InvalidTemplate,
+    render_shoutout,
+    split_for_embeds,
+    validate_template,
+)
+from bot.alerts.engine import DISCORD_MESSAGE_MAX, PACKED_MESSAGE_MAX
 from bot.alerts.sim import RecordingSink, VirtualTimer
 
 CHANNEL = 700_000_000_000_000_001
@@ -78,20 +86,42 @@ def shown_count(text: str) -> int:
 
 
 def test_template_placeholders_are_filled_in():
-    template = validate_template("Thank you {sender} for {count} {gift}! That is {coins} coins 💖")
-    text = render_shoutout(template, sender_mention=f"<@{ANA}>", gift="Rose", emoji="🌹", count=57, coins=57)
-    assert text == f"Thank you <@{ANA}> for 57 🌹 **Rose**! That is 57 coins 💖"
+    template = validate_template(
+        "Thank you {sender} for {count} {gift} to {Creator}! That is {coins} coins 💖"
+    )
+    text = render_shoutout(
+        template,
+        sender_mention=f"<@{ANA}>",
+        creator_mention=f"<@{CREATOR}>",
+        gift="Rose",
+        emoji="🌹",
+        count=57,
+        coins=57,
+    )
+    assert text == f"Thank you <@{ANA}> for 57 🌹 **Rose** to <@{CREATOR}>! That is 57 coins 💖"
 
 
 def test_default_shoutout_and_count_added_when_the_template_has_none():
     default = render_shoutout(
-        None, sender_mention=f"<@{ANA}>", gift="Galaxy", emoji="🌌", count=2, coins=2000
+        None,
+        sender_mention=f"<@{ANA}>",
+        creator_mention=f"<@{CREATOR}>",
+        gift="Galaxy",
+        emoji="🌌",
+        count=2,
+        coins=2000,
     )
-    assert default == f"<@{ANA}> sent 🌌 **Galaxy** ×2 (🪙 2,000)"
+    assert default == f"<@{ANA}> sent 🌌 **Galaxy** ×2 to <@{CREATOR}> (🪙 2,000)"
     own_words = render_shoutout(
-        "Love you {sender}!", sender_mention="<@1>", gift="Rose", emoji="🌹", count=57, coins=57
+        "Love you {sender}!",
+        sender_mention="<@1>",
+        creator_mention="<@2>",
+        gift="Rose",
+        emoji="🌹",
+        count=57,
+        coins=57,
     )
-    assert own_words == "Love you <@1>! ×57"
+    assert own_words == "Love you <@1>! ×57 → <@2>"  # every shout-out names its creator
 
 
 @pytest.mark.parametrize(
@@ -114,9 +144,15 @@ def test_invalid_templates_are_refused_with_a_clear_message(template, complaint)
 def test_valid_template_is_normalised_and_literal_braces_survive():
     assert validate_template("  Hi { Sender }, {{yay}} ") == "Hi {sender}, {{yay}}"
     text = render_shoutout(
-        "Hi {sender} {{yay}}", sender_mention="<@1>", gift="Rose", emoji="🌹", count=1, coins=1
+        "Hi {sender} {{yay}} from {creator}",
+        sender_mention="<@1>",
+        creator_mention="<@2>",
+        gift="Rose",
+        emoji="🌹",
+        count=1,
+        coins=1,
     )
-    assert text == "Hi <@1> {yay}"
+    assert text == "Hi <@1> {yay} from <@2>"
     assert len(validate_template("x" * 300)) == 300
 
 
@@ -124,6 +160,7 @@ def test_mass_mentions_in_template_gift_name_and_message_are_neutralised():
     text = render_shoutout(
         "@everyone @here <@&123456789012345678> <@&5> <@222222222222222222> thanks {sender}",
         sender_mention=f"<@{ANA}>",
+        creator_mention=f"<@{CREATOR}>",
         gift="@everyone",
         emoji="🌹",
         count=1,
@@ -148,7 +185,7 @@ async def test_a_streak_of_cheap_gifts_is_one_message_edited_as_it_grows(rig):
 
     assert all(f.done() and f.result() for f in futures)
     [message] = rig.sink.sent()
-    assert message.text == f"<@{ANA}> sent 🌹 **Rose** ×57 (🪙 57)"
+    assert message.text == f"<@{ANA}> sent 🌹 **Rose** ×57 to <@{CREATOR}> (🪙 57)"
     assert len(message.versions) > 1  # edited in place as the streak grew
     assert message.mention_ids == (ANA,)
     assert rig.sink.max_in_window(CHANNEL) <= 5
@@ -164,8 +201,8 @@ async def test_the_streak_closes_after_a_few_quiet_seconds(rig):
 
     assert await last
     assert [m.text for m in rig.sink.sent()] == [
-        f"<@{ANA}> sent 🌹 **Rose** ×3 (🪙 3)",
-        f"<@{ANA}> sent 🌹 **Rose** ×1 (🪙 1)",
+        f"<@{ANA}> sent 🌹 **Rose** ×3 to <@{CREATOR}> (🪙 3)",
+        f"<@{ANA}> sent 🌹 **Rose** ×1 to <@{CREATOR}> (🪙 1)",
     ]
 
 
@@ -182,10 +219,10 @@ async def test_streaks_are_per_sender_per_creator_and_per_gift(rig):
     lines = sorted(line for m in rig.sink.sent() for line in m.text.splitlines())
     assert lines == sorted(
         [
-            f"<@{ANA}> sent 🌹 **Rose** ×4 (🪙 4)",
-            f"<@{BEN}> sent 🌹 **Rose** ×4 (🪙 4)",
-            f"<@{ANA}> sent 🌹 **Rose** ×4 (🪙 4)",  # to the other creator
-            f"<@{ANA}> sent 🍩 **Doughnut** ×4 (🪙 120)",
+            f"<@{ANA}> sent 🌹 **Rose** ×4 to <@{CREATOR}> (🪙 4)",
+            f"<@{BEN}> sent 🌹 **Rose** ×4 to <@{CREATOR}> (🪙 4)",
+            f"<@{ANA}> sent 🌹 **Rose** ×4 to <@{other_creator}> (🪙 4)",  # to the other creator
+            f"<@{ANA}> sent 🍩 **Doughnut** ×4 to <@{CREATOR}> (🪙 120)",
         ]
     )
 
@@ -203,9 +240,9 @@ async def test_gifts_at_or_above_the_threshold_get_a_message_of_their_own(rig):
     assert await big and await many_roses
     texts = [m.text for m in rig.sink.sent()]
     assert texts == [
-        f"<@{ANA}> sent 🌹 **Rose** ×4 (🪙 4)",
-        f"<@{ANA}> sent 🌌 **Galaxy** ×1 (🪙 1,000)",
-        f"<@{ANA}> sent 🌹 **Rose** ×1,000 (🪙 1,000)",
+        f"<@{ANA}> sent 🌹 **Rose** ×4 to <@{CREATOR}> (🪙 4)",
+        f"<@{ANA}> sent 🌌 **Galaxy** ×1 to <@{CREATOR}> (🪙 1,000)",
+        f"<@{ANA}> sent 🌹 **Rose** ×1,000 to <@{CREATOR}> (🪙 1,000)",
     ]
 
 
@@ -224,7 +261,10 @@ async def test_the_creators_template_and_the_senders_message_are_used(rig):
 
     assert await done
     [message] = rig.sink.sent()
-    assert message.text == f"Thank you <@{ANA}> for the 🌌 **Galaxy** 💖\n> for you @\u200beveryone"
+    assert (
+        message.text
+        == f"Thank you <@{ANA}> for the 🌌 **Galaxy** 💖 → <@{CREATOR}>\n> for you @\u200beveryone"
+    )
     assert message.mention_ids == (ANA,)
 
 
@@ -251,20 +291,49 @@ async def test_a_burst_of_10000_gifts_from_500_senders_stays_within_the_rate_lim
     assert rig.sink.max_in_window(CHANNEL, 5.0) <= 5
     assert all(f.done() and f.result() for f in futures)
     assert sum(shown_count(m.text) for m in rig.sink.sent()) == total  # every gift is in some count
-    assert all(len(m.text) <= 2000 for m in rig.sink.sent())
+    assert all(len(m.text) <= PACKED_MESSAGE_MAX for m in rig.sink.sent())
     assert all(len(m.mention_ids) <= 100 for m in rig.sink.sent())
     assert rig.engine.stats().channels == 0  # nothing kept once the channel is idle
 
 
-async def test_lines_waiting_for_the_rate_limit_are_packed_into_one_message(rig):
-    futures = [rig.engine.publish(gift(100 + i, ROSE)) for i in range(50)]
+async def test_lines_waiting_for_the_rate_limit_are_packed_up_to_6000_characters_a_message(rig):
+    senders = [ANA + i for i in range(120)]
+    futures = [rig.engine.publish(gift(sender, ROSE)) for sender in senders]
     await rig.timer.advance(20)
 
     assert all(f.result() for f in futures)
     sent = rig.sink.sent()
-    assert [len(m.text.splitlines()) for m in sent] == [40, 10]  # at most 40 lines a message
-    assert sent[0].mention_ids == tuple(100 + i for i in range(40))
-    assert all(len(m.text) <= 2000 for m in sent)
+    assert [len(m.text.splitlines()) for m in sent] == [71, 49]  # two messages, not three of 40 lines
+    assert DISCORD_MESSAGE_MAX < len(sent[0].text) <= PACKED_MESSAGE_MAX  # beyond content: in embeds
+    assert sent[0].mention_ids == tuple(senders[:71])
+    assert sum(shown_count(m.text) for m in sent) == 120
+
+
+def test_a_packed_shoutout_splits_into_embeds_at_line_ends():
+    lines = [f"<@{ANA + i}> sent 🌹 **Rose** ×1 to <@{CREATOR}> (🪙 1)" for i in range(80)]
+    text = "\n".join(lines)
+
+    parts = split_for_embeds(text)
+
+    assert len(parts) == 2 and all(len(part) <= 4096 for part in parts)
+    assert "\n".join(parts) == text  # nothing lost, no line cut
+
+
+async def test_gifts_to_a_posted_streak_start_a_new_line_while_a_packed_send_waits(rig):
+    first = rig.engine.publish(gift(ANA, ROSE))
+    await rig.timer.advance(0.1)
+    for i in range(4):  # the rest of the window goes to big gifts
+        rig.engine.publish(gift(BEN + i, GALAXY))
+    await rig.timer.advance(0.1)
+    rig.engine.publish(gift(BEN + 10, ROSE))  # something is waiting for the next send …
+    more = [rig.engine.publish(gift(ANA, ROSE)) for _ in range(3)]  # … so Ana's roses ride along
+    await rig.timer.advance(10)
+
+    assert await first and all(f.result() for f in more)
+    assert not [a for a in rig.sink.actions if a.kind == "edit"]
+    texts = [m.text for m in rig.sink.sent()]
+    assert texts[0] == f"<@{ANA}> sent 🌹 **Rose** ×1 to <@{CREATOR}> (🪙 1)"
+    assert f"<@{ANA}> sent 🌹 **Rose** ×3 to <@{CREATOR}> (🪙 3)" in texts[-1].splitlines()
 
 
 async def test_pending_updates_to_one_message_become_one_edit(rig):
@@ -281,7 +350,7 @@ async def test_pending_updates_to_one_message_become_one_edit(rig):
     assert await first and all(f.result() for f in later)
     edits = [a for a in rig.sink.actions if a.kind == "edit"]
     assert [e.at for e in edits] == [5.0]
-    assert rig.sink.sent()[0].text == f"<@{ANA}> sent 🌹 **Rose** ×41 (🪙 41)"
+    assert rig.sink.sent()[0].text == f"<@{ANA}> sent 🌹 **Rose** ×41 to <@{CREATOR}> (🪙 41)"
 
 
 # --- failures and lifecycle --------------------------------------------------------------------------
@@ -313,7 +382,7 @@ async def test_a_deleted_shoutout_is_posted_again_when_its_streak_grows(rig):
     await rig.timer.advance(2)
 
     assert await more
-    assert rig.sink.sent()[-1].text == f"<@{ANA}> sent 🌹 **Rose** ×2 (🪙 2)"
+    assert rig.sink.sent()[-1].text == f"<@{ANA}> sent 🌹 **Rose** ×2 to <@{CREATOR}> (🪙 2)"
 
 
 async def test_stopping_posts_what_waits_within_the_rate_limit(rig):

@@ -80,7 +80,7 @@ async def test_a_growing_streak_edits_its_message_with_the_same_mention_rules(bo
     assert edit.message_id == post.message_id
     assert only_the_sender(edit.allowed_mentions, ANA)
     [message] = channels.posted(alerts.id)
-    assert message.content == f"<@{ANA}> sent 🌹 **Rose** ×6 (🪙 6)"
+    assert message.content == f"<@{ANA}> sent 🌹 **Rose** ×6 to <@{CREATOR}> (🪙 6)"
 
 
 async def test_a_deleted_channel_fails_the_shoutout_and_is_logged(bot, services, channels, caplog):
@@ -115,7 +115,7 @@ async def test_a_shoutout_deleted_by_a_moderator_is_posted_again_as_the_streak_g
     assert await services.alerts.publish(gift(alerts.id))
 
     [again] = channels.posted()
-    assert again.id != first.id and again.content == f"<@{ANA}> sent 🌹 **Rose** ×2 (🪙 2)"
+    assert again.id != first.id and again.content == f"<@{ANA}> sent 🌹 **Rose** ×2 to <@{CREATOR}> (🪙 2)"
 
 
 async def test_no_alerts_channel_means_no_shoutout(bot, services, channels):
@@ -132,11 +132,30 @@ async def test_unloading_the_cog_posts_what_waits_then_stops_taking_gifts(bot, s
     assert all(f.done() and f.result() for f in waiting)
     [message] = channels.posted(alerts.id)
     assert message.content.splitlines() == [
-        f"<@{ANA}> sent 🌹 **Rose** ×1 (🪙 1)",
-        f"<@{BEN}> sent 🌹 **Rose** ×1 (🪙 1)",
+        f"<@{ANA}> sent 🌹 **Rose** ×1 to <@{CREATOR}> (🪙 1)",
+        f"<@{BEN}> sent 🌹 **Rose** ×1 to <@{CREATOR}> (🪙 1)",
     ]
     assert only_the_sender(channels.requests[0].allowed_mentions, ANA, BEN)
     assert await services.alerts.publish(gift(alerts.id)) is False
 
     await bot.load_extension("cogs.alerts")  # and it can start again
     assert await services.alerts.publish(gift(alerts.id)) is True
+
+
+async def test_a_packed_burst_message_carries_its_lines_in_embeds_within_discords_limits(
+    bot, services, channels
+):
+    alerts = channels.add_text_channel()
+    senders = [ANA + i for i in range(120)]
+
+    posted = [services.alerts.publish(gift(alerts.id, sender)) for sender in senders]
+
+    assert all([await future for future in posted])
+    first = channels.requests[0]
+    embeds = first.payload["embeds"]
+    assert first.method == "POST" and not first.payload.get("content")
+    descriptions = [embed["description"] for embed in embeds]
+    assert all(len(d) <= 4096 for d in descriptions) and sum(len(d) for d in descriptions) <= 6000
+    lines = "\n".join(descriptions).splitlines()
+    assert len(lines) > 40 and all(f"to <@{CREATOR}>" in line for line in lines)
+    assert only_the_sender(first.allowed_mentions, *senders[: len(lines)])

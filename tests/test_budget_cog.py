@@ -119,7 +119,7 @@ async def test_the_cog_installs_the_job_and_close_stops_the_scheduler(bot):
     assert bot.scheduler.get_job(JOB_ID) is not None
     bot.scheduler.start()  # what setup_hook does after loading the extensions
     assert bot.scheduler.running
-    assert JOB_ID in [job.id for job in bot.scheduler.get_jobs()]
+    assert [job.id for job in bot.scheduler.get_jobs()].count(JOB_ID) == 1
 
     await bot.close()
     await asyncio.sleep(0)

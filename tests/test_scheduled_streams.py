@@ -3,6 +3,7 @@ event, and every path tolerating the others (already live, event gone, the creat
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -130,3 +131,43 @@ async def test_refusals(services, events):
 async def test_events_the_bot_did_not_make_are_ignored(services, events):
     assert await services.scheduled_streams.event_started(GUILD, 12345) is None
     assert await services.scheduled_streams.event_ended(GUILD, 12345) is None
+
+
+BOT_ID = 9_999  # the events of /live schedule are the bot's own
+
+
+async def test_with_auto_live_on_a_scheduled_stream_still_starts_one_session_and_ends_it(
+    services, events, clock
+):
+    await services.guild_config.set_auto_live(GUILD, 500, True)
+    await services.scheduled_streams.schedule(GUILD, CREATOR, "1h", "Show", None)
+    event_id, _ = events.only()
+    clock.advance(hours=1)
+    [session] = await services.scheduled_streams.start_due()
+    # the gateway's echo names the bot as the event's creator: nothing more starts
+    assert await services.scheduled_streams.event_started(GUILD, event_id, BOT_ID, "Show") is None
+    count = await services.db.read(lambda c: c.execute("SELECT COUNT(*) FROM live_sessions").fetchone()[0])
+    assert count == 1
+
+    summary = await services.scheduled_streams.event_ended(GUILD, event_id, BOT_ID)
+    assert summary is not None and summary.session.id == session.id
+    assert await services.live.current(GUILD, CREATOR) is None
+    await services.auto_live.close()
+
+
+async def test_a_members_own_event_goes_to_auto_live(services, events):
+    await services.guild_config.set_auto_live(GUILD, 500, True)
+    session = await services.scheduled_streams.event_started(GUILD, 4242, CREATOR, "My own event")
+    assert session is not None and session.title == "My own event"
+    assert await services.scheduled_streams.event_ended(GUILD, 4242, CREATOR) is None  # auto-live ends it
+    for _ in range(100):
+        if await services.live.current(GUILD, CREATOR) is None:
+            break
+        await asyncio.sleep(0.01)
+    assert await services.live.current(GUILD, CREATOR) is None
+    await services.auto_live.close()
+
+
+async def test_a_members_event_without_auto_live_starts_nothing(services, events):
+    assert await services.scheduled_streams.event_started(GUILD, 4242, CREATOR, "My own event") is None
+    assert await services.live.current(GUILD, CREATOR) is None

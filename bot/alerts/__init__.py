@@ -14,6 +14,7 @@ from bot.alerts.engine import (
     GiftAlert,
     MonotonicTimer,
     Timer,
+    split_for_embeds,
 )
 from bot.alerts.templates import (
     DEFAULT_TEMPLATE,
@@ -38,5 +39,6 @@ __all__ = [
     "MonotonicTimer",
     "Timer",
     "render_shoutout",
+    "split_for_embeds",
     "validate_template",
 ]

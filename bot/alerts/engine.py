@@ -11,7 +11,8 @@ How a channel is served (one worker task per channel, started on demand, gone wh
 - a gift at or above the threshold gets a message of its own;
 - at most `rate_limit` requests (sends and edits alike) per `rate_per_s` seconds per channel. Work that
   cannot go out yet waits and merges: streak lines waiting to be posted are packed together into one
-  message; updates waiting for the same message become one edit. Nothing is dropped: every gift's future
+  message (up to 6,000 characters: beyond the 2,000 of a message's content, the sink carries them in
+  embeds, see `split_for_embeds`); updates waiting for the same message become one edit. Nothing is dropped: every gift's future
   resolves True once the gift's count is in a posted (or edited) message, False if the channel refused it.
 
 Memory per channel is bounded by the number of distinct streaks and unposted big gifts, not by the number
@@ -34,8 +35,29 @@ from bot.alerts.templates import render_shoutout
 
 log = logging.getLogger(__name__)
 
-DISCORD_MESSAGE_MAX = 2000
+DISCORD_MESSAGE_MAX = 2000  # a message's content; longer shout-outs go into embeds
+PACKED_MESSAGE_MAX = 6000  # what all embeds of one message may carry together
+EMBED_DESCRIPTION_MAX = 4096
+MENTIONS_MAX = 100  # Discord's limit on allowed_mentions users
 _LINE_GROWTH = 12  # room kept in a packed message for its lines' counts to grow
+
+
+def split_for_embeds(text: str) -> list[str]:
+    """A shout-out too long for a message's content, as embed descriptions: whole lines, each part at
+    most 4,096 characters (the engine keeps the whole within 6,000, so at most two parts)."""
+    parts: list[str] = []
+    current = ""
+    for line in text.split("\n"):
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= EMBED_DESCRIPTION_MAX:
+            current = candidate
+            continue
+        if current:
+            parts.append(current)
+        current = line[:EMBED_DESCRIPTION_MAX]
+    if current:
+        parts.append(current)
+    return parts
 
 
 @dataclass(frozen=True)
@@ -72,8 +94,12 @@ class AlertSink(Protocol):
     """Where messages go. Raise (any exception; `AlertDeliveryError` for the expected ones) when the
     channel cannot take the message."""
 
-    async def send(self, channel_id: int, text: str, mention_ids: Sequence[int]) -> Any:
-        """Post `text`, letting it mention only `mention_ids`; returns a handle for `edit`."""
+    async def send(
+        self, channel_id: int, text: str, mention_ids: Sequence[int], *, gift_entry_id: int | None = None
+    ) -> Any:
+        """Post `text`, letting it mention only `mention_ids`; returns a handle for `edit`. A big gift
+        with a message posted on its own names its journal entry (`gift_entry_id`), so the Discord side
+        can offer to hide the message from the stream overlay while the creator's delay runs."""
         ...
 
     async def edit(self, handle: Any, text: str, mention_ids: Sequence[int]) -> None: ...
@@ -147,6 +173,7 @@ class _Unit:
         return render_shoutout(
             alert.template,
             sender_mention=f"<@{alert.sender_id}>",
+            creator_mention=f"<@{alert.creator_id}>",
             gift=alert.gift_name,
             emoji=alert.gift_emoji,
             count=self.count,
@@ -164,11 +191,11 @@ class _Message:
 
 def _compose(units: Sequence[_Unit]) -> tuple[str, list[int]]:
     text = "\n".join(unit.render() for unit in units)
-    if len(text) > DISCORD_MESSAGE_MAX:
+    if len(text) > PACKED_MESSAGE_MAX:
         text = "\n".join(unit.render(with_message=False) for unit in units)
-    if len(text) > DISCORD_MESSAGE_MAX:
-        text = text[: DISCORD_MESSAGE_MAX - 1] + "…"
-    mentions = list(dict.fromkeys(unit.alert.sender_id for unit in units))
+    if len(text) > PACKED_MESSAGE_MAX:
+        text = text[: PACKED_MESSAGE_MAX - 1] + "…"
+    mentions = list(dict.fromkeys(unit.alert.sender_id for unit in units))[:MENTIONS_MAX]
     return text, mentions
 
 
@@ -218,13 +245,11 @@ class _Channel:
         else:
             key = (alert.creator_id, alert.sender_id, alert.gift_name.casefold())
             streak = self.streaks.get(key)
-            if streak is None or (
-                streak.state == _POSTED and now - streak.last_gift_at >= self.engine.quiet_s
-            ):
-                streak = _Unit(key, alert, 0, 0, queued_at=now, last_gift_at=now)
-                self.streaks[key] = streak
-                streak.add(alert, future, now)
-                self._queue(streak)
+            if streak is None or (streak.state == _POSTED and self._starts_new_line(streak, now)):
+                unit = _Unit(key, alert, 0, 0, queued_at=now, last_gift_at=now)
+                self.streaks[key] = unit
+                unit.add(alert, future, now)
+                self._queue(unit)
             else:
                 streak.add(alert, future, now)
                 if streak.state == _POSTED and streak.message is not None:
@@ -232,6 +257,15 @@ class _Channel:
         if now - self.last_prune >= self.engine.quiet_s:
             self.prune(now)
         self.wake.set()
+
+    def _starts_new_line(self, streak: _Unit, now: float) -> bool:
+        """A gift joins its posted streak's line (an edit) unless the streak went quiet, or a send is
+        already waiting: in a burst one packed send shows a hundred lines, while an edit shows one
+        message's, so a new line for the rest of the streak reaches the channel sooner."""
+        if now - streak.last_gift_at >= self.engine.quiet_s:
+            return True
+        message = streak.message
+        return bool(self.pending) and (message is None or message not in self.dirty)
 
     def _queue(self, unit: _Unit, *, front: bool = False) -> None:
         unit.state = _PENDING
@@ -332,7 +366,7 @@ class _Channel:
                 kept.append(self.pending.popleft())
                 continue
             length = len(unit.render()) + _LINE_GROWTH + 1
-            if batch and (size + length > DISCORD_MESSAGE_MAX or len(batch) >= engine.max_lines):
+            if batch and (size + length > PACKED_MESSAGE_MAX or len(batch) >= engine.max_lines):
                 break
             batch.append(self.pending.popleft())
             if unit.key is None:
@@ -350,7 +384,11 @@ class _Channel:
         try:
             if sink is None:
                 raise AlertDeliveryError("alerts are not running")
-            handle = await sink.send(self.channel_id, text, mentions)
+            lone = batch[0] if len(batch) == 1 else None
+            if lone is not None and lone.key is None and lone.alert.message:
+                handle = await sink.send(self.channel_id, text, mentions, gift_entry_id=lone.alert.entry_id)
+            else:
+                handle = await sink.send(self.channel_id, text, mentions)
         except asyncio.CancelledError:  # stopped mid-request: whether it was posted is unknown
             for unit in batch:
                 _resolve(shown[id(unit)] + unit.take_waiters(), False)
@@ -465,8 +503,8 @@ class AlertEngine:
         quiet_s: float = 5.0,
         rate_limit: int = 5,
         rate_per_s: float = 5.0,
-        max_lines: int = 40,
-        max_pending_solo: int = 100,
+        max_lines: int = MENTIONS_MAX,
+        max_pending_solo: int = 10,
         flush_timeout_s: float = 10.0,
     ) -> None:
         if rate_limit < 1 or rate_per_s <= 0 or quiet_s <= 0 or max_lines < 1:

@@ -96,7 +96,9 @@ class RecordingSink:
         self.deleted_messages: set[int] = set()  # edits of these fail like a message a moderator deleted
         self._ids = itertools.count(1)
 
-    async def send(self, channel_id: int, text: str, mention_ids: Sequence[int]) -> RecordedMessage:
+    async def send(
+        self, channel_id: int, text: str, mention_ids: Sequence[int], *, gift_entry_id: int | None = None
+    ) -> RecordedMessage:
         if channel_id in self.broken_channels:
             self.actions.append(Action(self.timer.now(), "failed send", channel_id, 0))
             raise AlertDeliveryError("Unknown Channel")

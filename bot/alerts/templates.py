@@ -1,7 +1,9 @@
-"""The thank-you template language: `{sender} {gift} {count} {coins}`, validated once, rendered safely.
+"""The thank-you template language: `{sender} {gift} {count} {coins} {creator}`, validated once, rendered
+safely. Several creators can be live at once, so every shout-out names its creator: the default template
+says "to {creator}", and a creator's own template that leaves `{creator}` out gets it appended.
 
 Whatever a template, a gift name or a gift message contains, the rendered text never carries a working
-`@everyone`, `@here`, role or foreign user mention: only the sender's own mention survives. (The Discord
+`@everyone`, `@here`, role or foreign user mention: only the sender's and the creator's mentions survive. (The Discord
 side also sends with allowed mentions restricted to the sender; this is the second lock.)
 """
 
@@ -12,12 +14,12 @@ import re
 from bot.errors import DomainError
 from bot.text import neutralise_mentions, single_line
 
-PLACEHOLDERS = ("sender", "gift", "count", "coins")
+PLACEHOLDERS = ("sender", "gift", "count", "coins", "creator")
 TEMPLATE_MAX = 300
 MESSAGE_MAX = 200
-DEFAULT_TEMPLATE = "{sender} sent {gift} ×{count} (🪙 {coins})"
+DEFAULT_TEMPLATE = "{sender} sent {gift} ×{count} to {creator} (🪙 {coins})"
 
-_ALLOWED = "{sender}, {gift}, {count} and {coins}"
+_ALLOWED = "{sender}, {gift}, {count}, {coins} and {creator}"
 # `{{` and `}}` are literal braces; `{name}` a placeholder; a lone brace is a mistake.
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _MARKDOWN = re.compile(r"([\\*_~`|>])")
@@ -68,10 +70,12 @@ def _escape_markdown(text: str) -> str:
     return _MARKDOWN.sub(r"\\\1", text)
 
 
-def _safe(text: str, sender_mention: str) -> str:
-    """Neutralise every mention in `text` except the sender's own mention."""
-    pieces = text.split(sender_mention) if sender_mention else [text]
-    return sender_mention.join(_neutralise(piece) for piece in pieces)
+def _safe(text: str, kept: list[str]) -> str:
+    """Neutralise every mention in `text` except the `kept` ones (the sender's and creator's)."""
+    if not kept:
+        return _neutralise(text)
+    first, rest = kept[0], kept[1:]
+    return first.join(_safe(piece, rest) for piece in text.split(first))
 
 
 def _neutralise(text: str) -> str:
@@ -84,6 +88,7 @@ def render_shoutout(
     template: str | None,
     *,
     sender_mention: str,
+    creator_mention: str,
     gift: str,
     emoji: str,
     count: int,
@@ -92,11 +97,18 @@ def render_shoutout(
 ) -> str:
     """The shout-out text: the creator's template (or the default) filled in, with the sender's optional
     gift message quoted under it. Never raises: an unvalidated template's unknown placeholders stay as
-    text. When the template has no `{count}` and more than one gift was sent, ` ×N` is appended."""
+    text. When the template has no `{count}` and more than one gift was sent, ` ×N` is appended; when it
+    has no `{creator}`, ` → @creator` is."""
     gift_text = f"{neutralise_mentions(single_line(emoji))} **{_escape_markdown(neutralise_mentions(single_line(gift)))}**".strip()
-    values = {"sender": sender_mention, "gift": gift_text, "count": f"{count:,}", "coins": f"{coins:,}"}
+    values = {
+        "sender": sender_mention,
+        "gift": gift_text,
+        "count": f"{count:,}",
+        "coins": f"{coins:,}",
+        "creator": creator_mention,
+    }
     source = single_line(template) if template and template.strip() else DEFAULT_TEMPLATE
-    has_count = False
+    has_count = has_creator = False
     parts: list[str] = []
     position = 0
     for match in _TOKEN.finditer(source):
@@ -108,6 +120,7 @@ def render_shoutout(
             parts.append(token[0])
         elif name in values:
             has_count = has_count or name == "count"
+            has_creator = has_creator or name == "creator"
             parts.append(values[name])
         else:
             parts.append(neutralise_mentions(token))
@@ -115,8 +128,10 @@ def render_shoutout(
     text = "".join(parts).strip()
     if count > 1 and not has_count:
         text += f" ×{count:,}"
+    if not has_creator and creator_mention:
+        text += f" → {creator_mention}"
     if message:
         quoted = single_line(message)[:MESSAGE_MAX]
         if quoted:
             text += "\n> " + quoted
-    return _safe(text, sender_mention)
+    return _safe(text, [mention for mention in (sender_mention, creator_mention) if mention])

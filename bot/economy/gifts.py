@@ -219,6 +219,8 @@ class GiftService:
         self.spending = spending
         self.alerts = alerts
         self._clock = clock
+        # Called with (guild id, creator id) after a gift committed: the overlay's streams read it then.
+        self.committed: Callable[[int, int], None] | None = None
 
     async def catalog(self, guild_id: int, user_id: int, search: str = "") -> tuple[list[Gift], CoinRate]:
         """Active gifts (optionally those matching `search`) and the viewer's coin rate."""
@@ -291,6 +293,8 @@ class GiftService:
         sent = await self._db.write(send)
         if isinstance(sent, Replay):  # a request with the same key committed first
             return await self._replay(sent)
+        if self.committed is not None:
+            self.committed(guild_id, quote.creator_id)
         alert = self._publish(quote, sent)
         return GiftReceipt(
             entry_id=sent.entry_id,

@@ -821,6 +821,7 @@ class FakeDiscord:
             "entity_metadata": body.get("entity_metadata"),
             "user_count": 0,
             "image": None,
+            "recurrence_rule": None,
         }
         await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", self.scheduled_events[event_id])
         return 200, self.scheduled_events[event_id]
@@ -872,4 +873,118 @@ def _json(data: Any, status: int, headers: dict[str, str]) -> web.Response:
     # discord.py only parses bodies whose content type is exactly "application/json" (no charset)
     return web.Response(
         body=json.dumps(data).encode(), status=status, headers={**headers, "Content-Type": "application/json"}
+    )
+
+
+# ---------------------------------------------------------------------- voice and scheduled events
+# Gateway events for auto-live: voice channels and stages, members' voice states (Go Live is
+# `self_stream`), stage instances, and guild scheduled events going live and ending.
+
+VOICE_CHANNEL, STAGE_CHANNEL = 2, 13
+
+
+async def create_voice_channel(fake: FakeDiscord, channel_id: int, name: str, *, stage: bool = False) -> None:
+    """A voice channel (or a Stage) appears in the guild (CHANNEL_CREATE)."""
+    channel = {
+        "id": str(channel_id),
+        "type": STAGE_CHANNEL if stage else VOICE_CHANNEL,
+        "guild_id": str(fake.guild_id),
+        "name": name,
+        "position": len(fake.channels),
+        "permission_overwrites": [],
+        "bitrate": 64000,
+        "user_limit": 0,
+        "rtc_region": None,
+        "nsfw": False,
+        "parent_id": None,
+    }
+    fake.channels[channel_id] = channel
+    await fake.dispatch("CHANNEL_CREATE", channel)
+
+
+async def voice_state_update(
+    fake: FakeDiscord,
+    user_id: int,
+    channel_id: int | None,
+    *,
+    self_stream: bool = False,
+    suppress: bool = False,
+) -> None:
+    """A member joins, changes or leaves voice (channel_id None); `self_stream` is Go Live."""
+    user = fake.users[user_id]
+    await fake.dispatch(
+        "VOICE_STATE_UPDATE",
+        {
+            "guild_id": str(fake.guild_id),
+            "channel_id": str(channel_id) if channel_id is not None else None,
+            "user_id": str(user_id),
+            "member": user.member_payload(with_permissions=False),
+            "session_id": f"voice-{user_id}",
+            "deaf": False,
+            "mute": False,
+            "self_deaf": False,
+            "self_mute": False,
+            "self_stream": self_stream,
+            "self_video": False,
+            "suppress": suppress,
+            "request_to_speak_timestamp": None,
+        },
+    )
+
+
+async def stage_instance_create(fake: FakeDiscord, stage_id: int, channel_id: int, topic: str) -> None:
+    await fake.dispatch(
+        "STAGE_INSTANCE_CREATE",
+        {
+            "id": str(stage_id),
+            "guild_id": str(fake.guild_id),
+            "channel_id": str(channel_id),
+            "topic": topic,
+            "privacy_level": 2,
+            "discoverable_disabled": True,
+            "guild_scheduled_event_id": None,
+        },
+    )
+
+
+def scheduled_event_payload(
+    fake: FakeDiscord, event_id: int, creator_id: int, name: str, status: int, channel_id: int | None = None
+) -> dict[str, Any]:
+    return {
+        "id": str(event_id),
+        "guild_id": str(fake.guild_id),
+        "channel_id": str(channel_id) if channel_id is not None else None,
+        "creator_id": str(creator_id),
+        "creator": fake.users[creator_id].user_payload(),
+        "name": name,
+        "description": None,
+        "scheduled_start_time": "2026-12-01T20:00:00+00:00",
+        "scheduled_end_time": "2026-12-01T22:00:00+00:00" if channel_id is None else None,
+        "privacy_level": 2,
+        "status": status,
+        "entity_type": 2 if channel_id is not None else 3,
+        "entity_id": None,
+        "entity_metadata": None if channel_id is not None else {"location": "twitch.tv/example"},
+        "user_count": 0,
+        "image": None,
+        "recurrence_rule": None,
+    }
+
+
+async def scheduled_event(
+    fake: FakeDiscord,
+    event_id: int,
+    creator_id: int,
+    name: str,
+    status: int,
+    *,
+    created: bool = False,
+    channel_id: int | None = None,
+) -> None:
+    """A member's event: GUILD_SCHEDULED_EVENT_CREATE (`created`), else _UPDATE with the new status (the
+    fake's REST answers for it as for the events the bot creates)."""
+    payload = scheduled_event_payload(fake, event_id, creator_id, name, status, channel_id)
+    fake.scheduled_events[event_id] = payload
+    await fake.dispatch(
+        "GUILD_SCHEDULED_EVENT_CREATE" if created else "GUILD_SCHEDULED_EVENT_UPDATE", payload
     )

@@ -28,7 +28,7 @@ def counted(fake) -> int:
     return sum(
         int(n.replace(",", ""))
         for message in fake.channel_messages(ALERTS_CHANNEL_ID)
-        for n in COUNT.findall(message.content or "")
+        for n in COUNT.findall(message.text)  # content, or the embeds of a packed message
     )
 
 
