@@ -12,9 +12,11 @@ import discord
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from discord.ext import commands
 
+from bot.backups import DailyBackups, install_backup_job
 from bot.command_sync import sync_tree
 from bot.services import Services
 from bot.settings import Settings
+from bot.shutdown import InFlight
 from bot.tree import LiveGiftsTree
 
 log = logging.getLogger(__name__)
@@ -38,6 +40,9 @@ EXTENSIONS = (
     "cogs.action_log",
 )
 CHECKPOINT_EVERY_S = 1.0
+# How long a shutdown waits for interactions already being answered (a gift's receipt waits up to
+# a few seconds for its shout-out) before closing the connection to Discord anyway.
+IN_FLIGHT_GRACE_S = 15.0
 
 
 def freeze_long_lived_objects() -> None:
@@ -63,6 +68,7 @@ class LiveGiftsBot(commands.Bot):
         self.settings = settings
         self.services = services
         self.force_sync = force_sync  # `python -m bot sync`: sync even when Discord has the same commands
+        self.in_flight = InFlight()
         self._upkeep: asyncio.Task[None] | None = None
         # Cogs add their jobs when loaded (explicit ids, rebuilt from SQLite at every start);
         # it runs on the bot's loop once setup_hook starts it.
@@ -71,6 +77,14 @@ class LiveGiftsBot(commands.Bot):
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:
             await self.load_extension(extension)
+        if self.settings.backup_dir is not None:
+            backups = DailyBackups(
+                self.settings.database_path,
+                self.settings.backup_dir,
+                self.settings.backup_keep,
+                self.services.clock,
+            )
+            install_backup_job(self.scheduler, backups, *self.settings.backup_at)
         self.scheduler.start()
         self._upkeep = asyncio.create_task(self._checkpoint_loop(), name="wal-checkpoint")
         freeze_long_lived_objects()  # again in on_ready, once the guild caches are filled
@@ -95,6 +109,15 @@ class LiveGiftsBot(commands.Bot):
                 await self.services.db.checkpoint()
             except Exception:
                 log.warning("WAL checkpoint failed", exc_info=True)
+
+    async def shut_down(self, grace_s: float = IN_FLIGHT_GRACE_S) -> None:
+        """Stop taking interactions, let those in flight finish, then close: unloading the cogs
+        posts the waiting shout-outs before the connection to Discord goes."""
+        self.in_flight.stop_accepting()
+        unfinished = await self.in_flight.drain(grace_s)
+        if unfinished:
+            log.warning("%d interactions were still being answered after %.0f s", unfinished, grace_s)
+        await self.close()
 
     async def close(self) -> None:
         if self.scheduler.running:

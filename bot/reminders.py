@@ -6,8 +6,10 @@ claimed in SQLite before the DM goes out, so nobody gets two reminders for one l
 restart loses nothing (the state is in the database, the job is rebuilt at start). DST needs no
 special case: "today at 09:00" is converted to UTC afresh for each local date.
 
-Discord-free: the DM sender is injected (`DirectMessages`); it raises `DirectMessagesClosed` when the
-member does not accept DMs, and reminders are then paused instead of retried.
+Discord-free: the DM sender is injected (`DirectMessages`). Before sending it checks that the bot and
+the member are still in the server: it raises `ServerLeft` when the bot is not (every reminder of that
+server stops), `MemberLeft` when the member is not, and `DirectMessagesClosed` when the member does not
+accept DMs; the member's reminders are then paused instead of retried.
 """
 
 from __future__ import annotations
@@ -42,9 +44,18 @@ class DirectMessagesClosed(Exception):
     """The member does not accept direct messages from the bot (or is gone)."""
 
 
+class MemberLeft(Exception):
+    """The member is no longer in the server: no reminder about spending there."""
+
+
+class ServerLeft(Exception):
+    """The bot is no longer in the server (removed, or the server was deleted)."""
+
+
 class DirectMessages(Protocol):
     async def send(self, guild_id: int, user_id: int, text: str) -> None:
-        """Send `text` to the member privately; raise DirectMessagesClosed if that is impossible."""
+        """Send `text` to the member privately if the bot and the member are both still in the server;
+        raise ServerLeft, MemberLeft or DirectMessagesClosed otherwise."""
         ...
 
 
@@ -60,6 +71,7 @@ class ReminderRun:
     sent: list[DueReminder] = field(default_factory=list)
     paused: list[DueReminder] = field(default_factory=list)
     failed: list[DueReminder] = field(default_factory=list)
+    servers_left: list[int] = field(default_factory=list)  # their reminders stopped
 
 
 def due_date(
@@ -150,6 +162,8 @@ class ReminderService:
         now = self._clock()
         run = ReminderRun()
         for reminder in await self.due(now):
+            if reminder.guild_id in run.servers_left:
+                continue
             text = await self.compose(reminder.guild_id, reminder.user_id, now)
             day = reminder.local_date.isoformat()
             claimed = await self._db.write(_claim(reminder.guild_id, reminder.user_id, day))
@@ -157,12 +171,15 @@ class ReminderService:
                 continue
             try:
                 await messages.send(reminder.guild_id, reminder.user_id, text)
-            except DirectMessagesClosed:
+            except (DirectMessagesClosed, MemberLeft) as error:
                 await self._pause(reminder, now)
                 run.paused.append(reminder)
-                log.info(
-                    "DMs closed: paused reminders of %s in guild %s", reminder.user_id, reminder.guild_id
-                )
+                why = "left the server" if isinstance(error, MemberLeft) else "DMs closed"
+                log.info("%s: paused reminders of %s in guild %s", why, reminder.user_id, reminder.guild_id)
+            except ServerLeft:
+                await self._stop_server(reminder.guild_id, now)
+                run.servers_left.append(reminder.guild_id)
+                log.info("the bot left guild %s: its budget reminders stopped", reminder.guild_id)
             except Exception:  # one member's failure must not stop the others'; no second try today
                 log.warning("could not send a budget reminder to %s", reminder.user_id, exc_info=True)
                 run.failed.append(reminder)
@@ -175,6 +192,10 @@ class ReminderService:
         await self._db.write(
             lambda conn: budgets.pause_reminders(conn, reminder.guild_id, reminder.user_id, at)
         )
+
+    async def _stop_server(self, guild_id: int, now: datetime) -> None:
+        at = to_micros(now)
+        await self._db.write(lambda conn: budgets.pause_server_reminders(conn, guild_id, at))
 
 
 def install_reminder_job(

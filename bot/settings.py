@@ -39,6 +39,31 @@ class Settings(BaseSettings):
             raise ValueError("must start with http:// or https://")
         return value
 
+    backup_dir: Path | None = None  # daily backups go here; None: no daily backups
+    backup_keep: int = Field(default=7, ge=1, le=1000)
+    backup_time: str = "03:30"  # HH:MM UTC
+
+    @field_validator("backup_dir", mode="before")
+    @classmethod
+    def _empty_is_none(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("backup_time")
+    @classmethod
+    def _hh_mm(cls, value: str) -> str:
+        hour, _, minute = value.strip().partition(":")
+        if not (
+            hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60 and len(minute) == 2
+        ):
+            raise ValueError("must be a time of day as HH:MM (UTC), e.g. 03:30")
+        return f"{int(hour):02d}:{minute}"
+
+    @property
+    def backup_at(self) -> tuple[int, int]:
+        """The daily backup's hour and minute (UTC)."""
+        hour, minute = self.backup_time.split(":")
+        return int(hour), int(minute)
+
     @field_validator("dev_guild_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:

@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from bot.errors import DomainError
+from bot.shutdown import RESTARTING, InFlight
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +53,20 @@ async def send_ephemeral(interaction: discord.Interaction, message: str) -> None
         log.warning("could not tell the member about an error", exc_info=True)
 
 
+async def admit(interaction: discord.Interaction) -> bool:
+    """Register the interaction as in flight, or, once the bot is shutting down, say so and refuse it."""
+    in_flight = getattr(interaction.client, "in_flight", None)
+    if not isinstance(in_flight, InFlight) or in_flight.admit():
+        return True
+    if interaction.type is not discord.InteractionType.autocomplete:
+        await send_ephemeral(interaction, RESTARTING)
+    return False
+
+
 class LiveGiftsTree(app_commands.CommandTree):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await admit(interaction):
+            return False
         # `guild_only` only asks Discord to hide commands in DMs; refuse them here as well.
         if interaction.guild_id is None:
             if interaction.type is discord.InteractionType.autocomplete:

@@ -20,7 +20,7 @@ from bot.budgets import (
     when_text,
 )
 from bot.money import CoinRate
-from bot.reminders import JOB_ID, DirectMessagesClosed, install_reminder_job
+from bot.reminders import JOB_ID, DirectMessagesClosed, MemberLeft, ServerLeft, install_reminder_job
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
@@ -42,18 +42,34 @@ MODE_WORDS = {
 }
 SOURCE_WORDS = {"yours": "your time zone", "server": "the server's time zone", "default": "the default"}
 DM_LIMIT = 2000
+UNKNOWN_MEMBER, UNKNOWN_USER = 10007, 10013  # Discord's error codes: not in the server / no such account
 
 
 class DiscordDirectMessages:
-    """Sends reminder DMs through the bot; closed DMs become DirectMessagesClosed (then: paused)."""
+    """Sends reminder DMs through the bot; closed DMs become DirectMessagesClosed (then: paused).
+
+    Before each DM it asks Discord (REST) whether the bot and the member are still in the server: the
+    member list is not cached, since that needs the privileged members intent."""
 
     def __init__(self, client: discord.Client) -> None:
         self._client = client
 
+    async def _server_of(self, guild_id: int, user_id: int) -> discord.Guild:
+        """The guild, once Discord confirmed that the member is in it (ServerLeft / MemberLeft if not)."""
+        try:
+            guild = self._client.get_guild(guild_id) or await self._client.fetch_guild(guild_id)
+            await guild.fetch_member(user_id)
+        except discord.NotFound as error:
+            if error.code in (UNKNOWN_MEMBER, UNKNOWN_USER):
+                raise MemberLeft(str(error)) from error
+            raise ServerLeft(str(error)) from error
+        except discord.Forbidden as error:  # Missing Access: the bot is not in the server any more
+            raise ServerLeft(str(error)) from error
+        return guild
+
     async def send(self, guild_id: int, user_id: int, text: str) -> None:
-        guild = self._client.get_guild(guild_id)
-        if guild is not None:
-            text = f"From **{discord.utils.escape_markdown(guild.name)}**\n{text}"
+        guild = await self._server_of(guild_id, user_id)
+        text = f"From **{discord.utils.escape_markdown(guild.name)}**\n{text}"
         try:
             user = self._client.get_user(user_id) or await self._client.fetch_user(user_id)
             await user.send(text[:DM_LIMIT], allowed_mentions=discord.AllowedMentions.none())
@@ -90,8 +106,8 @@ def render_period(budget: PeriodBudget, overview: BudgetOverview) -> str:
 def render_reminder_setting(reminders: ReminderSettings, zone: Zone) -> str:
     if reminders.paused_at is not None:
         return (
-            "⚠️ **Paused**: I could not send you a reminder because your direct messages are closed. "
-            "Allow DMs from this server's members (Privacy Settings), then run "
+            "⚠️ **Paused**: I could not send you a reminder: your direct messages are closed, or you "
+            "(or I) were not in this server. Allow DMs from this server's members (Privacy Settings), then run "
             "`/budget reminders enabled:on` to resume."
         )
     if not reminders.enabled:

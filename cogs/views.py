@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 
 import discord
 
-from bot.tree import reply_with_error
+from bot.tree import admit, reply_with_error
 
 OnConfirm = Callable[[discord.Interaction], Awaitable[None]]
 
@@ -30,6 +30,8 @@ class ConfirmView(discord.ui.View):
         self.state = "open"  # open → confirming → confirmed, or open → cancelled
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if not await admit(interaction):
+            return False
         if interaction.user.id != self.owner_id:
             await interaction.response.send_message("These buttons are not for you.", ephemeral=True)
             return False

@@ -138,3 +138,12 @@ def pause_reminders(conn: sqlite3.Connection, guild_id: int, user_id: int, now: 
         "UPDATE budget_settings SET reminders_paused_at = ? WHERE guild_id = ? AND user_id = ?",
         (now, guild_id, user_id),
     )
+
+
+def pause_server_reminders(conn: sqlite3.Connection, guild_id: int, now: int) -> int:
+    """Pause every running reminder of the guild (the bot left it); how many were paused."""
+    return conn.execute(
+        "UPDATE budget_settings SET reminders_paused_at = ?"
+        " WHERE guild_id = ? AND reminders_enabled = 1 AND reminders_paused_at IS NULL",
+        (now, guild_id),
+    ).rowcount

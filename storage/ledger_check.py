@@ -8,22 +8,27 @@ from pathlib import Path
 
 from storage.database import DatabaseError
 from storage.ledger import postings_digest
+from storage.reconcile import reconciliation_discrepancies
 
 # Each entry kind's allowed (assets, system accounts), as plain data from the domain's registry.
 KindRules = Mapping[str, tuple[frozenset[str], frozenset[str]]]
 
-APPEND_ONLY_TRIGGERS = (
-    "postings_append_only_update",
-    "postings_append_only_delete",
-    "journal_append_only_update",
-    "journal_append_only_delete",
-)
-
 
 def find_discrepancies(conn: sqlite3.Connection, kinds: KindRules | None = None) -> list[str]:
-    """Everything wrong with the books, one line each; an empty list means clean. With `kinds`, every
-    entry's kind must be one of them and its postings may only touch that kind's assets and system
-    accounts."""
+    """Everything wrong with the books, one line each; an empty list means clean: the journal itself
+    (`journal_discrepancies`), the totals kept beside it and the payout accounts against the cash-out
+    requests."""
+    return [
+        *journal_discrepancies(conn, kinds),
+        *_drifted_gift_totals(conn),
+        *reconciliation_discrepancies(conn),
+    ]
+
+
+def journal_discrepancies(conn: sqlite3.Connection, kinds: KindRules | None = None) -> list[str]:
+    """What is wrong with the journal and the wallets alone: unbalanced or edited entries, wallets that
+    disagree with their postings, negative balances, unknown accounts. With `kinds`, every entry's kind
+    must be one of them and its postings may only touch that kind's assets and system accounts."""
     problems: list[str] = []
     for row in conn.execute(
         "SELECT entry_id, asset, SUM(amount) FROM postings GROUP BY entry_id, asset HAVING SUM(amount) <> 0"
@@ -66,11 +71,6 @@ def find_discrepancies(conn: sqlite3.Connection, kinds: KindRules | None = None)
     problems.extend(_unknown_system_accounts(conn))
     if kinds is not None:
         problems.extend(_kind_violations(conn, kinds))
-    problems.extend(_drifted_gift_totals(conn))
-    present = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
-    for trigger in APPEND_ONLY_TRIGGERS:
-        if trigger not in present:
-            problems.append(f"append-only trigger {trigger} is missing")
     return problems
 
 

@@ -24,7 +24,7 @@ from bot.errors import BudgetExceeded, IdempotencyConflict
 from bot.services import Services
 from storage import ConstraintViolation, Database
 from storage.ledger import NewEntry, Posting, entry_by_key, entry_postings, post_entry
-from storage.ledger_check import find_discrepancies
+from storage.ledger_check import journal_discrepancies
 
 GUILD = 1
 MEMBER = 101
@@ -96,7 +96,7 @@ async def test_spending_kinds_count_in_budgets_and_are_refused_in_block_mode(ser
         assert kind.name not in SPENDING_KINDS
         assert spent == 0
         await post_sample(services, kind)  # no budget applies
-    assert await services.db.read(lambda conn: find_discrepancies(conn, allowed_accounts())) == []
+    assert await services.db.read(lambda conn: journal_discrepancies(conn, allowed_accounts())) == []
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
@@ -115,7 +115,7 @@ async def test_reversible_kinds_reverse_to_zero(services, kind) -> None:
             legs[(p.user_id, p.system_account, p.asset)] += p.amount
     assert set(legs.values()) == {0}
     assert await wallet(services.db) == before
-    assert await services.db.read(lambda conn: find_discrepancies(conn, allowed_accounts())) == []
+    assert await services.db.read(lambda conn: journal_discrepancies(conn, allowed_accounts())) == []
 
 
 @pytest.mark.parametrize("kind", KINDS, ids=lambda k: k.name)
@@ -160,7 +160,7 @@ async def test_the_audit_reports_unregistered_kinds_and_forbidden_accounts(servi
             [Posting(COINS, 5, user_id=MEMBER), Posting(COINS, -5, system_account="platform")],
         )
     )
-    problems = await db.read(lambda conn: find_discrepancies(conn, allowed_accounts()))
+    problems = await db.read(lambda conn: journal_discrepancies(conn, allowed_accounts()))
     assert any("'bonus' is not registered" in p for p in problems)
     assert any("grant entry touches the platform account" in p for p in problems)
 

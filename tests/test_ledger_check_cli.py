@@ -24,6 +24,9 @@ SETTING_NAMES = (
     "DEFAULT_REGION",
     "PAYMENT_PROVIDER",
     "SQLITE_SYNCHRONOUS",
+    "BACKUP_DIR",
+    "BACKUP_KEEP",
+    "BACKUP_TIME",
 )
 
 
@@ -142,7 +145,7 @@ def test_check_reports_unbalanced_entries_negative_balances_and_missing_triggers
     assert "entry 1: coins postings sum to 350, not 0" in out
     assert "entry 1: has fewer than two postings" in out
     assert "user 12: coins balance is negative (-430)" in out
-    assert "append-only trigger postings_append_only_delete is missing" in out
+    assert "trigger postings_append_only_delete (migration 001_ledger) is missing" in out
 
 
 def test_check_of_a_missing_file_exits_2_and_creates_nothing(tmp_path):
@@ -203,6 +206,8 @@ def test_a_blank_token_in_dotenv_counts_as_missing(tmp_path):
         ("DEFAULT_REGION", "XX"),
         ("LOG_LEVEL", "LOUD"),
         ("PAYMENT_PROVIDER", "stripe"),
+        ("BACKUP_TIME", "25:00"),
+        ("BACKUP_KEEP", "0"),
     ],
 )
 def test_an_invalid_setting_fails_at_start_naming_the_setting(tmp_path, name, value):

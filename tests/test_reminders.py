@@ -12,7 +12,14 @@ import pytest
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.date import DateTrigger
 
-from bot.reminders import JOB_ID, DirectMessagesClosed, due_date, install_reminder_job
+from bot.reminders import (
+    JOB_ID,
+    DirectMessagesClosed,
+    MemberLeft,
+    ServerLeft,
+    due_date,
+    install_reminder_job,
+)
 from bot.services import build_services
 from cogs.budget import DiscordDirectMessages
 from storage import Database
@@ -275,12 +282,41 @@ class ClosedUser:
         )
 
 
+class FakeGuild:
+    """A guild as `Client.fetch_guild` returns it; `fetch_member` answers like Discord's REST API."""
+
+    name = "Fans"
+
+    def __init__(self, members: set[int], bot_removed: bool = False) -> None:
+        self.members = members
+        self.bot_removed = bot_removed
+        self.member_fetches = 0
+
+    async def fetch_member(self, user_id: int) -> object:
+        self.member_fetches += 1
+        if self.bot_removed:
+            raise discord.Forbidden(
+                FakeResponse(403, "Forbidden"), {"code": 50001, "message": "Missing Access"}
+            )
+        if user_id not in self.members:
+            raise discord.NotFound(
+                FakeResponse(404, "Not Found"), {"code": 10007, "message": "Unknown Member"}
+            )
+        return object()
+
+
 class FakeClient:
-    def __init__(self, user: ClosedUser) -> None:
+    """The parts of discord.Client the reminder DMs use; no guild is cached (as before READY)."""
+
+    def __init__(self, user: ClosedUser, guild: FakeGuild | None = None) -> None:
         self.user = user
+        self.guild = guild or FakeGuild({ANA, BEN})
 
     def get_guild(self, guild_id: int) -> None:
         return None
+
+    async def fetch_guild(self, guild_id: int) -> FakeGuild:
+        return self.guild
 
     def get_user(self, user_id: int) -> None:
         return None
@@ -326,6 +362,75 @@ async def test_one_closed_member_does_not_stop_the_others(services, clock):
     run = await services.reminders.send_due(dms)
     assert [r.user_id for r in run.paused] == [ANA]
     assert [r.user_id for r in run.sent] == [BEN]
+
+
+# --- members and servers the bot can no longer reach ---------------------------------------------
+
+
+async def test_a_member_who_left_the_server_is_paused_without_a_dm(services, clock):
+    clock.now = utc(2026, 11, 1, 8, 0)
+    await services.budgets.set_reminders(GUILD, ANA, "on", "09:00", "UTC")
+    await services.budgets.set_reminders(GUILD, BEN, "on", "09:00", "UTC")
+    user = ClosedUser()
+    guild = FakeGuild({BEN})  # ana left
+    sender = DiscordDirectMessages(FakeClient(user, guild))
+
+    clock.now = utc(2026, 11, 1, 9, 0)
+    run = await services.reminders.send_due(sender)
+
+    assert [r.user_id for r in run.paused] == [ANA, BEN]  # ben: his DMs are closed (ClosedUser)
+    assert user.attempts == 1  # only ben's DM was tried: ana was checked first and not sent one
+    view = await services.budgets.snapshot(GUILD, ANA)
+    assert view.reminders.paused_at == utc(2026, 11, 1, 9, 0) and view.reminders.enabled
+    clock.advance(days=1)
+    assert await services.reminders.due() == []
+
+
+async def test_reminders_stop_for_a_server_the_bot_has_left(services, clock):
+    clock.now = utc(2026, 11, 1, 8, 0)
+    await services.budgets.set_reminders(GUILD, ANA, "on", "09:00", "UTC")
+    await services.budgets.set_reminders(GUILD, BEN, "on", "09:00", "UTC")
+    await services.budgets.set_reminders(GUILD + 1, ANA, "on", "09:00", "UTC")
+    user = ClosedUser()
+    guild = FakeGuild({ANA, BEN}, bot_removed=True)
+
+    clock.now = utc(2026, 11, 1, 9, 0)
+    dms = FakeDMs()
+    left = DiscordDirectMessages(FakeClient(user, guild))
+
+    class OneServerLeft:
+        async def send(self, guild_id: int, user_id: int, text: str) -> None:
+            sender = left if guild_id == GUILD else dms
+            await sender.send(guild_id, user_id, text)
+
+    run = await services.reminders.send_due(OneServerLeft())
+
+    assert run.servers_left == [GUILD]
+    assert guild.member_fetches == 1  # asked once; the server's other reminders were not tried
+    assert user.attempts == 0
+    assert [(g, u) for g, u, _ in dms.sent] == [(GUILD + 1, ANA)]  # another server goes on
+    clock.advance(days=1)
+    assert [(r.guild_id, r.user_id) for r in await services.reminders.due()] == [(GUILD + 1, ANA)]
+
+
+async def test_the_service_pauses_on_member_left_and_stops_on_server_left(services, clock):
+    clock.now = utc(2026, 11, 1, 8, 0)
+    await services.budgets.set_reminders(GUILD, ANA, "on", "09:00", "UTC")
+    await services.budgets.set_reminders(GUILD, BEN, "on", "09:00", "UTC")
+
+    class Gone:
+        async def send(self, guild_id: int, user_id: int, text: str) -> None:
+            raise MemberLeft("Unknown Member") if user_id == ANA else ServerLeft("Missing Access")
+
+    clock.now = utc(2026, 11, 1, 9, 0)
+    run = await services.reminders.send_due(Gone())
+    assert [r.user_id for r in run.paused] == [ANA]
+    assert run.servers_left == [GUILD]
+    assert (await services.budgets.snapshot(GUILD, BEN)).reminders.paused_at is not None
+
+    await services.budgets.set_reminders(GUILD, ANA, "on")  # back in the server: turned on again
+    clock.advance(days=1)
+    assert [r.user_id for r in await services.reminders.due()] == [ANA]
 
 
 # --- the real scheduler ---------------------------------------------------------------------------

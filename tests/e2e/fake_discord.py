@@ -43,6 +43,8 @@ GENERAL_CHANNEL_ID = 920_000_000_000_000_010
 ALERTS_CHANNEL_ID = 920_000_000_000_000_011
 EVERYONE_ROLE_ID = GUILD_ID
 CANNOT_DM = 50007  # Discord's error code when a member's DMs are closed
+UNKNOWN_MEMBER = 10007  # the user is not a member of the guild
+MISSING_ACCESS = 50001  # e.g. the bot asked about a guild it is no longer in
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
 MANAGE_EVENTS = 1 << 33
 EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
@@ -238,6 +240,8 @@ class FakeDiscord:
         self._interaction_of_token: dict[str, int] = {}
         self.dm_channels: dict[int, int] = {}  # user id → DM channel id
         self.closed_dms: set[int] = set()  # users who do not accept DMs from the bot (Discord: 403, 50007)
+        self.departed: set[int] = set()  # users who left the guild (they still exist as Discord users)
+        self.bot_in_guild = True
         self.unknown_requests: list[RecordedRequest] = []
         self.client_errors: list[RecordedRequest] = []  # 4xx answers to known routes (e.g. a double ack)
         self.requests: list[RecordedRequest] = []
@@ -275,6 +279,16 @@ class FakeDiscord:
     def add_user(self, user_id: int, name: str, permissions: int = MEMBER_PERMISSIONS) -> Member:
         self.users[user_id] = Member(user_id, name, permissions)
         return self.users[user_id]
+
+    def member_leaves(self, user_id: int) -> None:
+        """The member leaves the guild (no event: the bot does not have the members intent)."""
+        self.departed.add(user_id)
+
+    async def remove_bot_from_guild(self) -> None:
+        """The bot is kicked from the guild: Discord sends GUILD_DELETE and answers its questions about
+        the guild with 403 Missing Access from then on."""
+        self.bot_in_guild = False
+        await self.dispatch("GUILD_DELETE", {"id": str(self.guild_id)})
 
     def rate_limit(
         self,
@@ -482,8 +496,12 @@ class FakeDiscord:
             self.unknown_requests.append(RecordedRequest(method, path, 404))
             status, result = 404, {"message": f"Unknown route {method} {path}", "code": 0}
         else:
-            refused_dm = status == 403 and isinstance(result, dict) and result.get("code") == CANNOT_DM
-            if 400 <= status < 500 and not refused_dm:  # a known route refused: Discord would have said no
+            code = result.get("code") if isinstance(result, dict) else None
+            refused_dm = status == 403 and code == CANNOT_DM
+            # Asking whether someone is (still) a member is how a bot without the members intent finds out.
+            answered_query = method == "GET" and code in (UNKNOWN_MEMBER, MISSING_ACCESS)
+            refused = 400 <= status < 500 and not refused_dm and not answered_query
+            if refused:  # a known route refused: Discord would have said no
                 self.client_errors.append(RecordedRequest(method, path, status, result))
         self.requests.append(RecordedRequest(method, path, status))
         if status == 204:
@@ -602,7 +620,22 @@ class FakeDiscord:
                     return 404, {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_EVENT}
                 await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
                 return 204, None
+            case ("GET", ["guilds", guild_id]) if int(guild_id) == self.guild_id:
+                return self._guild_query() or (200, self.guild_payload())
+            case ("GET", ["guilds", guild_id, "members", user_id]) if int(guild_id) == self.guild_id:
+                return self._guild_query() or self._member(int(user_id))
         raise _NotFoundError
+
+    def _guild_query(self) -> tuple[int, Any] | None:
+        if self.bot_in_guild:
+            return None
+        return 403, {"message": "Missing Access", "code": MISSING_ACCESS}
+
+    def _member(self, user_id: int) -> tuple[int, Any]:
+        user = self.users.get(user_id)
+        if user is None or user_id in self.departed:
+            return 404, {"message": "Unknown Member", "code": UNKNOWN_MEMBER}
+        return 200, user.member_payload(with_permissions=False)
 
     def _application(self) -> dict[str, Any]:
         return {
