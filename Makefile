@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/gift_throughput.py
 	$(BIN)/python bench/alert_burst.py
 	$(BIN)/python bench/interaction_latency.py
+	$(BIN)/python bench/export_under_load.py
 	$(BIN)/python bench/overlay_fanout.py
 
 clean:

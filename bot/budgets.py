@@ -3,6 +3,10 @@
 "Spent" is summed from the ledger (gift entries) over the member's local day and month. The member's
 time zone is the one they gave with `/budget reminders`, else the guild's, else UTC. Day and month
 boundaries are local midnights converted to UTC one by one, so a DST day is 23 or 25 hours long.
+
+Tightening (a lower or first limit, block mode) applies at once; loosening waits a 24-hour cooling-off:
+a higher limit, a clear, block → warn, and a new time zone while a budget is set (a zone where "today"
+began an hour ago would give a fresh daily limit). A pending change is in force from its time on.
 """
 
 from __future__ import annotations
@@ -114,6 +118,15 @@ class PendingChange:
 
 
 @dataclass(frozen=True)
+class PendingSetting:
+    """A loosening preference change waiting out the cooling-off: the guard mode or the time zone
+    (`value`) in force from `at`."""
+
+    value: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class PeriodBudget:
     period: str
     limit: int | None
@@ -139,8 +152,9 @@ class PeriodBudget:
 class ReminderSettings:
     enabled: bool
     minute: int
-    timezone: str | None  # the member's own zone; None: the guild's
+    timezone: str | None  # the member's own zone in force; None: the guild's
     paused_at: datetime | None
+    pending_timezone: PendingSetting | None = None
 
     @property
     def time(self) -> str:
@@ -158,6 +172,7 @@ class BudgetSnapshot:
     mode: str
     reminders: ReminderSettings
     spent_yesterday: int
+    pending_mode: PendingSetting | None = None
 
     def period(self, name: str) -> PeriodBudget:
         return self.daily if name == "daily" else self.monthly
@@ -167,6 +182,12 @@ class BudgetSnapshot:
 class BudgetOverview:
     snapshot: BudgetSnapshot
     rate: CoinRate
+
+
+@dataclass(frozen=True)
+class ModeChange:
+    mode: str  # in force right after the command
+    pending: PendingSetting | None  # block → warn waits out the cooling-off
 
 
 @dataclass(frozen=True)
@@ -225,13 +246,46 @@ def _in_force(row: Row | None, now: int) -> tuple[int | None, PendingChange | No
     return row["coins"], pending
 
 
+def _setting_at(
+    current: str | None, pending: str | None, pending_at: int | None, now: int
+) -> tuple[str | None, PendingSetting | None]:
+    if pending is None or pending_at is None:
+        return current, None
+    if pending_at <= now:
+        return pending, None
+    return current, PendingSetting(pending, from_micros(pending_at))
+
+
+def mode_at(settings: Row | None, now: int) -> tuple[str, PendingSetting | None]:
+    """The guard mode in force at `now` (microseconds) and the switch still waiting."""
+    if settings is None:
+        return "warn", None
+    mode, pending = _setting_at(settings["mode"], settings["pending_mode"], settings["pending_mode_at"], now)
+    return mode or "warn", pending
+
+
+def timezone_at(settings: Row | None, now: int) -> tuple[str | None, PendingSetting | None]:
+    """The member's own time zone in force at `now` (None: the guild's) and the switch still waiting."""
+    if settings is None:
+        return None, None
+    return _setting_at(
+        settings["timezone"], settings["pending_timezone"], settings["pending_timezone_at"], now
+    )
+
+
 def _limit_row(conn: Connection, guild_id: int, user_id: int, period: str) -> Row | None:
     return next((r for r in budgets.limits(conn, guild_id, user_id) if r["period"] == period), None)
 
 
-def _member_zone(conn: Connection, guild_id: int, user_id: int) -> Zone:
-    settings = budgets.member_settings(conn, guild_id, user_id)
-    return resolve_zone(settings["timezone"] if settings else None, budgets.guild_timezone(conn, guild_id))
+def _has_budget(conn: Connection, guild_id: int, user_id: int, now: int) -> bool:
+    return any(_in_force(row, now) != (None, None) for row in budgets.limits(conn, guild_id, user_id))
+
+
+def member_zone(conn: Connection, guild_id: int, user_id: int, now: int) -> Zone:
+    """The zone a member's local times are read in at `now` (microseconds): their own in force (a new
+    one may still wait out its cooling-off), else the guild's, else UTC."""
+    zone_name, _ = timezone_at(budgets.member_settings(conn, guild_id, user_id), now)
+    return resolve_zone(zone_name, budgets.guild_timezone(conn, guild_id))
 
 
 def read_snapshot(
@@ -239,8 +293,10 @@ def read_snapshot(
 ) -> BudgetSnapshot:
     """A member's budgets at `now` (a plain function on a connection: one thread hop for the caller)."""
     settings = budgets.member_settings(conn, guild_id, user_id)
-    zone = resolve_zone(settings["timezone"] if settings else None, budgets.guild_timezone(conn, guild_id))
     now_us = to_micros(now)
+    zone_name, pending_zone = timezone_at(settings, now_us)
+    mode, pending_mode = mode_at(settings, now_us)
+    zone = resolve_zone(zone_name, budgets.guild_timezone(conn, guild_id))
     rows = {r["period"]: r for r in budgets.limits(conn, guild_id, user_id)}
     day_start, day_end = day_bounds(now, zone.info)
     month_start, month_end = month_bounds_at(now, zone.info)
@@ -263,17 +319,19 @@ def read_snapshot(
     reminders = ReminderSettings(
         enabled=bool(settings["reminders_enabled"]) if settings else False,
         minute=settings["reminder_minute"] if settings else DEFAULT_REMINDER_MINUTE,
-        timezone=settings["timezone"] if settings else None,
+        timezone=zone_name,
         paused_at=from_micros(paused) if paused is not None else None,
+        pending_timezone=pending_zone,
     )
     return BudgetSnapshot(
         now=now,
         zone=zone,
         daily=period("daily", day_start, day_end),
         monthly=period("monthly", month_start, month_end),
-        mode=settings["mode"] if settings else "warn",
+        mode=mode,
         reminders=reminders,
         spent_yesterday=spent_yesterday,
+        pending_mode=pending_mode,
     )
 
 
@@ -346,15 +404,25 @@ class BudgetService:
         at: int,
         now: datetime,
     ) -> LimitChange:
-        zone = await self._db.read(lambda conn: _member_zone(conn, guild_id, user_id))
+        zone = await self._db.read(lambda conn: member_zone(conn, guild_id, user_id, to_micros(now)))
         rate = await self._regions.member_rate(guild_id, user_id)
         return LimitChange(period, requested, in_force, immediate, from_micros(at), now, zone, rate)
 
-    async def set_mode(self, guild_id: int, user_id: int, mode: str) -> str:
+    async def set_mode(self, guild_id: int, user_id: int, mode: str) -> ModeChange:
+        """Block applies at once (and cancels a switch to warn); block → warn after the cooling-off."""
         check_mode(mode)
         now_us = to_micros(self._clock())
-        await self._db.write(lambda conn: budgets.set_mode(conn, guild_id, user_id, mode, now_us))
-        return mode
+
+        def change(conn: Connection) -> ModeChange:
+            in_force, pending = mode_at(budgets.member_settings(conn, guild_id, user_id), now_us)
+            if mode == "block" or in_force == "warn":
+                budgets.set_mode(conn, guild_id, user_id, mode, now_us)
+                return ModeChange(mode, None)
+            at = to_micros(pending.at) if pending is not None else now_us + COOLING_OFF_US
+            budgets.set_mode(conn, guild_id, user_id, in_force, now_us, mode, at)
+            return ModeChange(in_force, PendingSetting(mode, from_micros(at)))
+
+        return await self._db.write(change)
 
     async def set_reminders(
         self,
@@ -365,7 +433,8 @@ class BudgetService:
         timezone: str | None = None,
     ) -> tuple[ReminderSettings, Zone]:
         """Turn the daily reminder on or off, optionally at a new time or in a new zone. Turning it on
-        after today's time has passed starts tomorrow; turning it on again lifts a pause."""
+        after today's time has passed starts tomorrow; turning it on again lifts a pause. A new zone
+        also moves the member's days: with a budget set it waits out the cooling-off."""
         on = check_switch(enabled)
         minute = parse_time_of_day(time_of_day) if time_of_day is not None else None
         zone_name = canonical_zone_name(timezone) if timezone is not None else None
@@ -376,8 +445,19 @@ class BudgetService:
             row = budgets.member_settings(conn, guild_id, user_id)
             new_minute = minute if minute is not None else (row["reminder_minute"] if row else None)
             new_minute = DEFAULT_REMINDER_MINUTE if new_minute is None else new_minute
-            new_zone = zone_name if zone_name is not None else (row["timezone"] if row else None)
-            zone = resolve_zone(new_zone, budgets.guild_timezone(conn, guild_id))
+            new_zone, pending = timezone_at(row, now_us)
+            guild_zone = budgets.guild_timezone(conn, guild_id)
+            if zone_name is not None and zone_name == resolve_zone(new_zone, guild_zone).name:
+                # The zone the days are counted in already, said again: nothing moves, so at once, and
+                # a switch still waiting is called off.
+                new_zone, pending = zone_name, None
+            elif zone_name is not None and _has_budget(conn, guild_id, user_id, now_us):
+                keep = pending is not None and pending.value == zone_name
+                at = pending.at if pending is not None and keep else from_micros(now_us + COOLING_OFF_US)
+                pending = PendingSetting(zone_name, at)
+            elif zone_name is not None:  # no budget to dodge: at once
+                new_zone, pending = zone_name, None
+            zone = resolve_zone(new_zone, guild_zone)
             last = row["last_reminded_date"] if row else None
             today = now.astimezone(zone.info).date()
             if now >= local_moment(today, new_minute, zone.info) and (
@@ -385,7 +465,14 @@ class BudgetService:
             ):
                 last = today.isoformat()  # today's time has passed: the first reminder is tomorrow's
             budgets.set_reminders(conn, guild_id, user_id, on, new_minute, new_zone, last, now_us)
-            return ReminderSettings(on, new_minute, new_zone, None), zone
+            budgets.set_pending_timezone(
+                conn,
+                guild_id,
+                user_id,
+                pending.value if pending is not None else None,
+                to_micros(pending.at) if pending is not None else None,
+            )
+            return ReminderSettings(on, new_minute, new_zone, None, pending), zone
 
         return await self._db.write(change)
 

@@ -69,7 +69,7 @@ class EarningsService:
         now = self._clock()
 
         def look(conn: Connection) -> tuple[ZoneInfo, date, int, int, int, int, list[Row], list[Row], int]:
-            zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id))
+            zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id, to_micros(now)))
             today = now.astimezone(zone).date()
             first = today - timedelta(days=days - 1)
             since = to_micros(local_moment(first, 0, zone))

@@ -19,15 +19,14 @@ from datetime import datetime, timedelta
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.budgets import Zone, check_switch, parse_time_of_day, resolve_zone, time_text
+from bot.budgets import Zone, check_switch, member_zone, parse_time_of_day, resolve_zone, time_text
 from bot.clock import Clock, from_micros, to_micros
 from bot.creators import CreatorService
 from bot.errors import Conflict, InvalidOption, InvalidTimeOfDay, NotFound
 from bot.guilds import GuildDirectory
 from bot.live import LiveSession
 from bot.reminders import DirectMessagesClosed
-from bot.timezones import canonical_zone_name
-from storage import Connection, Database, Row, budgets, follows
+from storage import Connection, Database, Row, follows
 
 log = logging.getLogger(__name__)
 
@@ -128,11 +127,6 @@ def _settings(row: Row | None, zone: Zone) -> FollowerSettings:
     return FollowerSettings(quiet, bool(row["notifications"]), paused, zone)
 
 
-def _member_zone(conn: Connection, guild_id: int, user_id: int) -> Zone:
-    member = budgets.member_settings(conn, guild_id, user_id)
-    return resolve_zone(member["timezone"] if member else None, budgets.guild_timezone(conn, guild_id))
-
-
 class FollowerService:
     def __init__(
         self,
@@ -178,11 +172,13 @@ class FollowerService:
         await self._db.write(write)
 
     async def following(self, guild_id: int, follower_id: int) -> Following:
+        now = to_micros(self._clock())
+
         def read(conn: Connection) -> tuple[list[Row], Row | None, Zone]:
             return (
                 follows.following(conn, guild_id, follower_id),
                 follows.settings(conn, guild_id, follower_id),
-                _member_zone(conn, guild_id, follower_id),
+                member_zone(conn, guild_id, follower_id, now),
             )
 
         rows, settings, zone = await self._db.read(read)
@@ -190,22 +186,21 @@ class FollowerService:
         return Following(creators, _settings(settings, zone))
 
     async def set_quiet_hours(
-        self, guild_id: int, user_id: int, start: str | None, end: str | None, timezone: str | None = None
+        self, guild_id: int, user_id: int, start: str | None, end: str | None
     ) -> FollowerSettings:
-        """Quiet hours in the member's time zone (given here, or from `/budget reminders`, or the
-        server's); `timezone` also becomes the member's zone for budgets and reminders."""
+        """Quiet hours on the member's local clock (their time zone of `/budget reminders`, else the
+        server's); neither end given turns them off."""
         quiet = parse_quiet_hours(start, end)
-        zone_name = canonical_zone_name(timezone) if timezone is not None else None
         await self._guilds.ensure(guild_id)
         now = to_micros(self._clock())
 
         def write(conn: Connection) -> FollowerSettings:
-            if zone_name is not None:
-                budgets.set_timezone(conn, guild_id, user_id, zone_name, now)
             follows.set_quiet_hours(
                 conn, guild_id, user_id, quiet.start if quiet else None, quiet.end if quiet else None
             )
-            return _settings(follows.settings(conn, guild_id, user_id), _member_zone(conn, guild_id, user_id))
+            return _settings(
+                follows.settings(conn, guild_id, user_id), member_zone(conn, guild_id, user_id, now)
+            )
 
         return await self._db.write(write)
 
@@ -213,10 +208,13 @@ class FollowerService:
         """Go-live DMs on (which lifts a pause after closed DMs) or off."""
         on = check_switch(enabled)
         await self._guilds.ensure(guild_id)
+        now = to_micros(self._clock())
 
         def write(conn: Connection) -> FollowerSettings:
             follows.set_notifications(conn, guild_id, user_id, on)
-            return _settings(follows.settings(conn, guild_id, user_id), _member_zone(conn, guild_id, user_id))
+            return _settings(
+                follows.settings(conn, guild_id, user_id), member_zone(conn, guild_id, user_id, now)
+            )
 
         return await self._db.write(write)
 
@@ -238,7 +236,7 @@ class FollowerService:
         """Send every queued go-live DM that is still due, one per `pace`."""
         run = DeliveryRun()
         while True:
-            rows = await self._db.read(lambda conn: follows.next_queued(conn, BATCH))
+            rows = await self._next_queued()
             if not rows:
                 return run
             for row in rows:
@@ -268,6 +266,10 @@ class FollowerService:
                     run.failed.append(notice)
                 else:
                     run.sent.append(notice)
+
+    async def _next_queued(self) -> list[Row]:
+        at = to_micros(self._clock())
+        return await self._db.read(lambda conn: follows.next_queued(conn, BATCH, at))
 
     async def _pause(self, notice: GoLiveNotice) -> None:
         at = to_micros(self._clock())

@@ -1,6 +1,7 @@
 """Leaderboards of gifters and creators from the ledger's gift entries: today, this week or all
 time, with day and week boundaries in the guild's time zone. Members who chose privacy are ranked
-but shown without figures."""
+but shown without figures on the public board, also when they look at it themselves: their own figures
+come separately (`Board.own_hidden`), for their eyes only."""
 
 from __future__ import annotations
 
@@ -39,6 +40,7 @@ class Board:
     rows: list[BoardRow]
     caller: BoardRow | None  # the caller's own row when they are outside the top rows
     caller_id: int
+    own_hidden: BoardRow | None = None  # the caller's own figures when they hide them: private only
 
     @property
     def caller_listed(self) -> bool:
@@ -58,8 +60,8 @@ def period_start(period: str, now: datetime, zone: tzinfo) -> datetime | None:
     return datetime(day.year, day.month, day.day, tzinfo=zone)
 
 
-def _row(row: Row, viewer_id: int) -> BoardRow:
-    hidden = bool(row["hidden"]) and row["user_id"] != viewer_id
+def _row(row: Row, *, public: bool = True) -> BoardRow:
+    hidden = public and bool(row["hidden"])
     return BoardRow(row["rank"], row["user_id"], None if hidden else row["coins"])
 
 
@@ -86,11 +88,12 @@ class LeaderboardService:
             )
 
         top, own = await self._db.read(read)
-        rows = [_row(r, caller_id) for r in top]
-        caller = _row(own, caller_id) if own is not None else None
+        rows = [_row(r) for r in top]
+        caller = _row(own) if own is not None else None
         if caller is not None and any(r.user_id == caller_id for r in rows):
             caller = None
-        return Board(kind, period, since, config.timezone, rows, caller, caller_id)
+        own_hidden = _row(own, public=False) if own is not None and own["hidden"] else None
+        return Board(kind, period, since, config.timezone, rows, caller, caller_id, own_hidden)
 
     async def set_privacy(self, guild_id: int, user_id: int, hidden: bool) -> bool:
         if not isinstance(hidden, bool):

@@ -24,7 +24,7 @@ from zoneinfo import ZoneInfo
 from apscheduler.job import Job
 from apscheduler.triggers.interval import IntervalTrigger
 
-from bot.budgets import BudgetService, PeriodBudget, resolve_zone
+from bot.budgets import BudgetService, PeriodBudget, resolve_zone, timezone_at
 from bot.clock import Clock, to_micros
 from bot.economy.regions import RegionBook
 from bot.money import CoinRate
@@ -145,7 +145,8 @@ class ReminderService:
         rows = await self._db.read(budgets.active_reminders)
         found = []
         for row in rows:
-            zone = resolve_zone(row["timezone"], row["guild_timezone"])
+            zone_name, _ = timezone_at(row, to_micros(moment))
+            zone = resolve_zone(zone_name, row["guild_timezone"])
             day = due_date(moment, zone.info, row["reminder_minute"], row["last_reminded_date"], self._grace)
             if day is not None:
                 found.append(DueReminder(row["guild_id"], row["user_id"], day))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol
 
-from bot.budgets import Zone, resolve_zone
+from bot.budgets import Zone, member_zone
 from bot.clock import Clock, from_micros, to_micros
 from bot.creators import CreatorService
 from bot.errors import Conflict, NotFound
@@ -27,7 +27,7 @@ from bot.live import TITLE_MAX, LiveService, LiveSession, LiveSummary
 from bot.live_auto import AutoLiveService
 from bot.moments import parse_moment
 from bot.text import short_text
-from storage import Connection, ConstraintViolation, Database, Row, budgets, scheduled_streams
+from storage import Connection, ConstraintViolation, Database, Row, scheduled_streams
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +86,6 @@ def _stream(row: Row, zone: Zone) -> ScheduledStream:
     )
 
 
-def _zone(conn: Connection, guild_id: int, user_id: int) -> Zone:
-    member = budgets.member_settings(conn, guild_id, user_id)
-    return resolve_zone(member["timezone"] if member else None, budgets.guild_timezone(conn, guild_id))
-
-
 class ScheduledStreamService:
     def __init__(
         self,
@@ -125,19 +120,27 @@ class ScheduledStreamService:
         assert clean_title is not None
         await self._creators.require(guild_id, creator_id, yourself=True)
         await self._guilds.ensure(guild_id)
-        zone = await self._db.read(lambda conn: _zone(conn, guild_id, creator_id))
-        starts_at = parse_moment(when, self._clock(), zone.info)
+        now = self._clock()
+        zone = await self._db.read(lambda conn: member_zone(conn, guild_id, creator_id, to_micros(now)))
+        starts_at = parse_moment(when, now, zone.info)
         if await self.current(guild_id, creator_id) is not None:
             raise Conflict(
                 "You already have a scheduled stream. Cancel it first with `/live schedule cancel`."
             )
         events = self._discord()
         event_id = await events.create(EventRequest(guild_id, creator_id, clean_title, starts_at, channel_id))
-        now = to_micros(self._clock())
+        created_at = to_micros(self._clock())
 
         def record(conn: Connection) -> Row:
             stream_id = scheduled_streams.add(
-                conn, guild_id, creator_id, event_id, clean_title, channel_id, to_micros(starts_at), now
+                conn,
+                guild_id,
+                creator_id,
+                event_id,
+                clean_title,
+                channel_id,
+                to_micros(starts_at),
+                created_at,
             )
             row = scheduled_streams.stream(conn, stream_id)
             assert row is not None
@@ -153,8 +156,12 @@ class ScheduledStreamService:
         return _stream(row, zone)
 
     async def current(self, guild_id: int, creator_id: int) -> ScheduledStream | None:
+        now = to_micros(self._clock())
+
         def read(conn: Connection) -> tuple[Row | None, Zone]:
-            return scheduled_streams.open_for(conn, guild_id, creator_id), _zone(conn, guild_id, creator_id)
+            return scheduled_streams.open_for(conn, guild_id, creator_id), member_zone(
+                conn, guild_id, creator_id, now
+            )
 
         row, zone = await self._db.read(read)
         return _stream(row, zone) if row else None

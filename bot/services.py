@@ -10,6 +10,7 @@ from bot.alerts import AlertEngine
 from bot.budgets import BudgetGuard, BudgetService
 from bot.catalog import CatalogService
 from bot.clock import Clock
+from bot.cooldowns import Cooldowns
 from bot.creators import CreatorService
 from bot.earnings import EarningsService
 from bot.economy.corrections import CorrectionService
@@ -62,6 +63,7 @@ class Services:
     scheduled_streams: ScheduledStreamService  # its `events` (Discord's scheduled events) come from cogs.live
     overlay: OverlayService  # stream overlays; bot.app serves them (bot/overlay/server.py)
     auto_live: AutoLiveService  # live sessions from Go Live, Stages and scheduled events (cogs.auto_live)
+    cooldowns: Cooldowns  # per-member waits between expensive commands (export, earnings chart)
 
 
 async def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
@@ -127,4 +129,5 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         scheduled_streams=ScheduledStreamService(db, guilds, creators, live, auto_live, clock),
         overlay=overlay,
         auto_live=auto_live,
+        cooldowns=Cooldowns(clock),
     )

@@ -133,7 +133,8 @@ class StatementService:
 
     async def statement(self, guild_id: int, user_id: int, month: str | None = None) -> Statement:
         wanted = parse_month(month)
-        zone_name = await self._db.read(lambda conn: statements.member_timezone(conn, guild_id, user_id))
+        now = to_micros(self._clock())
+        zone_name = await self._db.read(lambda conn: statements.member_timezone(conn, guild_id, user_id, now))
         zone = zone_or_utc(zone_name)
         start = end = None
         label = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import secrets
 
 import discord
 from discord import app_commands
@@ -12,7 +13,22 @@ from bot.shutdown import RESTARTING, InFlight
 
 log = logging.getLogger(__name__)
 
-APOLOGY = "Sorry, something went wrong on our side. Nothing was charged; please try again in a moment."
+# The failure may come after money moved (the reply to a committed purchase failed), so the apology
+# never says whether anything was charged: it sends the member where they can see for themselves.
+APOLOGY = (
+    "Sorry, something went wrong on our side (error reference `{reference}`). If you were buying, "
+    "sending or cashing out, check `/wallet history` to see whether it went through before trying "
+    "again; moderators can find the reference in the bot's log."
+)
+
+
+def error_reference() -> str:
+    """A short code shown to the member and written in the log line, to find one from the other."""
+    return secrets.token_hex(3).upper()
+
+
+def apology(reference: str) -> str:
+    return APOLOGY.format(reference=reference)
 
 
 def describe_error(error: BaseException) -> str | None:
@@ -36,9 +52,10 @@ def describe_error(error: BaseException) -> str | None:
 async def reply_with_error(interaction: discord.Interaction, error: BaseException) -> None:
     message = describe_error(error)
     if message is None:
+        reference = error_reference()
         command = interaction.command.qualified_name if interaction.command else "component"
-        log.error("unexpected error in %s", command, exc_info=getattr(error, "original", error))
-        message = APOLOGY
+        log.error("unexpected error %s in %s", reference, command, exc_info=getattr(error, "original", error))
+        message = apology(reference)
     await send_ephemeral(interaction, message)
 
 

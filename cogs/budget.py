@@ -14,6 +14,8 @@ from bot.budgets import (
     BUDGET_MIN,
     BudgetOverview,
     LimitChange,
+    ModeChange,
+    PendingSetting,
     PeriodBudget,
     ReminderSettings,
     Zone,
@@ -77,6 +79,11 @@ class DiscordDirectMessages:
             raise DirectMessagesClosed(str(error)) from error
 
 
+def moment_text(pending: PendingSetting) -> str:
+    """When a pending change takes effect, in the reader's own clock (a Discord timestamp)."""
+    return f"{discord.utils.format_dt(pending.at, 'f')} ({discord.utils.format_dt(pending.at, 'R')})"
+
+
 def _coins(coins: int, rate: CoinRate) -> str:
     return f"🪙 {coins:,} (≈ {rate.show(coins)})"
 
@@ -120,13 +127,19 @@ def render_overview(overview: BudgetOverview) -> discord.Embed:
     embed = discord.Embed(title="Your budgets", colour=COLOUR)
     embed.add_field(name="Daily budget", value=render_period(snapshot.daily, overview), inline=False)
     embed.add_field(name="Monthly budget", value=render_period(snapshot.monthly, overview), inline=False)
-    embed.add_field(name="Guard", value=MODE_WORDS[snapshot.mode], inline=False)
+    guard = MODE_WORDS[snapshot.mode]
+    if snapshot.pending_mode is not None:
+        guard += f"\nCooling-off: it switches to **{snapshot.pending_mode.value}** at {moment_text(snapshot.pending_mode)}"
+    embed.add_field(name="Guard", value=guard, inline=False)
     embed.add_field(
         name="Reminders", value=render_reminder_setting(snapshot.reminders, snapshot.zone), inline=False
     )
-    embed.set_footer(
-        text=f"Days and months are counted in {snapshot.zone.name} ({SOURCE_WORDS[snapshot.zone.source]})."
-    )
+    footer = f"Days and months are counted in {snapshot.zone.name} ({SOURCE_WORDS[snapshot.zone.source]})."
+    pending_zone = snapshot.reminders.pending_timezone
+    if pending_zone is not None:
+        local = pending_zone.at.astimezone(snapshot.zone.info)
+        footer += f" From {local:%H:%M on %a} {local.day} {local:%b} ({snapshot.zone.name}) they are counted in {pending_zone.value}."
+    embed.set_footer(text=footer)
     return embed
 
 
@@ -150,13 +163,30 @@ def render_limit_change(change: LimitChange) -> str:
     )
 
 
+def render_mode_change(change: ModeChange) -> str:
+    if change.pending is None:
+        return f"Guard mode: {MODE_WORDS[change.mode]}."
+    return (
+        f"Guard mode stays {MODE_WORDS[change.mode]}, until {moment_text(change.pending)}; then it switches "
+        f"to **{change.pending.value}**. Loosening the guard has a 24-hour cooling-off; `block` applies at once."
+    )
+
+
 def render_reminders(reminders: ReminderSettings, zone: Zone) -> str:
     if not reminders.enabled:
-        return "Daily reminders are **off**."
-    return (
-        f"Daily reminders are **on**: every day at **{reminders.time}** ({zone.name}), by direct message. "
-        "Make sure you accept DMs from this server's members."
-    )
+        text = "Daily reminders are **off**."
+    else:
+        text = (
+            f"Daily reminders are **on**: every day at **{reminders.time}** ({zone.name}), by direct message. "
+            "Make sure you accept DMs from this server's members."
+        )
+    pending = reminders.pending_timezone
+    if pending is not None:
+        text += (
+            f"\nYour days, months and reminders move to **{pending.value}** at {moment_text(pending)}: while "
+            f"you have a budget, a new time zone has a 24-hour cooling-off. Until then they stay in {zone.name}."
+        )
+    return text
 
 
 @app_commands.guild_only()
@@ -216,14 +246,14 @@ class BudgetCog(commands.GroupCog, group_name="budget", group_description="Limit
         ]
     )
     async def mode(self, interaction: discord.Interaction, mode: str) -> None:
-        chosen = await self.services.budgets.set_mode(guild_id_of(interaction), interaction.user.id, mode)
-        await interaction.response.send_message(f"Guard mode: {MODE_WORDS[chosen]}.", ephemeral=True)
+        change = await self.services.budgets.set_mode(guild_id_of(interaction), interaction.user.id, mode)
+        await interaction.response.send_message(render_mode_change(change), ephemeral=True)
 
     @app_commands.command(name="reminders", description="A daily DM with what you spent and what is left")
     @app_commands.describe(
         enabled="on or off",
         time="Local time as HH:MM, 24-hour clock (default 09:00)",
-        timezone="Your time zone, e.g. Europe/London (also used for your budget's days and months)",
+        timezone="Your time zone, e.g. Europe/London (also your budget's days; a change waits 24 h)",
     )
     @app_commands.choices(
         enabled=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]

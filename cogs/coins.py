@@ -17,6 +17,7 @@ from bot.economy.purchases import Offer, PurchaseResult
 from bot.services import Services
 from bot.text import coin_count
 from cogs.checks import guild_id_of, moderator_only
+from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -109,7 +110,11 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
             result = await self.services.purchases.purchase(
                 guild_id, user_id, offer.coins, key, role_ids=roles, expected_price=offer.price
             )
-            await click.response.edit_message(embed=render_receipt(result, offer), view=None)
+            await deliver_receipt(
+                click,
+                lambda: Receipt(embed=render_receipt(result, offer)),
+                f"Purchase complete: {coin_count(result.coins)}, receipt #{result.entry_id}.",
+            )
 
         view = ConfirmView(user_id, confirmed, confirm_label=f"Pay {offer.price_text()}")
         await interaction.response.send_message(embed=render_offer(offer), view=view, ephemeral=True)
@@ -142,10 +147,13 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         coins: app_commands.Range[int, 1, GRANT_MAX],
         reason: app_commands.Range[str, 1, REASON_MAX],
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.services.corrections.grant(
             guild_id_of(interaction), interaction.user.id, member.id, coins, reason, str(interaction.id)
         )
-        await interaction.response.send_message(render_grant(result), ephemeral=True)
+        await deliver_receipt(
+            interaction, lambda: Receipt(render_grant(result)), f"Granted: entry #{result.entry_id}."
+        )
 
 
 async def setup(bot: LiveGiftsBot) -> None:

@@ -22,8 +22,8 @@ from bot.followers import FollowerSettings, Following, GoLiveNotice
 from bot.reminders import DirectMessagesClosed
 from bot.services import Services
 from bot.text import coin_count
-from bot.timezones import search_zones
 from cogs.checks import guild_id_of, moderator_only
+from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -230,35 +230,25 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @following_group.command(name="quiet", description="Hours without go-live DMs (leave empty for none)")
     @app_commands.describe(
-        start="From, as HH:MM (24-hour clock), e.g. 22:00",
+        start="From, as HH:MM (24-hour clock) in your time zone, e.g. 22:00",
         end="To, as HH:MM, e.g. 08:00",
-        timezone="Your time zone, e.g. Europe/London (also used for your budgets)",
     )
     @app_commands.rename(start="from", end="to")
     async def following_quiet(
-        self,
-        interaction: discord.Interaction,
-        start: str | None = None,
-        end: str | None = None,
-        timezone: str | None = None,
+        self, interaction: discord.Interaction, start: str | None = None, end: str | None = None
     ) -> None:
         settings = await self.services.followers.set_quiet_hours(
-            guild_id_of(interaction), interaction.user.id, start, end, timezone
+            guild_id_of(interaction), interaction.user.id, start, end
         )
         if settings.quiet is None:
             text = "No quiet hours: go-live DMs can come at any time."
         else:
             text = (
                 f"Quiet hours: no go-live DMs from {time_text(settings.quiet.start)} to "
-                f"{time_text(settings.quiet.end)} ({settings.zone.name})."
+                f"{time_text(settings.quiet.end)} ({settings.zone.name}; your time zone is the one of "
+                "`/budget reminders`, else the server's)."
             )
         await interaction.response.send_message(text, ephemeral=True)
-
-    @following_quiet.autocomplete("timezone")
-    async def timezone_autocomplete(
-        self, interaction: discord.Interaction, current: str
-    ) -> list[app_commands.Choice[str]]:
-        return [app_commands.Choice(name=name, value=name) for name in search_zones(current)]
 
     @following_group.command(name="notifications", description="Turn go-live DMs on or off")
     @app_commands.describe(enabled="on (also resumes after closed DMs) or off")
@@ -310,17 +300,19 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
     @app_commands.command(name="earnings", description="Your diamonds, their cash value and who supports you")
     async def earnings(self, interaction: discord.Interaction) -> None:
-        earnings = await self.services.earnings.earnings(guild_id_of(interaction), interaction.user.id)
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
+        earnings = await self.services.earnings.earnings(guild_id, user_id)
         if not earnings.has_gifts or earnings.recent_total == 0:
             await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
             return
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
-        await interaction.followup.send(
-            embed=render_earnings(earnings, True),
-            file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
-            ephemeral=True,
-        )
+        with self.services.cooldowns.running("chart", guild_id, user_id):  # drawing it is the costly part
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
+            await interaction.followup.send(
+                embed=render_earnings(earnings, True),
+                file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
+                ephemeral=True,
+            )
 
     @app_commands.command(name="cashout", description="Exchange diamonds for money (a moderator approves it)")
     @app_commands.describe(diamonds="How many diamonds (at least the server's minimum, 1,000 by default)")
@@ -331,7 +323,11 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
         async def confirmed(click: discord.Interaction) -> None:
             payout = await self.services.payouts.request(guild_id, user_id, quote.diamonds, key)
-            await click.response.edit_message(embed=render_requested(payout, quote), view=None)
+            await deliver_receipt(
+                click,
+                lambda: Receipt(embed=render_requested(payout, quote)),
+                f"Cash-out requested: request #{payout.id} for 💎 {payout.diamonds:,}.",
+            )
 
         view = ConfirmView(user_id, confirmed, confirm_label=f"Cash out {quote.value_text()}")
         await interaction.response.send_message(embed=render_quote(quote), view=view, ephemeral=True)

@@ -17,6 +17,7 @@ from bot.money import CoinRate, Money
 from bot.services import Services
 from bot.text import coin_count, diamond_count
 from cogs.checks import guild_id_of
+from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
 
 if TYPE_CHECKING:
@@ -100,6 +101,17 @@ def render_receipt(receipt: GiftReceipt, creator_name: str) -> discord.Embed:
     return embed
 
 
+async def deliver_gift_receipt(
+    interaction: discord.Interaction, receipt: GiftReceipt, creator_name: str
+) -> None:
+    await deliver_receipt(
+        interaction,
+        lambda: Receipt(embed=render_receipt(receipt, creator_name)),
+        f"Gift sent: {receipt.gift_name} ×{receipt.count:,} for {coin_count(receipt.total_coins)}, "
+        f"receipt #{receipt.entry_id}.",
+    )
+
+
 async def shoutout_follow_up(interaction: discord.Interaction, receipt: GiftReceipt) -> None:
     """Wait a little for the shout-out; tell the sender if it could not be posted."""
     if receipt.alert is None or receipt.alerts_channel_id is None:
@@ -144,14 +156,15 @@ class GiftCog(commands.GroupCog, group_name="gift", group_description="Send gift
         key = str(interaction.id)  # a re-sent or double-clicked confirmation finds the first gift
         name = creator.display_name
         if not quote.needs_confirmation:
+            await interaction.response.defer(ephemeral=True, thinking=True)
             receipt = await gifts.send(quote, key)
-            await interaction.response.send_message(embed=render_receipt(receipt, name), ephemeral=True)
+            await deliver_gift_receipt(interaction, receipt, name)
             await shoutout_follow_up(interaction, receipt)
             return
 
         async def confirmed(click: discord.Interaction) -> None:
             receipt = await gifts.send(quote, key, confirmed=True)
-            await click.response.edit_message(embed=render_receipt(receipt, name), view=None)
+            await deliver_gift_receipt(click, receipt, name)
             if not receipt.replayed:
                 await shoutout_follow_up(click, receipt)
 

@@ -28,6 +28,14 @@ def board_line(row: BoardRow) -> str:
     return f"{place} <@{row.user_id}> — {amount}"
 
 
+def render_own_hidden(board: Board, own: BoardRow) -> str:
+    _, verb = KIND_WORDS[board.kind]
+    return (
+        f"Only you can see this: you are `#{own.rank}` with 🪙 {own.coins:,} {verb} {PERIOD_WORDS[board.period]}. "
+        "Your amounts stay hidden on the public board (`/wallet privacy`)."
+    )
+
+
 def render_board(board: Board) -> discord.Embed:
     title, verb = KIND_WORDS[board.kind]
     embed = discord.Embed(title=f"{title} {PERIOD_WORDS[board.period]}", colour=COLOUR)
@@ -58,6 +66,8 @@ class LeaderboardCog(
         await interaction.response.send_message(
             embed=render_board(board), allowed_mentions=discord.AllowedMentions.none()
         )
+        if board.own_hidden is not None:  # the public board keeps them hidden, the caller included
+            await interaction.followup.send(render_own_hidden(board, board.own_hidden), ephemeral=True)
 
     @app_commands.command(name="gifters", description="Members who sent the most coins in gifts")
     @app_commands.describe(period="today, week (from Monday) or all-time; days use the server's time zone")

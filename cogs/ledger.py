@@ -12,6 +12,7 @@ from bot.economy.corrections import ReversalResult
 from bot.economy.payouts import REASON_MAX
 from bot.services import Services
 from cogs.checks import guild_id_of, moderator_only
+from cogs.receipts import Receipt, deliver_receipt
 
 if TYPE_CHECKING:
     from bot.client import LiveGiftsBot
@@ -56,10 +57,13 @@ class LedgerCog(commands.GroupCog, group_name="ledger", group_description="Moder
     async def reverse(
         self, interaction: discord.Interaction, entry: int, reason: app_commands.Range[str, 1, REASON_MAX]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         result = await self.services.corrections.reverse(
             guild_id_of(interaction), interaction.user.id, entry, reason, str(interaction.id)
         )
-        await interaction.response.send_message(render_reversal(result), ephemeral=True)
+        await deliver_receipt(
+            interaction, lambda: Receipt(render_reversal(result)), f"Reversed by entry #{result.entry_id}."
+        )
 
     @reverse.autocomplete("entry")
     async def entry_autocomplete(

@@ -19,6 +19,7 @@ from bot.scheduled_streams import EventGone, EventRequest, ScheduledStream
 from bot.services import Services
 from bot.text import diamond_count
 from cogs.checks import guild_id_of
+from cogs.receipts import tell
 
 if TYPE_CHECKING:
     from bot.client import LiveGiftsBot
@@ -262,9 +263,10 @@ class LiveCog(commands.GroupCog, group_name="live", group_description="Creators:
     async def end(self, interaction: discord.Interaction) -> None:
         summary = await self.services.live.end(guild_id_of(interaction), interaction.user.id)
         embed = render_summary(summary)
-        posted = await self._post(summary, embed)
-        note = "" if posted else "\n\n" + not_posted_reason(summary)
-        await interaction.response.send_message(f"Your stream has ended.{note}", embed=embed, ephemeral=True)
+        # The creator's answer first, then the channel post: a slow post cannot expire the interaction.
+        await interaction.response.send_message("Your stream has ended.", embed=embed, ephemeral=True)
+        if not await self._post(summary, embed):
+            await tell(interaction, not_posted_reason(summary))
 
     async def _post(self, summary: LiveSummary, embed: discord.Embed) -> bool:
         return await post_summary(self.bot, summary, embed)

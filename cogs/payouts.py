@@ -13,6 +13,7 @@ from bot.economy.payouts import REASON_MAX, Decision, Payout
 from bot.services import Services
 from bot.text import diamond_count
 from cogs.checks import guild_id_of, moderator_only
+from cogs.receipts import Receipt, deliver_receipt, tell
 
 if TYPE_CHECKING:
     from bot.client import LiveGiftsBot
@@ -55,9 +56,14 @@ def render_decision(decision: Decision) -> str:
             f"Rejected cash-out `#{payout.id}`: {diamond_count(payout.diamonds)} went back to "
             f"<@{payout.creator_id}>."
         )
-    if decision.creator_notified:
-        return text + " They were told by DM."
-    return text + " I could not DM them (their DMs may be closed); please let them know."
+    return text + " I'm telling them by DM."
+
+
+def render_not_told(payout: Payout) -> str:
+    return (
+        f"I could not DM <@{payout.creator_id}> about cash-out `#{payout.id}` (their DMs may be closed); "
+        "please let them know."
+    )
 
 
 def render_payout_dm(payout: Payout, guild_name: str) -> discord.Embed:
@@ -136,8 +142,9 @@ class PayoutsCog(
     @app_commands.describe(payout="The request's number (see /payouts pending)")
     @moderator_only
     async def approve(self, interaction: discord.Interaction, payout: int) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         decision = await self.services.payouts.approve(guild_id_of(interaction), interaction.user.id, payout)
-        await interaction.response.send_message(render_decision(decision), ephemeral=True)
+        await self._announce(interaction, decision)
 
     @app_commands.command(name="reject", description="Reject a cash-out: the diamonds go back to the creator")
     @app_commands.describe(payout="The request's number (see /payouts pending)", reason="Told to the creator")
@@ -145,10 +152,20 @@ class PayoutsCog(
     async def reject(
         self, interaction: discord.Interaction, payout: int, reason: app_commands.Range[str, 1, REASON_MAX]
     ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
         decision = await self.services.payouts.reject(
             guild_id_of(interaction), interaction.user.id, payout, reason
         )
-        await interaction.response.send_message(render_decision(decision), ephemeral=True)
+        await self._announce(interaction, decision)
+
+    async def _announce(self, interaction: discord.Interaction, decision: Decision) -> None:
+        """The moderator's answer first, then the creator's DM: a slow DM cannot expire the interaction."""
+        payout = decision.payout
+        await deliver_receipt(
+            interaction, lambda: Receipt(render_decision(decision)), f"Cash-out #{payout.id} {payout.status}."
+        )
+        if not await self.services.payouts.tell_creator(payout):
+            await tell(interaction, render_not_told(payout))
 
     @approve.autocomplete("payout")
     @reject.autocomplete("payout")

@@ -13,7 +13,8 @@ OnConfirm = Callable[[discord.Interaction], Awaitable[None]]
 
 
 class ConfirmView(discord.ui.View):
-    """Confirm runs `on_confirm`, which must be idempotent: a double click or a re-sent interaction
+    """Confirm defers and runs `on_confirm`, which answers with `cogs.receipts.deliver_receipt` and must
+    be idempotent: a double click or a re-sent interaction
     calls it again and must find the first result. Cancel or a timeout closes the prompt.
 
     The view keeps listening until its timeout even after a decision, so that a click arriving late
@@ -46,6 +47,9 @@ class ConfirmView(discord.ui.View):
             return
         previous, self.state = self.state, "confirming"
         try:
+            # Acknowledge at once: what the button does (a card payment, a busy writer) may take longer
+            # than the three seconds Discord allows for a first answer. The receipt replaces the prompt.
+            await interaction.response.defer()
             await self._on_confirm(interaction)
         except BaseException:
             if previous == "open":  # refused (e.g. not enough coins): the member may still cancel

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
 from typing import TYPE_CHECKING
 
@@ -13,7 +14,8 @@ from bot.economy.kinds import entry_kind
 from bot.economy.wallets import HISTORY_MAX, HistoryItem, WalletView
 from bot.money import CoinRate
 from bot.services import Services
-from bot.statements import Statement, to_csv
+from bot.statement_files import StatementFiles, statement_files
+from bot.statements import Statement
 from bot.text import coin_count
 from cogs.checks import guild_id_of
 
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from bot.client import LiveGiftsBot
 
 COLOUR = discord.Colour.gold()
+ATTACHMENTS_MAX = 10  # files in one Discord message
 
 
 def render_balance(view: WalletView) -> discord.Embed:
@@ -63,17 +66,24 @@ def render_history(items: list[HistoryItem], rate: CoinRate) -> discord.Embed:
     return embed
 
 
-def render_statement_note(statement: Statement) -> str:
+def render_statement_note(statement: Statement, packed: StatementFiles) -> str:
     period = f"for {statement.month}" if statement.month else "of your whole history"
     if not statement.rows:
         return f"Your statement {period} has no entries yet (the file has just the header row)."
-    text = (
-        f"Your statement {period}: {len(statement.rows):,} entries, times in {statement.timezone}. "
-        "Open it in any spreadsheet."
-    )
+    text = f"Your statement {period}: {len(statement.rows):,} entries, times in {statement.timezone}. "
+    limit = f"Discord's upload limit here ({packed.limit / 1_000_000:.0f} MB)"
+    if packed.parts > 1:
+        text += (
+            f"It is too large for {limit} even compressed, so it comes as {packed.parts} ZIP files, "
+            "consecutive parts of one CSV (each with the header row). "
+        )
+    elif packed.compressed:
+        text += f"It is compressed as a ZIP to fit {limit}: unzip it, then open the CSV. "
+    else:
+        text += "Open it in any spreadsheet. "
     if statement.truncated:
-        text += " It was cut at the first 100,000 entries; export month by month for the rest."
-    return text
+        text += "It was cut at the first 100,000 entries; export month by month for the rest."
+    return text.rstrip()
 
 
 def member_names(guild: discord.Guild | None, ids: set[int]) -> dict[int, str]:
@@ -139,15 +149,20 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
     @app_commands.command(name="export", description="Download your statement as a CSV file")
     @app_commands.describe(month="A month as YYYY-MM, e.g. 2026-11 (leave empty for your whole history)")
     async def export(self, interaction: discord.Interaction, month: str | None = None) -> None:
-        statement = await self.services.statements.statement(
-            guild_id_of(interaction), interaction.user.id, month
-        )
-        data = to_csv(statement, member_names(interaction.guild, statement.counterparties()))
-        await interaction.response.send_message(
-            render_statement_note(statement),
-            file=discord.File(io.BytesIO(data), filename=statement.filename),
-            ephemeral=True,
-        )
+        guild_id, user_id = guild_id_of(interaction), interaction.user.id
+        with self.services.cooldowns.running("export", guild_id, user_id):
+            # A long history takes a moment to read and write out: "thinking…" first, the files follow.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            statement = await self.services.statements.statement(guild_id, user_id, month)
+            names = member_names(interaction.guild, statement.counterparties())
+            packed = await asyncio.to_thread(statement_files, statement, names, interaction.filesize_limit)
+            note = render_statement_note(statement, packed)
+            for start in range(0, packed.parts, ATTACHMENTS_MAX):
+                files = [
+                    discord.File(io.BytesIO(f.data), filename=f.name)
+                    for f in packed.files[start : start + ATTACHMENTS_MAX]
+                ]
+                await interaction.followup.send(note if start == 0 else "", files=files, ephemeral=True)
 
 
 async def setup(bot: LiveGiftsBot) -> None:

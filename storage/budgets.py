@@ -71,20 +71,33 @@ def guild_timezone(conn: sqlite3.Connection, guild_id: int) -> str | None:
     return row[0] if row else None
 
 
-def set_timezone(conn: sqlite3.Connection, guild_id: int, user_id: int, timezone: str, now: int) -> None:
+def set_mode(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    user_id: int,
+    mode: str,
+    now: int,
+    pending_mode: str | None = None,
+    pending_at: int | None = None,
+) -> None:
+    """Store the guard mode in force and the switch still waiting (None: none)."""
     conn.execute(
-        "INSERT INTO budget_settings (guild_id, user_id, timezone, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id) DO UPDATE SET timezone = excluded.timezone,"
+        "INSERT INTO budget_settings (guild_id, user_id, mode, pending_mode, pending_mode_at, updated_at)"
+        " VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (guild_id, user_id) DO UPDATE SET mode = excluded.mode,"
+        " pending_mode = excluded.pending_mode, pending_mode_at = excluded.pending_mode_at,"
         " updated_at = excluded.updated_at",
-        (guild_id, user_id, timezone, now),
+        (guild_id, user_id, mode, pending_mode, pending_at, now),
     )
 
 
-def set_mode(conn: sqlite3.Connection, guild_id: int, user_id: int, mode: str, now: int) -> None:
+def set_pending_timezone(
+    conn: sqlite3.Connection, guild_id: int, user_id: int, timezone: str | None, at: int | None
+) -> None:
+    """The time zone the member's days switch to at `at` (None: no switch waiting); the row exists."""
     conn.execute(
-        "INSERT INTO budget_settings (guild_id, user_id, mode, updated_at) VALUES (?, ?, ?, ?)"
-        " ON CONFLICT (guild_id, user_id) DO UPDATE SET mode = excluded.mode, updated_at = excluded.updated_at",
-        (guild_id, user_id, mode, now),
+        "UPDATE budget_settings SET pending_timezone = ?, pending_timezone_at = ?"
+        " WHERE guild_id = ? AND user_id = ?",
+        (timezone, at, guild_id, user_id),
     )
 
 
@@ -113,8 +126,8 @@ def set_reminders(
 def active_reminders(conn: sqlite3.Connection) -> list[sqlite3.Row]:
     """Every enabled, unpaused reminder with the guild's time zone (for members without their own)."""
     return conn.execute(
-        "SELECT b.guild_id, b.user_id, b.reminder_minute, b.timezone, b.last_reminded_date,"
-        " g.timezone AS guild_timezone"
+        "SELECT b.guild_id, b.user_id, b.reminder_minute, b.timezone, b.pending_timezone,"
+        " b.pending_timezone_at, b.last_reminded_date, g.timezone AS guild_timezone"
         " FROM budget_settings b LEFT JOIN guild_settings g ON g.guild_id = b.guild_id"
         " WHERE b.reminders_enabled = 1 AND b.reminders_paused_at IS NULL"
     ).fetchall()

@@ -115,14 +115,16 @@ def queue_followers(
     return cursor.rowcount
 
 
-def next_queued(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
-    """The oldest queued DMs, with what deciding and writing them needs."""
+def next_queued(conn: sqlite3.Connection, limit: int, now: int) -> list[sqlite3.Row]:
+    """The oldest queued DMs, with what deciding and writing them needs (the follower's own time zone
+    as in force at `now`)."""
     return conn.execute(
         "SELECT n.id, n.guild_id, n.session_id, n.creator_id, n.follower_id,"
         " l.title, l.channel_id, l.ended_at,"
         " f.last_notified_at, f.follower_id IS NOT NULL AS following,"
         " s.quiet_from, s.quiet_to, COALESCE(s.notifications, 1) AS notifications, s.paused_at,"
-        " b.timezone, g.timezone AS guild_timezone"
+        " CASE WHEN b.pending_timezone_at <= ? THEN b.pending_timezone ELSE b.timezone END AS timezone,"
+        " g.timezone AS guild_timezone"
         " FROM live_notifications n JOIN live_sessions l ON l.id = n.session_id"
         " LEFT JOIN follows f ON f.guild_id = n.guild_id AND f.creator_id = n.creator_id"
         "  AND f.follower_id = n.follower_id"
@@ -130,7 +132,7 @@ def next_queued(conn: sqlite3.Connection, limit: int) -> list[sqlite3.Row]:
         " LEFT JOIN budget_settings b ON b.guild_id = n.guild_id AND b.user_id = n.follower_id"
         " LEFT JOIN guild_settings g ON g.guild_id = n.guild_id"
         " ORDER BY n.id LIMIT ?",
-        (limit,),
+        (now, limit),
     ).fetchall()
 
 

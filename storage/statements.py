@@ -10,13 +10,15 @@ from storage.rows import first_row
 _NOT_REVERSED = "NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.reverses_entry_id = e.id)"
 
 
-def member_timezone(conn: sqlite3.Connection, guild_id: int, user_id: int) -> str:
-    """The member's own time zone (set with the budget reminders), else the guild's, else UTC."""
+def member_timezone(conn: sqlite3.Connection, guild_id: int, user_id: int, now: int) -> str:
+    """The member's own time zone in force at `now` (set with the budget reminders; a new one waits out
+    a cooling-off), else the guild's, else UTC."""
     row = conn.execute(
         "SELECT COALESCE("
-        " (SELECT timezone FROM budget_settings WHERE guild_id = ? AND user_id = ?),"
+        " (SELECT CASE WHEN pending_timezone_at <= ? THEN pending_timezone ELSE timezone END"
+        "  FROM budget_settings WHERE guild_id = ? AND user_id = ?),"
         " (SELECT timezone FROM guild_settings WHERE guild_id = ?), 'UTC')",
-        (guild_id, user_id, guild_id),
+        (now, guild_id, user_id, guild_id),
     ).fetchone()
     return str(row[0])
 

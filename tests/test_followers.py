@@ -138,7 +138,8 @@ async def test_no_dm_when_the_stream_ended_before_its_turn(services, sender, clo
 async def test_quiet_hours_across_midnight_in_the_followers_zone(services, sender, clock):
     fan = FANS[0]
     await services.followers.follow(GUILD, fan, CREATOR)
-    settings = await services.followers.set_quiet_hours(GUILD, fan, "22:00", "07:30", "Asia/Tokyo")
+    await services.budgets.set_reminders(GUILD, fan, "off", timezone="Asia/Tokyo")
+    settings = await services.followers.set_quiet_hours(GUILD, fan, "22:00", "07:30")
     assert settings.zone.name == "Asia/Tokyo" and str(settings.quiet) == "22:00–07:30"
     discord = Recorder(clock)
 
@@ -181,7 +182,8 @@ def test_quiet_hours_follow_the_local_clock_through_dst(moment, quiet):
 async def test_quiet_hours_in_london_on_the_night_the_clocks_change(services, sender, clock):
     fan = FANS[0]
     await services.followers.follow(GUILD, fan, CREATOR)
-    await services.followers.set_quiet_hours(GUILD, fan, "23:00", "01:30", "Europe/London")
+    await services.budgets.set_reminders(GUILD, fan, "off", timezone="Europe/London")
+    await services.followers.set_quiet_hours(GUILD, fan, "23:00", "01:30")
     discord = Recorder(clock)
     # 29 March 2026: 00:45 GMT is quiet; 01:15 UTC is 02:15 BST (after 01:30 local): not quiet.
     clock.now = datetime(2026, 3, 29, 0, 45, tzinfo=UTC)

@@ -38,10 +38,9 @@ async def test_following_a_member_who_is_not_a_creator_is_refused(driver):
 
 
 async def test_quiet_hours_and_notifications(driver):
-    reply = await driver.slash_with(
-        "creator following quiet", ANA, {"from": "22:00", "to": "07:00", "timezone": "Asia/Tokyo"}
-    )
-    assert reply.ephemeral and "from 22:00 to 07:00 (Asia/Tokyo)" in reply.text
+    await driver.slash("budget reminders", ANA, enabled="off", timezone="Asia/Tokyo")
+    reply = await driver.slash_with("creator following quiet", ANA, {"from": "22:00", "to": "07:00"})
+    assert reply.ephemeral and "from 22:00 to 07:00 (Asia/Tokyo;" in reply.text
     half = await driver.slash_with("creator following quiet", ANA, {"from": "22:00"})
     assert "Give both" in half.text
     off = await driver.slash("creator following quiet", ANA)

@@ -292,7 +292,9 @@ async def test_live_end_tells_the_creator_when_the_summary_cannot_be_posted(
     channels.delete_channel(alerts_channel.id)
     await driver.slash("live start", CLEO)
     ended = await driver.slash("live end", CLEO)
-    assert "could not post the summary" in ended.text
+    assert "Your stream has ended" in ended.text
+    [note] = [r for r in driver.adapter.replies if r.kind == "followup"]
+    assert note.ephemeral and "could not post the summary" in note.text
 
 
 async def test_leaderboard_is_public_and_respects_privacy(driver, services, cleo):

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.errors import DomainError
+from bot.leaderboards import BoardRow
 from tests.support.factories import GUILD, fund, send_gift
 from tests.support.publisher import RecordingPublisher
 
@@ -76,7 +77,9 @@ async def test_hidden_members_are_ranked_without_figures(services):
     seen_by_self = await services.leaderboards.board(GUILD, 1, "gifters", "all-time")
 
     assert [(r.rank, r.user_id, r.coins) for r in seen_by_other.rows] == [(1, 1, None), (2, 2, 1)]
-    assert seen_by_self.rows[0].coins == 30
+    assert seen_by_self.rows[0].coins is None  # the board is public, also when its member looks
+    assert seen_by_self.own_hidden == BoardRow(1, 1, 30)  # their figures, for a private reply
+    assert seen_by_other.own_hidden is None
 
 
 @pytest.mark.parametrize(("kind", "period"), [("gifters", "year"), ("whales", "week"), ("gifters", None)])

@@ -131,7 +131,7 @@ async def test_cashout_confirm_then_moderator_approves(driver, services, notifie
     approved = await driver.slash("payouts approve", MOD, payout=payout.id)
     assert approved.ephemeral
     assert f"Approved cash-out `#{payout.id}`" in approved.text and "$5.28" in approved.text
-    assert "told by DM" in approved.text
+    assert "telling them by DM" in approved.text
     assert [p.status for p in notifier.sent] == ["approved"]
     assert await system_balance(services, "paid_out") == 500
 
@@ -223,7 +223,7 @@ async def test_config_fee_and_minimum(driver, services):
     assert "fee_percent" in log.text and "50 → 30" in log.text
 
 
-async def test_wallet_export_is_a_csv_of_the_ledger(driver, services):
+async def test_wallet_export_is_a_csv_of_the_ledger(driver, services, clock):
     await services.corrections.grant(GUILD, MOD.user_id, ANA.user_id, 1000, "=cmd|' /C calc'!A0", "g1")
     await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 1, funded=False)
 
@@ -237,6 +237,7 @@ async def test_wallet_export_is_a_csv_of_the_ledger(driver, services):
     creator = await driver.slash("wallet export", CARA, month="2026-11")
     creator_rows = list(csv.DictReader(io.StringIO(creator.file_data[creator.files[0]].decode(), newline="")))
     assert [(r["kind"], r["diamonds"]) for r in creator_rows] == [("gift received", "1000")]
+    clock.advance(minutes=1)  # past the export cooldown
     bad = await driver.slash("wallet export", ANA, month="November")
     assert bad.ephemeral and "YYYY-MM" in bad.text
 
@@ -274,7 +275,7 @@ async def test_discord_notifier_dms_and_survives_closed_dms(services, caplog):
     open_dms = _Member(None)
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(open_dms))
     decision = await services.payouts.approve(GUILD, MOD.user_id, first.id)
-    assert decision.creator_notified
+    assert await services.payouts.tell_creator(decision.payout)
     assert "$5.28" in open_dms.sent[0]["embed"].description
 
     second = await services.payouts.request(GUILD, CARA.user_id, 1000, "n2")
@@ -284,7 +285,8 @@ async def test_discord_notifier_dms_and_survives_closed_dms(services, caplog):
     services.payouts.notifier = DiscordPayoutNotifier(_FakeBot(closed))
     with caplog.at_level(logging.INFO, logger="cogs.payouts"):
         decision = await services.payouts.reject(GUILD, MOD.user_id, second.id, "paperwork")
-    assert decision.payout.status == "rejected" and not decision.creator_notified
+        told = await services.payouts.tell_creator(decision.payout)
+    assert decision.payout.status == "rejected" and not told
     assert "closed DMs" in caplog.text
     assert await wallet(services, CARA.user_id) == (0, 1000)
     await assert_clean(services)

@@ -109,7 +109,7 @@ async def test_request_reserves_and_approval_settles_with_cash_at_approval(servi
 
     assert decision.payout.status == "approved"
     assert decision.payout.money == Money(528, "USD")
-    assert decision.creator_notified and notifier.sent[0].id == payout.id
+    assert await services.payouts.tell_creator(decision.payout) and notifier.sent[0].id == payout.id
     assert await wallet(services, creator) == (0, 1000)
     assert await system_balance(services, "pending_payout") == 0
     assert await system_balance(services, "paid_out") == 500
@@ -132,6 +132,7 @@ async def test_rejection_returns_the_diamonds_and_tells_the_creator(services, cr
     assert decision.payout.status == "rejected"
     assert decision.payout.reason == "bank details missing"
     assert decision.payout.money is None
+    assert await services.payouts.tell_creator(decision.payout)
     assert notifier.sent[0].status == "rejected"
     assert await wallet(services, creator) == (0, 2000)
     assert await system_balance(services, "pending_payout") == 0
@@ -285,5 +286,5 @@ async def test_a_closed_dm_does_not_undo_the_decision(services, creator):
     payout = await services.payouts.request(GUILD, creator, 1000, key())
     decision = await services.payouts.approve(GUILD, MOD, payout.id)
     assert decision.payout.status == "approved"
-    assert not decision.creator_notified
+    assert not await services.payouts.tell_creator(decision.payout)
     await assert_clean(services)

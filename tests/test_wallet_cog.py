@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from bot.tree import APOLOGY
 from tests.support.discord_payloads import Member
+from tests.support.replies import assert_apology
 
 
 async def test_balance_is_ephemeral_and_shows_value_in_member_currency(driver, services):
@@ -137,4 +137,5 @@ async def test_an_unexpected_failure_shows_the_apology(driver, services, monkeyp
 
     reply = await driver.slash("wallet balance", BEN)
 
-    assert reply.ephemeral and reply.content == APOLOGY
+    assert reply.ephemeral
+    assert_apology(reply.content)

@@ -8,7 +8,9 @@ How a channel is served (one worker task per channel, started on demand, gone wh
 - a gift below the creator's threshold joins the open *streak* of (creator, sender, gift): one shout-out
   line whose count grows, edited in place ("Ana sent Rose ×57"); the streak closes after `quiet_s` without a
   gift, and the next one starts a new line;
-- a gift at or above the threshold gets a message of its own;
+- a gift at or above the threshold gets a message of its own; but one sender has at most
+  `SENDER_WAITING_MAX` of them waiting: more of the same gift join the last one waiting (×N), so one
+  fast sender (a creator with a threshold of 1) cannot hold back everybody else's shout-outs;
 - at most `rate_limit` requests (sends and edits alike) per `rate_per_s` seconds per channel. Work that
   cannot go out yet waits and merges: streak lines waiting to be posted are packed together into one
   message (up to 6,000 characters: beyond the 2,000 of a message's content, the sink carries them in
@@ -39,6 +41,7 @@ DISCORD_MESSAGE_MAX = 2000  # a message's content; longer shout-outs go into emb
 PACKED_MESSAGE_MAX = 6000  # what all embeds of one message may carry together
 EMBED_DESCRIPTION_MAX = 4096
 MENTIONS_MAX = 100  # Discord's limit on allowed_mentions users
+SENDER_WAITING_MAX = 3  # separate big-gift shout-outs one sender may have waiting in a channel
 _LINE_GROWTH = 12  # room kept in a packed message for its lines' counts to grow
 
 
@@ -182,6 +185,15 @@ class _Unit:
         )
 
 
+def _same_gift(units: Sequence[_Unit], alert: GiftAlert) -> _Unit | None:
+    """The latest of `units` showing the same gift to the same creator as `alert`."""
+    gift = alert.gift_name.casefold()
+    for unit in reversed(units):
+        if unit.alert.creator_id == alert.creator_id and unit.alert.gift_name.casefold() == gift:
+            return unit
+    return None
+
+
 @dataclass(eq=False)
 class _Message:
     handle: Any
@@ -229,6 +241,7 @@ class _Channel:
         self.solo_pending = 0
         self.dirty: dict[_Message, None] = {}
         self.streaks: dict[tuple[int, int, str], _Unit] = {}
+        self.solo_waiting: dict[int, list[_Unit]] = {}  # sender → their big gifts not yet posted
         self.window = _RateWindow(engine.rate_limit, engine.rate_per_s)
         self.wake = asyncio.Event()
         self.closing = False
@@ -239,9 +252,16 @@ class _Channel:
 
     def add(self, alert: GiftAlert, future: asyncio.Future[bool], now: float) -> None:
         if alert.solo:
-            unit = _Unit(None, alert, 0, 0, queued_at=now, last_gift_at=now)
-            unit.add(alert, future, now)
-            self._queue(unit)
+            waiting = [u for u in self.solo_waiting.get(alert.sender_id, ()) if u.state == _PENDING]
+            same = _same_gift(waiting, alert) if len(waiting) >= SENDER_WAITING_MAX else None
+            if same is not None:
+                same.add(alert, future, now)
+            else:
+                fresh = _Unit(None, alert, 0, 0, queued_at=now, last_gift_at=now)
+                fresh.add(alert, future, now)
+                self._queue(fresh)
+                waiting.append(fresh)
+            self.solo_waiting[alert.sender_id] = waiting
         else:
             key = (alert.creator_id, alert.sender_id, alert.gift_name.casefold())
             streak = self.streaks.get(key)
@@ -292,6 +312,11 @@ class _Channel:
         ]
         for key in closed:
             del self.streaks[key]
+        self.solo_waiting = {
+            sender: waiting
+            for sender, waiting in self.solo_waiting.items()
+            if any(unit.state == _PENDING for unit in waiting)
+        }
 
     # --- the worker ------------------------------------------------------------------------------------
 
@@ -471,6 +496,7 @@ class _Channel:
         self.pending.clear()
         self.dirty.clear()
         self.streaks.clear()
+        self.solo_waiting.clear()
         self.solo_pending = 0
 
     def is_empty(self) -> bool:

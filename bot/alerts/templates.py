@@ -4,12 +4,14 @@ says "to {creator}", and a creator's own template that leaves `{creator}` out ge
 
 Whatever a template, a gift name or a gift message contains, the rendered text never carries a working
 `@everyone`, `@here`, role or foreign user mention: only the sender's and the creator's mentions survive. (The Discord
-side also sends with allowed mentions restricted to the sender; this is the second lock.)
+side also sends with allowed mentions restricted to the sender; this is the second lock.) Text typed by
+members (the template's own words, gift names, gift messages) is shown as plain text: see `plain_text`.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from bot.errors import DomainError
 from bot.text import neutralise_mentions, single_line
@@ -22,7 +24,15 @@ DEFAULT_TEMPLATE = "{sender} sent {gift} ×{count} to {creator} (🪙 {coins})"
 _ALLOWED = "{sender}, {gift}, {count}, {coins} and {creator}"
 # `{{` and `}}` are literal braces; `{name}` a placeholder; a lone brace is a mistake.
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
-_MARKDOWN = re.compile(r"([\\*_~`|>])")
+# What Discord's markdown reads anywhere in a line: emphasis, code, spoilers, masked links `[text](url)`.
+_INLINE_MARKDOWN = re.compile(r"([\\*_~`|\[\]])")
+# What it reads at the start of a line (a piece of member text may start one): headings, `-#` subtext,
+# quotes, list items.
+_LEADING_MARKDOWN = re.compile(r"^(\s*)(?:([#>\-+])|(\d+)([.)]))")
+# Kept as they are: links (wrapped in <…>, no preview) and the server's custom emoji.
+_VERBATIM = re.compile(r"(https?://[^\s<>]+)|(<a?:\w{2,32}:\d{15,21}>)", re.IGNORECASE)
+_URL_TRAILING = ").,;:!?'\""
+_ZERO_WIDTH_JOINER = "\u200d"
 # Mass mentions in any case and every user/role mention form, whatever the number of digits.
 _MASS_MENTION = re.compile(r"@(?=(?:everyone|here)\b)", re.IGNORECASE)
 _TAG_MENTION = re.compile(r"<@(?=[!&]?\d+>)")
@@ -66,8 +76,61 @@ def validate_template(text: str) -> str:
     return "".join(parts)
 
 
-def _escape_markdown(text: str) -> str:
-    return _MARKDOWN.sub(r"\\\1", text)
+def _keeps_emoji_together(text: str, index: int) -> bool:
+    """A zero-width joiner between two emoji (👩‍💻) is part of the emoji, not a hidden trick."""
+    before = text[index - 1] if index else ""
+    after = text[index + 1] if index + 1 < len(text) else ""
+    return (
+        bool(before and after)
+        and unicodedata.category(after) == "So"
+        and (unicodedata.category(before) in ("So", "Sk", "Mn"))
+    )
+
+
+def _without_invisible(text: str) -> str:
+    """Control characters become spaces; format characters (Unicode Cf: bidi overrides, zero-width
+    spaces, invisible tags) go, except a joiner inside an emoji."""
+    kept = []
+    for index, char in enumerate(text):
+        category = unicodedata.category(char)
+        if category == "Cc":
+            kept.append(" ")
+        elif category != "Cf" or (char == _ZERO_WIDTH_JOINER and _keeps_emoji_together(text, index)):
+            kept.append(char)
+    return "".join(kept)
+
+
+def _escape_words(text: str) -> str:
+    text = _INLINE_MARKDOWN.sub(r"\\\1", text)
+    return _LEADING_MARKDOWN.sub(_escape_leading, text)
+
+
+def _escape_leading(match: re.Match[str]) -> str:
+    space, mark, number, after_number = match.groups()
+    return f"{space}\\{mark}" if mark else f"{space}{number}\\{after_number}"
+
+
+def plain_text(text: str) -> str:
+    """Member-typed text as Discord shows it literally: invisible format and control characters removed,
+    markdown escaped (so `[free Nitro](https://…)` is not a masked link and `# big` not a heading), and
+    every link wrapped in `<…>` so that Discord shows no preview for it. Pure: no discord import."""
+    text = _without_invisible(text)
+    pieces: list[str] = []
+    position = 0
+    for match in _VERBATIM.finditer(text):
+        pieces.append(_escape_words(text[position : match.start()]))
+        url = match.group(1)
+        if url is None:  # a custom emoji
+            pieces.append(match.group(0))
+            position = match.end()
+            continue
+        trimmed = url.rstrip(_URL_TRAILING)
+        if ")" in url[len(trimmed) :] and trimmed.count("(") > trimmed.count(")"):
+            trimmed += ")"  # a link that really ends in ")" (Wikipedia's)
+        pieces.append(f"<{trimmed}>")
+        position = match.start() + len(trimmed)
+    pieces.append(_escape_words(text[position:]))
+    return "".join(pieces)
 
 
 def _safe(text: str, kept: list[str]) -> str:
@@ -99,7 +162,7 @@ def render_shoutout(
     gift message quoted under it. Never raises: an unvalidated template's unknown placeholders stay as
     text. When the template has no `{count}` and more than one gift was sent, ` ×N` is appended; when it
     has no `{creator}`, ` → @creator` is."""
-    gift_text = f"{neutralise_mentions(single_line(emoji))} **{_escape_markdown(neutralise_mentions(single_line(gift)))}**".strip()
+    gift_text = f"{neutralise_mentions(single_line(emoji))} **{plain_text(neutralise_mentions(single_line(gift)))}**".strip()
     values = {
         "sender": sender_mention,
         "gift": gift_text,
@@ -112,7 +175,7 @@ def render_shoutout(
     parts: list[str] = []
     position = 0
     for match in _TOKEN.finditer(source):
-        parts.append(neutralise_mentions(source[position : match.start()]))
+        parts.append(neutralise_mentions(plain_text(source[position : match.start()])))
         position = match.end()
         token = match.group(0)
         name = (match.group(1) or "").strip().lower()
@@ -123,15 +186,15 @@ def render_shoutout(
             has_creator = has_creator or name == "creator"
             parts.append(values[name])
         else:
-            parts.append(neutralise_mentions(token))
-    parts.append(neutralise_mentions(source[position:]))
+            parts.append(neutralise_mentions(plain_text(token)))
+    parts.append(neutralise_mentions(plain_text(source[position:])))
     text = "".join(parts).strip()
     if count > 1 and not has_count:
         text += f" ×{count:,}"
     if not has_creator and creator_mention:
         text += f" → {creator_mention}"
     if message:
-        quoted = single_line(message)[:MESSAGE_MAX]
+        quoted = plain_text(single_line(message)[:MESSAGE_MAX]).strip()
         if quoted:
             text += "\n> " + quoted
     return _safe(text, [mention for mention in (sender_mention, creator_mention) if mention])

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from bot.budgets import Zone, resolve_zone
+from bot.budgets import Zone, member_zone
 from bot.clock import Clock, from_micros, to_micros
 from bot.economy.kinds import COINS, DEAL_BONUS, PROMOTIONS
 from bot.economy.posting import post
@@ -19,7 +19,7 @@ from bot.errors import Conflict, NotFound, UnknownPackage
 from bot.guilds import GuildDirectory
 from bot.moments import parse_moment
 from bot.text import whole_number
-from storage import Connection, Database, Row, action_log, budgets, deals
+from storage import Connection, Database, Row, action_log, deals
 from storage.ledger import NewEntry, Posting
 
 BONUS_PERCENT_MIN, BONUS_PERCENT_MAX = 1, 100
@@ -73,11 +73,6 @@ def _deal(row: Row) -> Deal:
     )
 
 
-def _zone(conn: Connection, guild_id: int, user_id: int) -> Zone:
-    member = budgets.member_settings(conn, guild_id, user_id)
-    return resolve_zone(member["timezone"] if member else None, budgets.guild_timezone(conn, guild_id))
-
-
 def _offer(row: Row, zone: Zone, now: datetime, bonus: int | None = None) -> DealOffer:
     deal = _deal(row)
     return DealOffer(
@@ -104,7 +99,7 @@ class DealService:
             )
         await self._guilds.ensure(guild_id)
         now = self._clock()
-        zone = await self._db.read(lambda conn: _zone(conn, guild_id, moderator_id))
+        zone = await self._db.read(lambda conn: member_zone(conn, guild_id, moderator_id, to_micros(now)))
         ends_at = parse_moment(ends, now, zone.info)
         at, until = to_micros(now), to_micros(ends_at)
 
@@ -147,7 +142,7 @@ class DealService:
             )  # fmt: skip
             row = deals.deal(conn, running["id"])
             assert row is not None
-            return row, _zone(conn, guild_id, moderator_id)
+            return row, member_zone(conn, guild_id, moderator_id, at)
 
         row, zone = await self._db.write(write)
         return DealChange(_deal(row), zone, now)
@@ -158,7 +153,7 @@ class DealService:
         at = to_micros(now)
 
         def read(conn: Connection) -> tuple[list[Row], Zone]:
-            return deals.active(conn, guild_id, at), _zone(conn, guild_id, user_id)
+            return deals.active(conn, guild_id, at), member_zone(conn, guild_id, user_id, at)
 
         rows, zone = await self._db.read(read)
         return [_deal(r) for r in rows], zone, now
@@ -195,7 +190,7 @@ class DealService:
                 return None
             deal_row = deals.deal(conn, quoted["deal_id"])
             assert deal_row is not None  # a quote's deal is never deleted
-            return _offer(deal_row, _zone(conn, guild_id, user_id), now, quoted["bonus_coins"])
+            return _offer(deal_row, member_zone(conn, guild_id, user_id, at), now, quoted["bonus_coins"])
 
         return await self._db.write(write)
 

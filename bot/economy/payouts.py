@@ -121,7 +121,6 @@ class CashoutQuote:
 @dataclass(frozen=True)
 class Decision:
     payout: Payout
-    creator_notified: bool
 
 
 class PayoutNotifier(Protocol):
@@ -365,15 +364,18 @@ class PayoutService:
         return await self._decide(release)
 
     async def _decide(self, operation: Callable[[Connection], Row]) -> Decision:
-        payout = self._payout(await self._db.write(operation))
+        return Decision(self._payout(await self._db.write(operation)))
+
+    async def tell_creator(self, payout: Payout) -> bool:
+        """Tell the creator about the decision (a DM); False when that failed. Called after the
+        moderator got their answer, so a slow DM never holds up the reply."""
         try:
-            notified = bool(await self.notifier.payout_decided(payout))
+            return bool(await self.notifier.payout_decided(payout))
         except Exception:
             log.warning(
                 "could not tell creator %s about payout #%s", payout.creator_id, payout.id, exc_info=True
             )
-            notified = False
-        return Decision(payout, notified)
+            return False
 
     def _payout(self, row: Row) -> Payout:
         region = self._regions.get(row["region"])

@@ -746,7 +746,8 @@ class FakeDiscord:
             log.choices = None
         else:
             return 400, {"message": f"unsupported callback type {response_type}", "code": 50035}
-        log.answered.set()
+        if response_type not in (5, 6):  # a deferral is answered by the edit or follow-up that comes later
+            log.answered.set()
         return 200, result
 
     async def _followup(self, token: str, body: dict[str, Any], files: list[Attachment]) -> dict[str, Any]:
@@ -771,6 +772,7 @@ class FakeDiscord:
             return 404, {"message": "Unknown Message", "code": 10008}
         if method == "PATCH":
             message.apply(body, files)
+            log.answered.set()
         elif method == "DELETE":
             message.deleted = True
             return 204, None

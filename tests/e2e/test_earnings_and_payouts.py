@@ -28,9 +28,9 @@ async def test_statement_earnings_chart_and_approved_cash_out(e2e, running_bot):
     assert wallet(running_bot, ana) == (400, 0)  # sent once
     assert wallet(running_bot, cara) == (0, 1_000)
 
-    statement = await e2e.slash("wallet export", ana)
+    statement = await e2e.slash("wallet export", ana)  # "thinking…", then a follow-up with the file
     assert statement.ephemeral
-    [attachment] = statement.reply.attachments
+    [attachment] = [a for m in statement.messages for a in m.attachments]
     assert attachment.filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(attachment.data.decode("utf-8-sig"))))
     assert len(rows) == 3  # two purchases and the gift

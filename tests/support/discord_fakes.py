@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from typing import Any
 
 import discord
@@ -36,7 +37,7 @@ CHANNEL_ID = 800_000_000_000_000_002
 class Reply:
     """A message the member saw: an interaction response, a follow-up or an edit."""
 
-    kind: str  # "response", "followup", "edit", "autocomplete"
+    kind: str  # "response", "deferred", "update", "followup", "edit", "autocomplete"
     interaction_id: int
     message_id: int | None
     content: str | None
@@ -87,6 +88,17 @@ def _read_files(files) -> dict[str, bytes]:
     return found
 
 
+def webhook_error(status: int) -> discord.HTTPException:
+    """What discord.py raises when Discord answers a webhook request with `status`: 404 is an expired or
+    unknown interaction token, 5xx an outage."""
+    response = SimpleNamespace(status=status, reason="error")
+    if status == 404:
+        return discord.NotFound(response, {"code": 10015, "message": "Unknown Webhook"})  # type: ignore[arg-type]
+    if status >= 500:
+        return discord.DiscordServerError(response, {"code": 0, "message": "Service Unavailable"})  # type: ignore[arg-type]
+    return discord.HTTPException(response, {"code": 50027, "message": "Invalid Webhook Token"})  # type: ignore[arg-type]
+
+
 class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
     """Stands in for Discord's webhook endpoints and records what the bot sent."""
 
@@ -95,6 +107,13 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         self.replies: list[Reply] = []
         self._message_of_interaction: dict[int, int] = {}
         self._flags_of_message: dict[int, int] = {}
+        self._failures: list[int] = []
+        self.failed: list[int] = []  # statuses of the failures answered, in order
+
+    def fail_next_replies(self, *statuses: int) -> None:
+        """The next requests that would show the member something (a response, an edit, a follow-up;
+        not a deferral) fail with these HTTP statuses, one each, as Discord would answer them."""
+        self._failures.extend(statuses)
 
     async def request(self, route, session, *, payload=None, multipart=None, files=None, **_: Any) -> Any:
         if multipart:
@@ -102,6 +121,11 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         payload = payload or {}
         path = route.path
         params = route.__dict__
+        deferral = path.endswith("/callback") and payload.get("type") in (5, 6)
+        if self._failures and not deferral and route.method != "GET":
+            status = self._failures.pop(0)
+            self.failed.append(status)
+            raise webhook_error(status)
         if path.endswith("/callback"):
             return self._callback(int(params["webhook_id"]), payload, files)
         if path.endswith("/messages/@original"):
@@ -109,7 +133,8 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         if route.method == "POST" and path == "/webhooks/{webhook_id}/{webhook_token}":
             message_id = snowflake()
             data = payload
-            self._record("followup", 0, message_id, data, files)
+            interaction_id = int(params["webhook_token"].removeprefix("token-"))
+            self._record("followup", interaction_id, message_id, data, files)
             self._flags_of_message[message_id] = data.get("flags", 0)
             return _message_payload(message_id, data)
         raise AssertionError(f"unexpected webhook request {route.method} {path}")
@@ -137,10 +162,16 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         if response_type == 8:  # autocomplete result
             self._record("autocomplete", interaction_id, None, data, files)
             return {"interaction": {"id": str(interaction_id), "type": 4}}
-        if response_type == 7:  # update the message the component is on
+        if response_type in (6, 7):  # update the message the component is on (6: later, deferred)
             message_id = self._message_of_interaction.get(interaction_id) or snowflake()
-            reply = self._record("update", interaction_id, message_id, data, files)
+            reply = self._record(
+                "update" if response_type == 7 else "deferred", interaction_id, message_id, data, files
+            )
             reply.ephemeral = bool(self._flags_of_message.get(message_id, 0) & EPHEMERAL)
+        elif response_type == 5:  # "thinking…": the answer comes as an edit or a follow-up
+            message_id = snowflake()
+            self._record("deferred", interaction_id, message_id, data, files)
+            self._flags_of_message[message_id] = data.get("flags", 0)
         else:
             message_id = snowflake()
             self._record("response", interaction_id, message_id, data, files)
@@ -167,7 +198,8 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         return _message_payload(message_id, payload)
 
     def for_interaction(self, interaction_id: int) -> list[Reply]:
-        return [r for r in self.replies if r.interaction_id == interaction_id]
+        """What the member saw in answer to the interaction (deferrals are not something to read)."""
+        return [r for r in self.replies if r.interaction_id == interaction_id and r.kind != "deferred"]
 
 
 def _option_payload(parameter: app_commands.Parameter, value: Any) -> dict[str, Any]:
@@ -202,6 +234,7 @@ class Driver:
             )
             state.application_id = APPLICATION_ID
         self.guild_id = guild_id
+        self.attachment_size_limit = 8 * 1024 * 1024  # what Discord allows this interaction to upload
         self._resolved: dict[str, dict[str, Any]] = {"users": {}, "members": {}, "roles": {}, "channels": {}}
         self.app_permissions = (1 << 53) - 1  # the bot's permissions where the command is used
 
@@ -216,7 +249,7 @@ class Driver:
             "data": data,
             "locale": "en-US",
             "app_permissions": str(self.app_permissions),
-            "attachment_size_limit": 8 * 1024 * 1024,
+            "attachment_size_limit": self.attachment_size_limit,
             "entitlements": [],
             "authorizing_integration_owners": {},
         }
