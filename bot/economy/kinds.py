@@ -48,9 +48,9 @@ class EntryKind:
     # None: a moderator may reverse it (every posting negated). Otherwise why not, with {entry_id}
     # and {reverses} (the entry a reversal reverses) filled in.
     not_reversible: str | None = None
-    # The kind of entry an entry of this kind belongs to (its reference is "entry:<id>"): reversing
-    # that entry reverses this one with it.
-    attached_to: str | None = None
+    # The kinds of entry an entry of this kind belongs to (its reference is "entry:<id>"): reversing or
+    # refunding that entry takes this one back with it.
+    attached_to: frozenset[str] = frozenset()
 
     @property
     def reversible(self) -> bool:
@@ -83,7 +83,7 @@ DEAL_BONUS = EntryKind(
     spending=False,
     assets=frozenset({COINS}),
     system_accounts=frozenset({PROMOTIONS}),
-    attached_to=PURCHASE.name,
+    attached_to=frozenset({PURCHASE.name}),
 )
 GIFT = EntryKind(
     name="gift",
@@ -186,7 +186,7 @@ def entry_kind(name: str) -> EntryKind:
 
 def attached_kinds(kind_name: str) -> tuple[str, ...]:
     """The kinds whose entries belong to an entry of `kind_name` (reversed together with it)."""
-    return tuple(k.name for k in ENTRY_KINDS.values() if k.attached_to == kind_name)
+    return tuple(k.name for k in ENTRY_KINDS.values() if kind_name in k.attached_to)
 
 
 def allowed_accounts() -> dict[str, tuple[frozenset[str], frozenset[str]]]:
