@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test lint format check bench clean crash-test e2e
+.PHONY: run playground test lint format check bench clean crash-test e2e
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 run: $(STAMP)
 	$(BIN)/python -m bot
+
+# The bot against a local Discord simulator, with a page on http://127.0.0.1:8765 to try it.
+playground: $(STAMP)
+	$(BIN)/python -m bot playground
 
 test: $(STAMP)
 	$(BIN)/ruff check .
@@ -46,6 +50,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/interaction_latency.py
 	$(BIN)/python bench/export_under_load.py
 	$(BIN)/python bench/overlay_fanout.py
+	$(BIN)/python bench/growth.py --gifts 20000 --members 5000
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -25,10 +25,10 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.interaction_latency import percentile, start_bot  # noqa: E402
+from simulator.driver import Driver  # noqa: E402
+from simulator.fake_discord import FakeDiscord, InteractionLog  # noqa: E402
 from storage import Database, ledger  # noqa: E402
 from storage.ledger import NewEntry, Posting  # noqa: E402
-from tests.e2e.driver import Driver  # noqa: E402
-from tests.e2e.fake_discord import FakeDiscord, InteractionLog  # noqa: E402
 
 MEMBERS = 20
 BATCH = 10_000

@@ -1,6 +1,6 @@
-"""Interaction latency through the fake Discord: the bot runs as in production (`python -m bot`'s main()
-in its own process, real settings, a file database), only discord.py's API base URL and gateway point at
-the local fake (tests/e2e/fake_discord.py).
+"""Interaction latency through the fake Discord: the bot runs as in production (`python -m bot` in its own
+process, real settings, a file database), with DISCORD_API_BASE_URL pointing at the local simulator
+(simulator/fake_discord.py).
 
 100 slash interactions per second for 30 s, mixed: /wallet balance, /gift send, /leaderboard gifters (those
 that exist in this version; the output says which). Latency = from the fake sending INTERACTION_CREATE to
@@ -26,17 +26,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.e2e.driver import Driver  # noqa: E402
-from tests.e2e.fake_discord import ALERTS_CHANNEL_ID, FakeDiscord  # noqa: E402
+from simulator.driver import Driver  # noqa: E402
+from simulator.fake_discord import ALERTS_CHANNEL_ID, FakeDiscord  # noqa: E402
 
-# The bot's process: point discord.py at the fake, then run the real entry point.
-LAUNCHER = """
-import os, sys, discord.http, discord.gateway, yarl
-discord.http.Route.BASE = os.environ["FAKE_DISCORD_API"]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["FAKE_DISCORD_GATEWAY"])
-from bot.app import main
-sys.exit(main([]))
-"""
 MEMBERS = 50
 
 
@@ -58,12 +50,11 @@ async def start_bot(fake: FakeDiscord, workdir: Path) -> subprocess.Popen:
         "DISCORD_TOKEN": "fake-token.for-the-local-fake-discord",
         "DATABASE_PATH": str(workdir / "bench.db"),
         "LOG_LEVEL": "WARNING",
-        "FAKE_DISCORD_API": fake.api_base,
-        "FAKE_DISCORD_GATEWAY": fake.gateway_url,
+        "DISCORD_API_BASE_URL": fake.api_base,
         "PYTHONPATH": str(ROOT),
     }
     log = (workdir / "bot.log").open("w")
-    bot = subprocess.Popen([sys.executable, "-c", LAUNCHER], cwd=workdir, env=env, stdout=log, stderr=log)
+    bot = subprocess.Popen([sys.executable, "-m", "bot"], cwd=workdir, env=env, stdout=log, stderr=log)
     try:
         await asyncio.wait_for(fake.identified.wait(), 30)
     except TimeoutError:

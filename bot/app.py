@@ -1,6 +1,7 @@
 """The composition root: `python -m bot` runs the bot, `python -m bot check` checks the ledger,
 `python -m bot backup` copies the database, `python -m bot sync` registers the slash commands with Discord
-even if they look unchanged, then exits.
+even if they look unchanged, then exits, `python -m bot playground` runs the bot against the local Discord
+simulator with a web page to try it.
 
 The bot runs until Discord ends the session, SIGTERM or SIGINT asks it to stop, or the database
 becomes unusable; then it shuts down in order (bot/shutdown.py) and closes the database. An unusable
@@ -20,6 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.clock import system_clock
+from bot.playground import DEFAULT_PORT, run_playground_command
 from bot.settings import Settings, SettingsError, load_settings
 
 if TYPE_CHECKING:
@@ -63,6 +65,11 @@ def main(argv: list[str] | None = None) -> int:
         " (default: BACKUP_DIR, else the folder backups next to the database)",
     )
     backup.add_argument("--database", type=Path, help="database file (default: DATABASE_PATH)")
+    playground = sub.add_parser(
+        "playground", help="try the bot without Discord: a local simulator and a web page on 127.0.0.1"
+    )
+    playground.add_argument("--database", type=Path, help="database file (default: a temporary one)")
+    playground.add_argument("--port", type=int, default=DEFAULT_PORT, help="the page's port (default 8765)")
     args = parser.parse_args(argv)
 
     try:
@@ -79,6 +86,8 @@ def main(argv: list[str] | None = None) -> int:
         return run_backup(
             database, backup_target(args.path, settings.backup_dir or database.parent / "backups")
         )
+    if args.command == "playground":
+        return run_playground_command(settings, args.database, args.port)
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         print(f"livegifts: {HOW_TO_SET_UP}", file=sys.stderr)
         return EXIT_USAGE

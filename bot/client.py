@@ -14,6 +14,7 @@ from discord.ext import commands
 
 from bot.backups import DailyBackups, install_backup_job
 from bot.command_sync import sync_tree
+from bot.discord_api import use_api_base, use_gateway_of
 from bot.services import Services
 from bot.settings import Settings
 from bot.shutdown import InFlight
@@ -73,6 +74,14 @@ class LiveGiftsBot(commands.Bot):
         # Cogs add their jobs when loaded (explicit ids, rebuilt from SQLite at every start);
         # it runs on the bot's loop once setup_hook starts it.
         self.scheduler = AsyncIOScheduler(timezone=UTC)
+
+    async def login(self, token: str) -> None:
+        use_api_base(self.settings.discord_api_base_url)
+        await super().login(token)
+
+    async def connect(self, *, reconnect: bool = True) -> None:
+        await use_gateway_of(self.http)
+        await super().connect(reconnect=reconnect)
 
     async def setup_hook(self) -> None:
         for extension in EXTENSIONS:

@@ -3,12 +3,11 @@ the creator's currency, top supporters, and diamonds received per day (for the c
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
 
-from bot.clock import Clock, from_micros, to_micros
-from bot.economy.kinds import GIFT
+from bot.clock import Clock, to_micros
 from bot.economy.payouts import cash_value
 from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
@@ -68,30 +67,35 @@ class EarningsService:
         rate = await self._regions.member_rate(guild_id, creator_id)
         now = self._clock()
 
-        def look(conn: Connection) -> tuple[ZoneInfo, date, int, int, int, int, list[Row], list[Row], int]:
-            zone = zone_or_utc(statements.member_timezone(conn, guild_id, creator_id, to_micros(now)))
-            today = now.astimezone(zone).date()
-            first = today - timedelta(days=days - 1)
-            since = to_micros(local_moment(first, 0, zone))
+        zone_name = await self._db.read(
+            lambda conn: statements.member_timezone(conn, guild_id, creator_id, to_micros(now))
+        )
+        zone = zone_or_utc(zone_name)
+        today = now.astimezone(zone).date()
+        days_shown = [today - timedelta(days=offset) for offset in range(days - 1, -1, -1)]
+        starts = [to_micros(local_moment(day, 0, zone)) for day in days_shown]
+
+        def look(conn: Connection) -> tuple[int, int, int, int, list[Row], list[Row], int]:
             wallet = wallets.wallet(conn, guild_id, creator_id)
+            held: int = wallet["diamonds"] if wallet else 0
             return (
-                zone,
-                today,
-                wallet["diamonds"] if wallet else 0,
+                held,
                 statements.pending_diamonds(conn, guild_id, creator_id),
                 payouts.fee_percent(conn, guild_id),
-                statements.gift_income_total(conn, guild_id, creator_id, GIFT.name),
+                statements.gift_income_total(conn, guild_id, creator_id),
                 statements.top_supporters(conn, guild_id, creator_id, TOP_SUPPORTERS),
-                statements.gift_income(conn, guild_id, creator_id, since, GIFT.name),
+                statements.gift_income(conn, guild_id, creator_id, starts[0]),
                 follows.follower_count(conn, guild_id, creator_id),
             )
 
-        zone, today, held, pending, fee, total, top, income, followers = await self._db.read(look)
-        per_day = {today - timedelta(days=offset): 0 for offset in range(days)}
+        held, pending, fee, total, top, income, followers = await self._db.read(look)
+        # Quarter-hours of income, each added to the local day it starts in (every zone's days begin
+        # on a quarter-hour, so no quarter straddles two days).
+        per_day = [0] * days
         for row in income:
-            day = from_micros(row["created_at"]).astimezone(zone).date()
-            if day in per_day:
-                per_day[day] += row["diamonds"]
+            index = bisect_right(starts, row["start"]) - 1
+            if index >= 0:
+                per_day[index] += row["diamonds"]
         return Earnings(
             creator_id=creator_id,
             held=held,
@@ -101,7 +105,7 @@ class EarningsService:
             value_after_fee=cash_value(held, rate, fee),
             total_received=total,
             supporters=[Supporter(r["sender_id"], r["diamonds"], r["gifts"]) for r in top],
-            daily=sorted(per_day.items()),
+            daily=list(zip(days_shown, per_day, strict=True)),
             timezone=zone.key,
             followers=followers,
         )

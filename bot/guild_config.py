@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.clock import Clock, to_micros
 from bot.errors import InvalidAmount, NotPermitted
 from bot.guilds import GuildDirectory
+from bot.period_totals import keep_in_guild_zone
 from bot.text import whole_number
 from bot.timezones import canonical_zone_name, zone_or_utc
 from storage import Connection, Database, action_log, guilds
@@ -76,7 +77,10 @@ class GuildConfigService:
 
     async def set_timezone(self, guild_id: int, actor_id: int, name: str) -> GuildConfig:
         zone = canonical_zone_name(name)
-        return await self._set(guild_id, actor_id, "timezone", zone)
+        config = await self._set(guild_id, actor_id, "timezone", zone)
+        # Days and weeks of leaderboards follow the new zone from the next board on.
+        await self._db.write(lambda conn: keep_in_guild_zone(conn, guild_id))
+        return config
 
     async def set_spender_role(self, guild_id: int, actor_id: int, role_id: int | None) -> GuildConfig:
         if role_id is not None and (type(role_id) is not int or role_id <= 0):

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, tzinfo
 from typing import Literal
 
-from bot.clock import Clock, to_micros
+from bot.clock import Clock
 from bot.errors import InvalidOption
 from bot.guild_config import GuildConfigService
+from bot.period_totals import day_number, keep_in_guild_zone, needs_rebuild
 from storage import Connection, Database, Row, leaderboards
 
 Period = Literal["today", "week", "all-time"]
@@ -78,16 +79,25 @@ class LeaderboardService:
             raise InvalidOption("Choose today, week or all-time.")
         config = await self._config.get(guild_id)
         since = period_start(period, self._clock(), config.zone)
-        start = to_micros(since) if since is not None else None
+        key: leaderboards.Period = None
+        if since is not None:
+            key = ("day" if period == "today" else "week", day_number(since.date()))
         who = BOARDS[kind]
 
         def read(conn: Connection) -> tuple[list[Row], Row | None]:
             return (
-                leaderboards.top(conn, guild_id, who, start, TOP),
-                leaderboards.rank_of(conn, guild_id, who, start, caller_id),
+                leaderboards.top(conn, guild_id, who, key, TOP),
+                leaderboards.rank_of(conn, guild_id, who, key, caller_id),
             )
 
-        top, own = await self._db.read(read)
+        def read_if_current(conn: Connection) -> tuple[list[Row], Row | None] | None:
+            return None if needs_rebuild(conn, guild_id, config.timezone) else read(conn)
+
+        found = await self._db.read(read_if_current) if key is not None else await self._db.read(read)
+        if found is None:  # the day and week totals are keyed by an older zone: rebuild, then read
+            await self._db.write(lambda conn: keep_in_guild_zone(conn, guild_id))
+            found = await self._db.read(read)
+        top, own = found
         rows = [_row(r) for r in top]
         caller = _row(own) if own is not None else None
         if caller is not None and any(r.user_id == caller_id for r in rows):

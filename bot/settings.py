@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+DISCORD_API_BASE_URL = "https://discord.com/api/v10"
 SUPPORTED_REGIONS = ("US", "GB", "IN", "AU", "CA", "PH", "MX", "BR", "KR")
 
 
@@ -15,6 +16,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
 
     discord_token: SecretStr | None = None
+    discord_api_base_url: str = DISCORD_API_BASE_URL
     database_path: Path = Path("data/livegifts.db")
     dev_guild_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
@@ -70,6 +72,13 @@ class Settings(BaseSettings):
         if isinstance(value, str):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
+
+    @field_validator("discord_api_base_url")
+    @classmethod
+    def _api_base_url(cls, value: str) -> str:
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must start with https:// (or http:// for a local simulator)")
+        return value.rstrip("/")
 
     @field_validator("log_level", "sqlite_synchronous", "default_region", mode="before")
     @classmethod

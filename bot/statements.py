@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from babel.numbers import get_currency_precision
@@ -37,6 +38,7 @@ COLUMNS = (
     "note",
 )
 ROWS_MAX = 100_000
+PAGE_POSTINGS = 500  # a page is a read of a few milliseconds
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -142,16 +144,31 @@ class StatementService:
             first, after = month_bounds(*wanted, zone)
             start, end = to_micros(first), to_micros(after)
             label = f"{wanted[0]:04d}-{wanted[1]:02d}"
-        rows = await self._db.read(
-            lambda conn: statements.member_entries(conn, guild_id, user_id, start, end, ROWS_MAX + 1)
-        )
+        # In pages, each its own short read, so a long statement never holds the read connection
+        # (and every other command's reads) for its whole length; each page becomes rows at once, a
+        # short step on the event loop between reads.
+        rows: list[StatementRow] = []
+        cursor: statements.Cursor | None = statements.Cursor()
+        while cursor is not None and len(rows) <= ROWS_MAX:
+            page, cursor = await self._db.read(
+                partial(
+                    statements.member_entries,
+                    guild_id=guild_id,
+                    user_id=user_id,
+                    start=start,
+                    end=end,
+                    limit=PAGE_POSTINGS,
+                    after=cursor,
+                )
+            )
+            rows.extend(_row(r, user_id, zone) for r in page)
         truncated = len(rows) > ROWS_MAX
         return Statement(
             guild_id=guild_id,
             user_id=user_id,
             timezone=zone.key,
             month=label,
-            rows=[_row(r, user_id, zone) for r in rows[:ROWS_MAX]],
+            rows=rows[:ROWS_MAX],
             truncated=truncated,
         )
 

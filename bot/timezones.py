@@ -73,3 +73,34 @@ def month_bounds_at(now: datetime, zone: ZoneInfo) -> tuple[datetime, datetime]:
     """The local month containing `now`, as [start, end) in UTC."""
     today = now.astimezone(zone).date()
     return month_bounds(today.year, today.month, zone)
+
+
+OFFSETS_FROM = datetime(1970, 1, 1, tzinfo=UTC)
+OFFSETS_UNTIL = datetime(2100, 1, 1, tzinfo=UTC)
+
+
+def utc_offsets(zone: ZoneInfo) -> list[tuple[int, int]]:
+    """The zone's UTC offsets as (since, offset) in microseconds, one row per change between 1970 and
+    2100, found by sampling every day and narrowing each change down to the second (no zone changes
+    its offset twice within a day). The first row starts at the beginning of time."""
+
+    def offset_at(moment: datetime) -> int:
+        delta = moment.astimezone(zone).utcoffset()
+        return int(delta.total_seconds() * 1_000_000) if delta is not None else 0
+
+    offsets = [(-(2**62), offset_at(OFFSETS_FROM))]
+    day = timedelta(days=1)
+    before, moment = OFFSETS_FROM, OFFSETS_FROM + day
+    while moment < OFFSETS_UNTIL:
+        current = offset_at(moment)
+        if current != offsets[-1][1]:
+            low, high = before, moment  # offset_at(low) is the old offset, offset_at(high) the new one
+            while high - low > timedelta(seconds=1):
+                middle = low + (high - low) / 2
+                if offset_at(middle) == current:
+                    high = middle
+                else:
+                    low = middle
+            offsets.append((int((high - OFFSETS_FROM).total_seconds()) * 1_000_000, current))
+        before, moment = moment, moment + day
+    return offsets

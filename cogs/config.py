@@ -51,10 +51,12 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @app_commands.describe(timezone="e.g. Europe/London, America/New_York, Asia/Kolkata")
     @moderator_only
     async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
+        # Re-keying a large server's daily totals to the new zone can take a few seconds.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         config = await self.services.guild_config.set_timezone(
             guild_id_of(interaction), interaction.user.id, timezone
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             f"Time zone set to **{config.timezone}**: days and weeks of leaderboards start there.",
             ephemeral=True,
         )

@@ -4,6 +4,7 @@ a creator's gift income, recent entries of a guild."""
 from __future__ import annotations
 
 import sqlite3
+from dataclasses import dataclass
 
 from storage.rows import first_row
 
@@ -27,26 +28,69 @@ def reversal_of(conn: sqlite3.Connection, entry_id: int) -> sqlite3.Row | None:
     return first_row(conn.execute("SELECT * FROM journal_entries WHERE reverses_entry_id = ?", (entry_id,)))
 
 
+@dataclass(frozen=True)
+class Cursor:
+    """Where a statement's pages have got to: the last posting and entry read (0, 0 at the start)."""
+
+    posting_id: int = 0
+    entry_id: int = 0
+
+
+_END = 2**62
+
+
 def member_entries(
-    conn: sqlite3.Connection, guild_id: int, user_id: int, start: int | None, end: int | None, limit: int
-) -> list[sqlite3.Row]:
-    """Every entry that moved the member's coins or diamonds in [start, end) (oldest first), with the
-    member's net coins/diamonds and the gift details; plus the settlements of the member's cash-outs
-    (which move no wallet of theirs but carry the cash paid)."""
-    start = start if start is not None else -(2**62)
-    end = end if end is not None else 2**62
-    return conn.execute(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    user_id: int,
+    start: int | None,
+    end: int | None,
+    limit: int,
+    after: Cursor,
+) -> tuple[list[sqlite3.Row], Cursor | None]:
+    """One page of the member's statement: of the member's next `limit` postings after `after` (whole
+    entries), every entry in [start, end) with the member's net coins/diamonds and the gift details;
+    plus the settlements of the member's cash-outs (which move no wallet of theirs but carry the cash
+    paid). Oldest first. Returns the cursor of the next page, None after the last.
+
+    A page costs what it reads, however long the history: it walks the member's postings by id on
+    their index (a range per asset), never sorting or grouping the whole history."""
+    start = start if start is not None else -_END
+    end = end if end is not None else _END
+    next_ids: list[int] = []
+    for asset in ("coins", "diamonds"):
+        next_ids += [
+            row[0]
+            for row in conn.execute(
+                "SELECT id FROM postings WHERE guild_id = ? AND user_id = ? AND asset = ? AND id > ?"
+                " ORDER BY id LIMIT ?",
+                (guild_id, user_id, asset, after.posting_id, limit + 1),
+            )
+        ]
+    next_ids.sort()
+    upto: Cursor | None = None
+    if len(next_ids) > limit:  # more pages follow: end this one after the last whole entry
+        last_entry = conn.execute(
+            "SELECT entry_id FROM postings WHERE id = ?", (next_ids[limit - 1],)
+        ).fetchone()[0]
+        last_posting = conn.execute(
+            "SELECT MAX(id) FROM postings WHERE entry_id = ?", (last_entry,)
+        ).fetchone()[0]
+        upto = Cursor(last_posting, last_entry)
+    bound = upto or Cursor(_END, _END)
+    rows = conn.execute(
         "WITH mine AS ("
         "  SELECT p.entry_id,"
         "   SUM(CASE WHEN p.asset = 'coins' THEN p.amount ELSE 0 END) AS coins,"
         "   SUM(CASE WHEN p.asset = 'diamonds' THEN p.amount ELSE 0 END) AS diamonds"
         "  FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
-        "  WHERE p.guild_id = ? AND p.user_id = ? AND e.created_at >= ? AND e.created_at < ?"
+        "  WHERE p.guild_id = ? AND p.user_id = ? AND p.asset IN ('coins', 'diamonds')"
+        "  AND p.id > ? AND p.id <= ? AND e.created_at >= ? AND e.created_at < ?"
         "  GROUP BY p.entry_id"
         "  UNION ALL"
         "  SELECT po.decision_entry_id, 0, 0 FROM payouts po JOIN journal_entries e ON e.id = po.decision_entry_id"
         "  WHERE po.guild_id = ? AND po.creator_id = ? AND po.status = 'approved'"
-        "  AND e.created_at >= ? AND e.created_at < ?)"
+        "  AND po.decision_entry_id > ? AND po.decision_entry_id <= ? AND e.created_at >= ? AND e.created_at < ?)"
         " SELECT e.id, e.created_at, e.kind, e.actor_id, e.reference, e.memo, e.money_minor, e.currency,"
         "  e.reverses_entry_id, m.coins, m.diamonds,"
         "  g.gift_name, g.count AS gift_count, g.sender_id, g.creator_id,"
@@ -55,44 +99,55 @@ def member_entries(
         " FROM mine m JOIN journal_entries e ON e.id = m.entry_id"
         " LEFT JOIN gift_entries g ON g.entry_id = e.id"
         " LEFT JOIN gift_entries og ON og.entry_id = e.reverses_entry_id"
-        " ORDER BY e.id LIMIT ?",
-        (guild_id, user_id, start, end, guild_id, user_id, start, end, limit),
+        " ORDER BY e.id",
+        (
+            guild_id,
+            user_id,
+            after.posting_id,
+            bound.posting_id,
+            start,
+            end,
+            guild_id,
+            user_id,
+            after.entry_id,
+            bound.entry_id,
+            start,
+            end,
+        ),
     ).fetchall()
+    return rows, upto
 
 
-def gift_income(
-    conn: sqlite3.Connection, guild_id: int, creator_id: int, since: int, gift_kind: str
-) -> list[sqlite3.Row]:
-    """(created_at, diamonds) of each gift (entries of `gift_kind`) the creator received since `since`,
-    reversed gifts left out."""
+QUARTER_US = 900_000_000
+
+
+def gift_income(conn: sqlite3.Connection, guild_id: int, creator_id: int, since: int) -> list[sqlite3.Row]:
+    """(start, diamonds) of each UTC quarter-hour since `since` (a quarter-hour boundary) in which the
+    creator received gifts, from the kept totals (reversed gifts left out); oldest first."""
     return conn.execute(
-        "SELECT e.created_at, p.amount AS diamonds FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
-        " WHERE p.guild_id = ? AND p.user_id = ? AND p.asset = 'diamonds' AND p.amount > 0"
-        f" AND e.kind = ? AND e.created_at >= ? AND {_NOT_REVERSED}"
-        " ORDER BY e.created_at",
-        (guild_id, creator_id, gift_kind, since),
+        f"SELECT quarter * {QUARTER_US} AS start, diamonds FROM creator_income_quarters"
+        " WHERE guild_id = ? AND creator_id = ? AND quarter >= ? AND diamonds > 0 ORDER BY quarter",
+        (guild_id, creator_id, since // QUARTER_US),
     ).fetchall()
 
 
-def gift_income_total(conn: sqlite3.Connection, guild_id: int, creator_id: int, gift_kind: str) -> int:
-    """All diamonds the creator ever received from gifts (entries of `gift_kind`), reversed gifts left out."""
+def gift_income_total(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> int:
+    """All diamonds the creator ever received from gifts, reversed gifts left out (the running total:
+    a gift's diamonds equal its coins)."""
     row = conn.execute(
-        "SELECT COALESCE(SUM(p.amount), 0) FROM postings p JOIN journal_entries e ON e.id = p.entry_id"
-        " WHERE p.guild_id = ? AND p.user_id = ? AND p.asset = 'diamonds' AND p.amount > 0"
-        f" AND e.kind = ? AND {_NOT_REVERSED}",
-        (guild_id, creator_id, gift_kind),
+        "SELECT coins FROM gift_totals WHERE guild_id = ? AND role = 'creator' AND user_id = ?",
+        (guild_id, creator_id),
     ).fetchone()
-    return int(row[0])
+    return int(row[0]) if row is not None else 0
 
 
 def top_supporters(conn: sqlite3.Connection, guild_id: int, creator_id: int, limit: int) -> list[sqlite3.Row]:
-    """Senders ranked by the diamonds their gifts gave the creator (reversed gifts left out)."""
+    """Senders ranked by the diamonds their gifts gave the creator (reversed gifts left out), ties to
+    who gave first; read from the running totals."""
     return conn.execute(
-        "SELECT g.sender_id, SUM(p.amount) AS diamonds, COUNT(*) AS gifts"
-        " FROM gift_entries g JOIN journal_entries e ON e.id = g.entry_id"
-        " JOIN postings p ON p.entry_id = g.entry_id AND p.user_id = g.creator_id AND p.asset = 'diamonds'"
-        f" WHERE g.guild_id = ? AND g.creator_id = ? AND {_NOT_REVERSED}"
-        " GROUP BY g.sender_id ORDER BY diamonds DESC, MIN(g.entry_id) LIMIT ?",
+        "SELECT sender_id, diamonds, gifts FROM supporter_totals"
+        " WHERE guild_id = ? AND creator_id = ? AND diamonds > 0"
+        " ORDER BY diamonds DESC, first_entry_id LIMIT ?",
         (guild_id, creator_id, limit),
     ).fetchall()
 

@@ -6,8 +6,8 @@ import asyncio
 from datetime import UTC, datetime
 
 from bot.reminders import JOB_ID, DirectMessagesClosed
+from simulator.discord_payloads import GUILD_ID, Member
 from storage.ledger_check import find_discrepancies
-from tests.support.discord_payloads import GUILD_ID, Member
 from tests.support.factories import spend
 
 ANA = Member(101, "ana")

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from bot.errors import BudgetExceeded
-from tests.support.discord_payloads import Member
+from simulator.discord_payloads import Member
 from tests.support.factories import spend
 
 GUILD = 1

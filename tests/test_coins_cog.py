@@ -8,10 +8,10 @@ import sys
 import pytest
 
 from cogs.views import ConfirmView
+from simulator.discord_payloads import Member
 from storage import ledger
 from storage.ledger_check import find_discrepancies
 from tests.support.discord_fakes import _message_payload
-from tests.support.discord_payloads import Member
 from tests.support.replies import assert_apology
 
 ANA = Member(101, "ana")

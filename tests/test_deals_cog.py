@@ -3,7 +3,7 @@ member's time zone, the bonus on the receipt, the deal kept when it ends between
 
 from __future__ import annotations
 
-from tests.support.discord_payloads import Member, moderator
+from simulator.discord_payloads import Member, moderator
 
 MOD = moderator(601)
 ANA = Member(101, "ana")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from bot.followers import GoLiveNotice
 from cogs.creator import render_go_live
-from tests.support.discord_payloads import Member
+from simulator.discord_payloads import Member
 
 ANA = Member(101, "ana")
 CARA = Member(103, "cara")

@@ -7,9 +7,9 @@ import asyncio
 
 import pytest
 
+from simulator.discord_payloads import Member, moderator
 from storage import action_log
 from tests.support.channels import FakeChannels
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, entry_count, fund, ledger_problems, wallet
 
 ANA = Member(101, "ana")
@@ -237,8 +237,8 @@ async def test_moderators_manage_the_catalog_with_audit(driver, services):
 
 async def test_timezone_is_validated_and_autocompleted(driver, services):
     choices = await driver.autocomplete("config timezone", MOD, "timezone", timezone="london")
-    bad = await driver.slash("config timezone", MOD, timezone="Mars/Base")
-    good = await driver.slash("config timezone", MOD, timezone="Europe/London")
+    bad = await driver.slash_answer("config timezone", MOD, timezone="Mars/Base")
+    good = await driver.slash_answer("config timezone", MOD, timezone="Europe/London")
 
     assert "Europe/London" in [c["value"] for c in choices]
     assert bad.ephemeral and "don't know the time zone 'Mars/Base'" in bad.text

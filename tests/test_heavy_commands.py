@@ -11,10 +11,10 @@ import zipfile
 import pytest
 
 from bot.statement_files import statement_files
+from simulator.discord_payloads import Member
 from storage import ledger
 from storage.ledger import NewEntry, Posting
 from tests.support.discord_fakes import Reply
-from tests.support.discord_payloads import Member
 from tests.support.factories import GUILD, gift
 
 ANA = Member(101, "ana")

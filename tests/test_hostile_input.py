@@ -27,9 +27,9 @@ from discord import app_commands
 from bot.client import EXTENSIONS, LiveGiftsBot
 from bot.services import build_services
 from bot.settings import Settings
+from simulator.discord_payloads import GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, Member
 from storage import Database
 from tests.support.clock import FakeClock
-from tests.support.discord_payloads import GUILD_ID, MANAGE_GUILD, MEMBER_PERMISSIONS, Member
 from tests.support.fast_timer import ScaledTimer
 from tests.support.replies import REFERENCE
 

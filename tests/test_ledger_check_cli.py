@@ -17,6 +17,7 @@ from storage.ledger import NewEntry, Posting, post_entry
 ROOT = Path(__file__).resolve().parents[1]
 SETTING_NAMES = (
     "DISCORD_TOKEN",
+    "DISCORD_API_BASE_URL",
     "DATABASE_PATH",
     "DEV_GUILD_IDS",
     "LOG_LEVEL",
@@ -247,17 +248,24 @@ def test_a_token_discord_refuses_gives_one_clear_line(monkeypatch, capsys):
 
 
 def test_an_unreachable_discord_is_one_clear_line_and_exit_1(tmp_path, monkeypatch, capsys):
+    import discord.gateway
     import discord.http
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("DISCORD_TOKEN", "token.that.is.never.sent")
     monkeypatch.setenv("DATABASE_PATH", str(tmp_path / "bot.db"))
-    monkeypatch.setattr(discord.http.Route, "BASE", "http://127.0.0.1:9/api/v10")  # nothing listens there
+    monkeypatch.setenv("DISCORD_API_BASE_URL", "http://127.0.0.1:9/api/v10")  # nothing listens there
+    monkeypatch.setenv("OVERLAY_PORT", "0")  # another bot on this machine may hold the default port
+    # the bot points discord.py's class-wide endpoints at that address: put Discord's back afterwards
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    )
 
     status = app.main([])
 
     err = capsys.readouterr().err
-    assert status == 1
+    assert status == 1, err
     assert "cannot reach Discord" in err and "Traceback" not in err
 
 

@@ -3,8 +3,8 @@ Manage Events, and cancel."""
 
 from __future__ import annotations
 
+from simulator.discord_payloads import Member
 from tests.support.channels import FakeChannels
-from tests.support.discord_payloads import Member
 
 CARA = Member(103, "cara")
 MANAGE_EVENTS = 1 << 33

@@ -8,9 +8,9 @@ import re
 import aiohttp
 import pytest
 
+from simulator.discord_payloads import Member, moderator
 from tests.support.channels import FakeChannels
 from tests.support.discord_fakes import Reply
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, fund, wallet
 from tests.support.overlay import open_stream, overlay_server
 

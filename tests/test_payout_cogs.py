@@ -12,8 +12,8 @@ import pytest
 
 from bot.charts import PNG_MAGIC
 from cogs.payouts import DiscordPayoutNotifier
+from simulator.discord_payloads import Member, moderator
 from tests.support.discord_fakes import Reply
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, assert_clean, gift, grant, system_balance, wallet
 
 ANA = Member(101, "ana")
@@ -227,18 +227,18 @@ async def test_wallet_export_is_a_csv_of_the_ledger(driver, services, clock):
     await services.corrections.grant(GUILD, MOD.user_id, ANA.user_id, 1000, "=cmd|' /C calc'!A0", "g1")
     await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 1, funded=False)
 
-    reply = await driver.slash("wallet export", ANA)
+    reply = await driver.slash_answer("wallet export", ANA)
 
     assert reply.ephemeral and reply.files == ["livegifts-statement-all.csv"]
     rows = list(csv.DictReader(io.StringIO(reply.file_data[reply.files[0]].decode("utf-8"), newline="")))
     assert [(r["kind"], r["coins"]) for r in rows] == [("coins granted", "1000"), ("gift sent", "-1000")]
     assert rows[0]["note"] == "'=cmd|' /C calc'!A0"
     assert rows[1]["gift"] == "Galaxy" and rows[1]["counterparty"] == f"user:{CARA.user_id}"
-    creator = await driver.slash("wallet export", CARA, month="2026-11")
+    creator = await driver.slash_answer("wallet export", CARA, month="2026-11")
     creator_rows = list(csv.DictReader(io.StringIO(creator.file_data[creator.files[0]].decode(), newline="")))
     assert [(r["kind"], r["diamonds"]) for r in creator_rows] == [("gift received", "1000")]
     clock.advance(minutes=1)  # past the export cooldown
-    bad = await driver.slash("wallet export", ANA, month="November")
+    bad = await driver.slash_answer("wallet export", ANA, month="November")
     assert bad.ephemeral and "YYYY-MM" in bad.text
 
 

@@ -123,7 +123,7 @@ async def test_check_on_a_corrupted_copy_lists_the_discrepancies_and_exits_1(boo
     done = run_bot(tmp_path, "check", "--database", str(books))
     assert done.returncode == 1, done.stderr
     assert "2 discrepancies" in done.stdout
-    assert "trigger gift_totals_reverse (migration 006_gift_totals) is missing" in done.stdout
+    assert "trigger gift_totals_reverse (migration 008_daily_totals) is missing" in done.stdout
     assert (
         "paid_out holds 500 diamonds by its postings, but the cash-out requests account for 0" in done.stdout
     )

@@ -9,8 +9,8 @@ import sys
 
 import pytest
 
+from simulator.discord_payloads import Member, moderator
 from tests.support.channels import FakeChannels
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import GUILD, entry_count, fund, gift, wallet
 from tests.support.replies import assert_apology
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+import bot.statements
 from bot.errors import InvalidAmount
 from bot.statements import COLUMNS, escape_cell, parse_month, to_csv
 from storage import ledger
@@ -137,3 +138,14 @@ async def test_empty_statement_has_just_the_header(services):
     statement = await services.statements.statement(GUILD, 9999)
     assert parse(to_csv(statement)) == []
     assert statement.filename == "livegifts-statement-all.csv"
+
+
+@pytest.mark.parametrize("page", [1, 2, 3])
+async def test_statements_read_in_small_pages_are_the_same(services, history, monkeypatch, page):
+    whole = {user: await services.statements.statement(GUILD, user) for user in (FAN, CREATOR)}
+    monkeypatch.setattr(bot.statements, "PAGE_POSTINGS", page)
+
+    for user, statement in whole.items():
+        paged = await services.statements.statement(GUILD, user)
+        assert paged.rows == statement.rows
+    assert "cash-out paid" in [row.kind for row in whole[CREATOR].rows]

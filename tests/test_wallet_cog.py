@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.discord_payloads import Member
+from simulator.discord_payloads import Member
 from tests.support.replies import assert_apology
 
 

@@ -12,8 +12,8 @@ import pytest
 from bot.alerts import AlertEngine, GiftAlert, render_shoutout, validate_template
 from bot.alerts.sim import RecordingSink, VirtualTimer
 from bot.alerts.templates import plain_text
+from simulator.discord_payloads import Member, moderator
 from tests.support.channels import FakeChannels
-from tests.support.discord_payloads import Member, moderator
 from tests.support.factories import fund
 
 ANA = Member(101, "ana")

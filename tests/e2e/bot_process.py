@@ -1,4 +1,5 @@
-"""The bot as `python -m bot` runs it, in a process of its own, pointed at the local fake Discord."""
+"""The bot as `python -m bot` runs it, in a process of its own, pointed at the local simulator through
+DISCORD_API_BASE_URL."""
 
 from __future__ import annotations
 
@@ -7,19 +8,10 @@ import os
 import sys
 from pathlib import Path
 
+from simulator.fake_discord import FakeDiscord
 from tests.e2e.conftest import FAKE_TOKEN
-from tests.e2e.fake_discord import FakeDiscord
 
 ROOT = Path(__file__).resolve().parents[2]
-
-# Point discord.py at the fake (the only change), then run the real entry point.
-LAUNCHER = """
-import os, sys, discord.http, discord.gateway, yarl
-discord.http.Route.BASE = os.environ["FAKE_DISCORD_API"]
-discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = yarl.URL(os.environ["FAKE_DISCORD_GATEWAY"])
-from bot.app import main
-sys.exit(main([]))
-"""
 
 
 async def start_bot_process(fake: FakeDiscord, workdir: Path, **env: str) -> asyncio.subprocess.Process:
@@ -29,15 +21,14 @@ async def start_bot_process(fake: FakeDiscord, workdir: Path, **env: str) -> asy
         "DISCORD_TOKEN": FAKE_TOKEN,
         "DATABASE_PATH": str(workdir / "livegifts.db"),
         "LOG_LEVEL": "INFO",
-        "FAKE_DISCORD_API": fake.api_base,
-        "FAKE_DISCORD_GATEWAY": fake.gateway_url,
+        "DISCORD_API_BASE_URL": fake.api_base,
         "PYTHONPATH": str(ROOT),
         **env,
     }
     fake.identified.clear()
     with (workdir / "bot.log").open("w") as log:
         process = await asyncio.create_subprocess_exec(
-            sys.executable, "-c", LAUNCHER, cwd=workdir, env=environment, stdout=log, stderr=log
+            sys.executable, "-m", "bot", cwd=workdir, env=environment, stdout=log, stderr=log
         )
     try:
         await asyncio.wait_for(fake.identified.wait(), 60)

@@ -12,7 +12,6 @@ import discord
 import discord.gateway
 import discord.http
 import pytest
-import yarl
 from discord.webhook import async_ as webhook_async
 
 from bot.client import LiveGiftsBot
@@ -20,24 +19,22 @@ from bot.clock import Clock, system_clock
 from bot.economy.kinds import allowed_accounts
 from bot.services import Services, build_services
 from bot.settings import Settings
+from simulator.discord_payloads import GUILD_ID
+from simulator.driver import Driver
+from simulator.fake_discord import FakeDiscord
 from storage import Database
 from storage.ledger_check import find_discrepancies
-from tests.e2e.driver import Driver
-from tests.e2e.fake_discord import FakeDiscord
-from tests.support.discord_payloads import GUILD_ID
 
 FAKE_TOKEN = "fake-token.for-the-local-fake-discord"
 
 
-def point_discord_py_at(fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch | None = None) -> None:
-    """The only change to discord.py: its REST base URL and default gateway point at the fake."""
-    gateway = yarl.URL(fake.gateway_url)
-    if monkeypatch is None:
-        discord.http.Route.BASE = fake.api_base
-        discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY = gateway
-        return
-    monkeypatch.setattr(discord.http.Route, "BASE", fake.api_base)
-    monkeypatch.setattr(discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", gateway)
+def restore_discord_py_endpoints(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bot points discord.py's class-wide REST base and gateway at the API base URL it is given;
+    put Discord's back after the test."""
+    monkeypatch.setattr(discord.http.Route, "BASE", discord.http.Route.BASE)
+    monkeypatch.setattr(
+        discord.gateway.DiscordWebSocket, "DEFAULT_GATEWAY", discord.gateway.DiscordWebSocket.DEFAULT_GATEWAY
+    )
 
 
 class RunningBot:
@@ -89,9 +86,11 @@ class RunningBot:
         return await self.start()
 
 
-def e2e_settings(tmp_path: Path) -> Settings:
+def e2e_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
+    """The settings of a bot that talks to `fake`: DISCORD_API_BASE_URL, as a user of the simulator sets it."""
     return Settings(
         _env_file=None,
+        discord_api_base_url=fake.api_base,
         database_path=tmp_path / "livegifts.db",
         discord_token=FAKE_TOKEN,
         log_level="WARNING",
@@ -129,7 +128,7 @@ def real_webhook_adapter():
 @pytest.fixture
 async def fake_discord(monkeypatch, real_webhook_adapter):
     fake = await FakeDiscord().start()
-    point_discord_py_at(fake, monkeypatch)
+    restore_discord_py_endpoints(monkeypatch)
     yield fake
     await fake.stop()
     assert not fake.unknown_requests, f"the bot called routes the fake does not know: {fake.unknown_requests}"
@@ -144,7 +143,7 @@ def e2e_clock() -> Clock:
 @pytest.fixture
 async def running_bot(fake_discord, tmp_path, e2e_clock, caplog):
     caplog.set_level(logging.ERROR)
-    runner = await RunningBot(fake_discord, e2e_settings(tmp_path), e2e_clock).start()
+    runner = await RunningBot(fake_discord, e2e_settings(tmp_path, fake_discord), e2e_clock).start()
     yield runner
     await runner.stop()
     unexpected = [

@@ -12,8 +12,8 @@ from __future__ import annotations
 import asyncio
 import re
 
+from simulator.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.conftest import ledger_problems_in
-from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.test_gifts_live import buy
 from tests.support.fast_timer import ScaledTimer
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.conftest import read_db
-from tests.e2e.fake_discord import (
+from simulator.fake_discord import (
     ALERTS_CHANNEL_ID,
     EVENT_ACTIVE,
     EVENT_COMPLETED,
@@ -16,6 +15,7 @@ from tests.e2e.fake_discord import (
     stage_instance_create,
     voice_state_update,
 )
+from tests.e2e.conftest import read_db
 
 VOICE_ID = 920_000_000_000_000_100
 STAGE_ID = 920_000_000_000_000_101

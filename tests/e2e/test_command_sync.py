@@ -7,8 +7,8 @@ import pytest
 
 import bot.client
 from bot.app import run_bot
+from simulator.fake_discord import FakeDiscord
 from tests.e2e.conftest import RunningBot, e2e_settings
-from tests.e2e.fake_discord import FakeDiscord
 
 
 def command_puts(fake: FakeDiscord) -> int:
@@ -52,7 +52,7 @@ async def test_a_changed_description_or_permission_counts_as_a_change(running_bo
 
 @pytest.mark.usefixtures("real_webhook_adapter")
 async def test_the_sync_command_syncs_even_when_nothing_changed(fake_discord, tmp_path):
-    settings = e2e_settings(tmp_path)
+    settings = e2e_settings(tmp_path, fake_discord)
     runner = await RunningBot(fake_discord, settings).start()
     await runner.stop()
     assert command_puts(fake_discord) == 1

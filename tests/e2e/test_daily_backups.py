@@ -11,7 +11,9 @@ from tests.support.clock import FakeClock
 
 async def test_the_bot_schedules_daily_backups_when_a_folder_is_set(fake_discord, tmp_path):
     folder = tmp_path / "daily"
-    settings = e2e_settings(tmp_path).model_copy(update={"backup_dir": folder, "backup_keep": 2})
+    settings = e2e_settings(tmp_path, fake_discord).model_copy(
+        update={"backup_dir": folder, "backup_keep": 2}
+    )
     clock = FakeClock(datetime(2026, 12, 1, 3, 30, tzinfo=UTC))
     runner = await RunningBot(fake_discord, settings, clock).start()
     try:

@@ -30,7 +30,10 @@ async def test_statement_earnings_chart_and_approved_cash_out(e2e, running_bot):
 
     statement = await e2e.slash("wallet export", ana)  # "thinking…", then a follow-up with the file
     assert statement.ephemeral
-    [attachment] = [a for m in statement.messages for a in m.attachments]
+    [attachment] = await e2e.wait_for(
+        lambda: [a for m in statement.messages for a in m.attachments if a.filename.endswith(".csv")],
+        what="the statement file",
+    )
     assert attachment.filename.endswith(".csv")
     rows = list(csv.DictReader(io.StringIO(attachment.data.decode("utf-8-sig"))))
     assert len(rows) == 3  # two purchases and the gift

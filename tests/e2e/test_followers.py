@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tests.e2e.fake_discord import GENERAL_CHANNEL_ID
+from simulator.fake_discord import GENERAL_CHANNEL_ID
 
 
 async def test_followers_are_dmed_when_the_creator_goes_live(e2e, running_bot):

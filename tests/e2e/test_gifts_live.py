@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+from simulator.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.conftest import read_db
-from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
 
 
 def wallet(running_bot, user) -> tuple[int, int]:

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from simulator.driver import SUB_COMMAND, SUB_COMMAND_GROUP, Driver, sample_value
 from tests.e2e.conftest import RunningBot, e2e_settings, read_db
-from tests.e2e.driver import SUB_COMMAND, SUB_COMMAND_GROUP, Driver, sample_value
 
 REFUSAL_WORDS = ("moderator", "manage server", "not allowed", "permission")
 
@@ -71,7 +71,9 @@ async def test_a_command_sent_from_a_dm_is_refused_politely(e2e, running_bot):
 
 
 async def test_dev_guild_setting_syncs_commands_to_that_guild(fake_discord, tmp_path):
-    settings = e2e_settings(tmp_path).model_copy(update={"dev_guild_ids": [fake_discord.guild_id]})
+    settings = e2e_settings(tmp_path, fake_discord).model_copy(
+        update={"dev_guild_ids": [fake_discord.guild_id]}
+    )
     runner = await RunningBot(fake_discord, settings).start()
     try:
         assert fake_discord.commands.get(fake_discord.guild_id), "nothing was synced to the dev guild"

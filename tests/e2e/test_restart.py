@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from bot.reminders import JOB_ID
-from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
+from simulator.fake_discord import ALERTS_CHANNEL_ID
 from tests.e2e.test_gifts_live import buy, setup_live_creator, wallet
 from tests.support.clock import FakeClock
 

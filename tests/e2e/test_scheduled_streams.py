@@ -10,7 +10,7 @@ import pytest
 
 from bot.live import LiveSession
 from cogs.live import SCHEDULE_JOB_ID
-from tests.e2e.fake_discord import (
+from simulator.fake_discord import (
     ALERTS_CHANNEL_ID,
     BOT_PERMISSIONS,
     EVENT_ACTIVE,

@@ -9,10 +9,10 @@ import sqlite3
 
 import pytest
 
+from simulator.driver import Driver
+from simulator.fake_discord import ALERTS_CHANNEL_ID, InteractionLog
 from tests.e2e.bot_process import start_bot_process
 from tests.e2e.conftest import ledger_problems_in, read_db
-from tests.e2e.driver import Driver
-from tests.e2e.fake_discord import ALERTS_CHANNEL_ID, InteractionLog
 from tests.e2e.test_gifts_live import buy
 
 SENDERS = 12

@@ -17,7 +17,7 @@ from typing import Any
 
 import discord
 
-from tests.support.discord_payloads import BOT_USER_ID, GUILD_ID
+from simulator.discord_payloads import BOT_USER_ID, GUILD_ID
 
 _ids = itertools.count(1_200_000_000_000_000_000)
 

@@ -18,7 +18,7 @@ import discord
 from discord import app_commands
 from discord.webhook import async_ as webhook_async
 
-from tests.support.discord_payloads import (
+from simulator.discord_payloads import (
     APPLICATION_ID,
     BOT_USER_ID,
     EPHEMERAL,
@@ -335,6 +335,21 @@ class Driver:
         payload = self._base(2, member, self._data(command, options))
         interaction_id = await self._dispatch(payload)
         return self.adapter.for_interaction(interaction_id)[0]
+
+    async def slash_answer(self, path: str, member: Member | None, **options: Any) -> Reply:
+        """Invoke `/path` and return the first reply with something to read: past a "thinking…"
+        deferral, the follow-up that answers it."""
+        seen = len(self.adapter.replies)
+        await self.slash(path, member, **options)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + 10
+        while True:
+            for reply in self.adapter.replies[seen:]:
+                if reply.content or reply.embeds or reply.files:
+                    return reply
+            if loop.time() > deadline:
+                raise AssertionError(f"/{path} never answered past its deferral")
+            await asyncio.sleep(0.005)
 
     async def slash_with(self, path: str, invoker: Member | None, options: dict[str, Any]) -> Reply:
         """Like `slash`, with the options in a dict (for commands with an option called `member`)."""

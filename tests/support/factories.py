@@ -14,10 +14,10 @@ from datetime import datetime
 from bot.clock import to_micros
 from bot.economy.gifts import GiftReceipt
 from bot.services import Services
+from simulator.discord_payloads import GUILD_ID
 from storage import Connection, Database, ledger
 from storage.ledger import NewEntry, Posting
 from storage.ledger_check import find_discrepancies
-from tests.support.discord_payloads import GUILD_ID
 
 GUILD = GUILD_ID
 _keys = itertools.count(1)

@@ -12,8 +12,8 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from tests.e2e.fake_discord import BOT_PERMISSIONS, GENERAL_CHANNEL_ID, FakeDiscord, InteractionLog, Message
-from tests.support.discord_payloads import MANAGE_GUILD, Member
+from simulator.discord_payloads import MANAGE_GUILD, Member, role_payload
+from simulator.fake_discord import BOT_PERMISSIONS, GENERAL_CHANNEL_ID, FakeDiscord, InteractionLog, Message
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = 3, 4, 5, 6, 7, 8, 9, 10, 11
@@ -143,7 +143,7 @@ class Driver:
             }
             return str(channel_id)
         if option_type == ROLE or (option_type == MENTIONABLE and int(value) in self.fake.roles):
-            role = self.fake.roles.get(int(value)) or self.fake._role(int(value), "unknown", 0, 1)
+            role = self.fake.roles.get(int(value)) or role_payload(int(value), "unknown")
             resolved.setdefault("roles", {})[str(value)] = role
             return str(value)
         if option_type in (USER, MENTIONABLE):
@@ -236,8 +236,11 @@ class Driver:
         return log.choices or []
 
     def click_log(self, message: Message, label_part: str, user: Member) -> InteractionLog:
-        button = message.button(label_part)
-        data = {"component_type": 2, "custom_id": button["custom_id"]}
+        return self.press_log(message, message.button(label_part)["custom_id"], user)
+
+    def press_log(self, message: Message, custom_id: str, user: Member) -> InteractionLog:
+        """The interaction of `user` pressing the button `custom_id` on `message`."""
+        data = {"component_type": 2, "custom_id": custom_id}
         payload = message.payload(self.fake._bot_author(), self.fake.guild_id)
         if message.interaction_id is not None:
             payload["interaction_metadata"] = {
@@ -283,7 +286,7 @@ def sample_value(option: dict[str, Any], driver: Driver) -> Any:
     if option_type in (USER, MENTIONABLE):
         return driver.member("someone")
     if option_type == CHANNEL:
-        from tests.e2e.fake_discord import ALERTS_CHANNEL_ID
+        from simulator.fake_discord import ALERTS_CHANNEL_ID
 
         return ALERTS_CHANNEL_ID
     if option_type == ROLE:

@@ -5,9 +5,9 @@ log in, sync its commands, receive INTERACTION_CREATE events and answer them ove
 sends is recorded: interaction callbacks, follow-ups, edits, channel messages, DMs. Requests to routes the
 fake does not know are answered with 404 and recorded in `unknown_requests` (the fixtures fail the test).
 
-Point discord.py at it from the test side only (see `point_discord_py_at`): `discord.http.Route.BASE` for
-REST and `DiscordWebSocket.DEFAULT_GATEWAY` for the gateway. The gateway sends plain JSON text frames, which
-discord.py accepts whatever compression it asked for.
+The bot reaches it as it reaches Discord, through DISCORD_API_BASE_URL = `api_base` (its GET /gateway/bot
+names `gateway_url`); the e2e tests and `python -m bot playground` both run it. The gateway sends plain JSON
+text frames, which discord.py accepts whatever compression it asked for.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from tests.support.discord_payloads import (
+from simulator.discord_payloads import (
     ADMINISTRATOR,
     APPLICATION_ID,
     BOT_USER_ID,
@@ -331,10 +331,10 @@ class FakeDiscord:
     def gateway_url(self) -> str:
         return f"ws://127.0.0.1:{self.port}/gateway"
 
-    async def start(self) -> FakeDiscord:
+    async def start(self, port: int = 0) -> FakeDiscord:
         self._runner = web.AppRunner(self.app, access_log=None, handle_signals=False)
         await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
+        site = web.TCPSite(self._runner, "127.0.0.1", port)
         await site.start()
         self.port = site._server.sockets[0].getsockname()[1]
         return self

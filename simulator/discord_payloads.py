@@ -1,6 +1,6 @@
 """Discord's JSON as both fakes speak it: the ids of the test application and guild, permission bits,
 users, members and roles, and what a member reads in a message. The in-process driver
-(tests/support/discord_fakes.py) and the local fake Discord (tests/e2e/fake_discord.py) share these."""
+(tests/support/discord_fakes.py) and the local fake Discord (simulator/fake_discord.py) share these."""
 
 from __future__ import annotations
 
@@ -104,5 +104,5 @@ def find_button(components: list[dict[str, Any]], label_part: str) -> dict[str, 
     for row in components:
         for component in row.get("components", []):
             if component.get("type") == 2 and label_part.lower() in (component.get("label") or "").lower():
-                return component
+                return dict(component)
     raise AssertionError(f"no button labelled like {label_part!r} in {components}")
