@@ -59,10 +59,22 @@ async def reply_with_error(interaction: discord.Interaction, error: BaseExceptio
     await send_ephemeral(interaction, message)
 
 
+WORKING = "working"  # the interaction's `extras` key set while its first answer is a progress line
+
+
+async def show_working(interaction: discord.Interaction, text: str) -> None:
+    """Answer at once with what the command is doing ("⏳ Reading your statement…"), for commands that
+    can take longer than Discord's three seconds; the result (or a refusal) then replaces that line."""
+    await interaction.response.send_message(f"⏳ {text}", ephemeral=True)
+    interaction.extras[WORKING] = True
+
+
 async def send_ephemeral(interaction: discord.Interaction, message: str) -> None:
     allowed = discord.AllowedMentions.none()
     try:
-        if interaction.response.is_done():
+        if interaction.extras.pop(WORKING, False):  # the progress line becomes the refusal
+            await interaction.edit_original_response(content=message, allowed_mentions=allowed)
+        elif interaction.response.is_done():
             await interaction.followup.send(message, ephemeral=True, allowed_mentions=allowed)
         else:
             await interaction.response.send_message(message, ephemeral=True, allowed_mentions=allowed)

@@ -14,6 +14,7 @@ from bot.guild_config import CASHOUT_MINIMUM_MAX, GuildConfig
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
+from bot.tree import show_working
 from cogs.checks import guild_id_of, moderator_only
 
 if TYPE_CHECKING:
@@ -51,14 +52,15 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @app_commands.describe(timezone="e.g. Europe/London, America/New_York, Asia/Kolkata")
     @moderator_only
     async def timezone(self, interaction: discord.Interaction, timezone: str) -> None:
-        # Re-keying a large server's daily totals to the new zone can take a few seconds.
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        # Re-keying a large server's daily totals to the new zone can take a few seconds: say so at once.
+        await show_working(
+            interaction, "Setting the time zone and moving the leaderboards' days and weeks to it…"
+        )
         config = await self.services.guild_config.set_timezone(
             guild_id_of(interaction), interaction.user.id, timezone
         )
-        await interaction.followup.send(
-            f"Time zone set to **{config.timezone}**: days and weeks of leaderboards start there.",
-            ephemeral=True,
+        await interaction.edit_original_response(
+            content=f"Time zone set to **{config.timezone}**: days and weeks of leaderboards start there."
         )
 
     @timezone.autocomplete("timezone")

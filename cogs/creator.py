@@ -22,6 +22,7 @@ from bot.followers import FollowerSettings, Following, GoLiveNotice
 from bot.reminders import DirectMessagesClosed
 from bot.services import Services
 from bot.text import coin_count
+from bot.tree import show_working
 from cogs.checks import guild_id_of, moderator_only
 from cogs.receipts import Receipt, deliver_receipt
 from cogs.views import ConfirmView
@@ -306,12 +307,12 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
             await interaction.response.send_message(embed=render_earnings(earnings, False), ephemeral=True)
             return
         with self.services.cooldowns.running("chart", guild_id, user_id):  # drawing it is the costly part
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            await show_working(interaction, "Drawing your earnings chart…")
             chart = await asyncio.to_thread(daily_diamonds_chart, earnings.daily)  # matplotlib off the loop
-            await interaction.followup.send(
+            await interaction.edit_original_response(
+                content=None,
                 embed=render_earnings(earnings, True),
-                file=discord.File(io.BytesIO(chart.png), filename=CHART_FILE),
-                ephemeral=True,
+                attachments=[discord.File(io.BytesIO(chart.png), filename=CHART_FILE)],
             )
 
     @app_commands.command(name="cashout", description="Exchange diamonds for money (a moderator approves it)")

@@ -17,6 +17,7 @@ from bot.services import Services
 from bot.statement_files import StatementFiles, statement_files
 from bot.statements import Statement
 from bot.text import coin_count
+from bot.tree import show_working
 from cogs.checks import guild_id_of
 
 if TYPE_CHECKING:
@@ -98,6 +99,9 @@ def member_names(guild: discord.Guild | None, ids: set[int]) -> dict[int, str]:
     return names
 
 
+EXPORT_WORKING = "Reading your statement and writing the file…"
+
+
 @app_commands.guild_only()
 class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your coins and diamonds"):
     def __init__(self, services: Services) -> None:
@@ -151,8 +155,9 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
     async def export(self, interaction: discord.Interaction, month: str | None = None) -> None:
         guild_id, user_id = guild_id_of(interaction), interaction.user.id
         with self.services.cooldowns.running("export", guild_id, user_id):
-            # A long history takes a moment to read and write out: "thinking…" first, the files follow.
-            await interaction.response.defer(ephemeral=True, thinking=True)
+            # A long history takes a moment to read and write out: say so at once (Discord waits three
+            # seconds for a first answer), then put the files in that same message.
+            await show_working(interaction, EXPORT_WORKING)
             statement = await self.services.statements.statement(guild_id, user_id, month)
             names = member_names(interaction.guild, statement.counterparties())
             packed = await asyncio.to_thread(statement_files, statement, names, interaction.filesize_limit)
@@ -162,7 +167,10 @@ class WalletCog(commands.GroupCog, group_name="wallet", group_description="Your 
                     discord.File(io.BytesIO(f.data), filename=f.name)
                     for f in packed.files[start : start + ATTACHMENTS_MAX]
                 ]
-                await interaction.followup.send(note if start == 0 else "", files=files, ephemeral=True)
+                if start == 0:
+                    await interaction.edit_original_response(content=note, attachments=files)
+                else:
+                    await interaction.followup.send(files=files, ephemeral=True)
 
 
 async def setup(bot: LiveGiftsBot) -> None:

@@ -55,19 +55,19 @@ def rows_in(reply: Reply) -> list[dict[str, str]]:
 
 async def export_replies(driver, member: Member, **options) -> list[Reply]:
     before = len(driver.adapter.replies)
-    await driver.slash("wallet export", member, **options)
+    await driver.slash_answer("wallet export", member, **options)  # past the progress line
     await driver.settle()
     return driver.adapter.replies[before:]
 
 
-async def test_export_defers_then_sends_the_csv(driver, services):
+async def test_export_says_what_it_is_doing_then_puts_the_csv_in_that_message(driver, services):
     await history_of(services, ANA, 10)
 
     replies = await export_replies(driver, ANA)
 
-    assert [r.kind for r in replies] == ["deferred", "followup"]
-    [deferred, answer] = replies
-    assert deferred.ephemeral and answer.ephemeral
+    assert [r.kind for r in replies] == ["response", "edit"]
+    [working, answer] = replies
+    assert working.ephemeral and working.text.startswith("⏳ Reading your statement")
     assert answer.files == ["livegifts-statement-all.csv"]
     assert len(rows_in(answer)) == 10 and "Open it in any spreadsheet" in answer.text
 
@@ -103,12 +103,12 @@ async def test_a_statement_too_large_even_compressed_is_split_into_parts_and_say
 async def test_export_has_a_per_member_cooldown_that_a_refused_export_does_not_start(driver, services, clock):
     await history_of(services, ANA, 3)
 
-    bad = await driver.slash("wallet export", ANA, month="November")
-    first = await driver.slash("wallet export", ANA)
-    again = await driver.slash("wallet export", ANA)
-    other = await driver.slash("wallet export", BEN)  # another member is not held up
+    bad = await driver.slash_answer("wallet export", ANA, month="November")
+    first = await driver.slash_answer("wallet export", ANA)
+    again = await driver.slash_answer("wallet export", ANA)
+    other = await driver.slash_answer("wallet export", BEN)  # another member is not held up
     clock.advance(seconds=60)
-    later = await driver.slash("wallet export", ANA)
+    later = await driver.slash_answer("wallet export", ANA)
 
     assert "YYYY-MM" in bad.text
     assert first.files
@@ -120,10 +120,10 @@ async def test_export_has_a_per_member_cooldown_that_a_refused_export_does_not_s
 async def test_the_earnings_chart_has_a_per_member_cooldown(driver, services, clock):
     await gift(services, ANA.user_id, CARA.user_id, "Galaxy", 1)
 
-    first = await driver.slash("creator earnings", CARA)
-    again = await driver.slash("creator earnings", CARA)
+    first = await driver.slash_answer("creator earnings", CARA)
+    again = await driver.slash_answer("creator earnings", CARA)
     clock.advance(seconds=30)
-    later = await driver.slash("creator earnings", CARA)
+    later = await driver.slash_answer("creator earnings", CARA)
 
     assert "earnings.png" in first.files
     assert again.ephemeral and not again.files and "again in 30 s" in again.text

@@ -338,14 +338,16 @@ class Driver:
 
     async def slash_answer(self, path: str, member: Member | None, **options: Any) -> Reply:
         """Invoke `/path` and return the first reply with something to read: past a "thinking…"
-        deferral, the follow-up that answers it."""
+        deferral or a "⏳ …" progress line, the follow-up or edit that answers it."""
         seen = len(self.adapter.replies)
         await self.slash(path, member, **options)
         loop = asyncio.get_running_loop()
         deadline = loop.time() + 10
         while True:
             for reply in self.adapter.replies[seen:]:
-                if reply.content or reply.embeds or reply.files:
+                if (reply.content or reply.embeds or reply.files) and not (reply.content or "").startswith(
+                    "⏳"
+                ):
                     return reply
             if loop.time() > deadline:
                 raise AssertionError(f"/{path} never answered past its deferral")
