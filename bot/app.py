@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
     from aiohttp import ClientError
     from discord import LoginFailure
+    from discord.ext.commands import ExtensionFailed
 
     from bot.overlay import OverlayServerError
     from storage import DatabaseError
@@ -103,6 +104,11 @@ def main(argv: list[str] | None = None) -> int:
             code = asyncio.run(run_bot(settings, sync_only=args.command == "sync"))
     except (DatabaseError, OverlayServerError) as error:  # newer schema, overlay port in use …
         print(f"livegifts: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except ExtensionFailed as error:  # e.g. COIN_SKUS names a SKU the application does not have
+        if not isinstance(error.original, SettingsError):
+            raise
+        print(f"livegifts: {error.original}", file=sys.stderr)
         return EXIT_USAGE
     except LoginFailure:
         print(f"livegifts: Discord refused DISCORD_TOKEN. {LOGIN_REFUSED_HELP}", file=sys.stderr)
@@ -164,6 +170,15 @@ def run_backup(database: Path, target: Path) -> int:
     return EXIT_FAILED
 
 
+def warn_about_sandbox(mode: str) -> None:
+    """The one start-up line that says the sandbox is not for a real community."""
+    if mode == "sandbox":
+        log.warning(
+            "PAYMENT_PROVIDER=sandbox: coins are free test coins and cash-outs are refused; "
+            "set PAYMENT_PROVIDER=discord (or none) for a real community"
+        )
+
+
 async def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     """Run the bot until it is stopped (the exit status); with `sync_only`, log in, force a command
     sync and return."""
@@ -177,6 +192,7 @@ async def run_bot(settings: Settings, *, sync_only: bool = False) -> int:
     db = await Database.open(settings.database_path, synchronous=settings.sqlite_synchronous)
     try:
         services = await build_services(settings, db, system_clock)
+        warn_about_sandbox(services.payments.mode)
         async with contextlib.AsyncExitStack() as stack:
             if settings.overlay_enabled and not sync_only:
                 await stack.enter_async_context(serve_overlays(settings, services.overlay))

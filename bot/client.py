@@ -26,6 +26,7 @@ EXTENSIONS = (
     "cogs.wallet",
     "cogs.coins",
     "cogs.deals",
+    "cogs.entitlements",
     "cogs.budget",
     "cogs.config",
     "cogs.catalog",

@@ -1,5 +1,6 @@
 """A creator's earnings: diamonds held and pending cash-out, their cash value after the guild's fee in
-the creator's currency, top supporters, and diamonds received per day (for the chart)."""
+the server's payout currency (the creator's own currency as an approximation), what is cashable and
+what still waits out the hold, top supporters, and diamonds received per day (for the chart)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from bot.clock import Clock, to_micros
+from bot.economy.cashout_rules import CashoutRules, Maturity
 from bot.economy.payouts import cash_value
 from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
@@ -32,8 +34,12 @@ class Earnings:
     held: int
     pending: int
     fee_percent: int
-    rate: CoinRate
+    rate: CoinRate  # the server's payout value of a diamond
     value_after_fee: Money  # of the diamonds held, rounded down (what a cash-out would pay now)
+    local_value: Money | None  # the same in the creator's own currency, an approximation (None: same)
+    local_locale: str
+    maturity: Maturity
+    cashouts_refusal: str | None  # why this server cannot cash out, if it cannot
     total_received: int  # diamonds from gifts, all time (reversed gifts left out)
     supporters: list[Supporter]
     daily: list[tuple[date, int]]  # CHART_DAYS days, oldest first, today (creator's time zone) last
@@ -51,20 +57,26 @@ class Earnings:
     def value_text(self) -> str:
         return self.value_after_fee.format(self.rate.region.locale)
 
+    def local_value_text(self) -> str | None:
+        return self.local_value.format(self.local_locale) if self.local_value else None
+
     def pending_value_text(self) -> str:
         return cash_value(self.pending, self.rate, self.fee_percent).format(self.rate.region.locale)
 
 
 class EarningsService:
-    def __init__(self, db: Database, regions: RegionBook, guilds: GuildDirectory, clock: Clock) -> None:
+    def __init__(
+        self, db: Database, regions: RegionBook, guilds: GuildDirectory, clock: Clock, rules: CashoutRules
+    ) -> None:
         self._db = db
         self._regions = regions
         self._guilds = guilds
         self._clock = clock
+        self._rules = rules
 
     async def earnings(self, guild_id: int, creator_id: int, days: int = CHART_DAYS) -> Earnings:
         await self._guilds.ensure(guild_id)
-        rate = await self._regions.member_rate(guild_id, creator_id)
+        local_rate = await self._regions.member_rate(guild_id, creator_id)
         now = self._clock()
 
         zone_name = await self._db.read(
@@ -89,6 +101,15 @@ class EarningsService:
             )
 
         held, pending, fee, total, top, income, followers = await self._db.read(look)
+
+        def judge(conn: Connection) -> tuple[CoinRate, Maturity, str | None]:
+            return (
+                self._rules.rate_on(conn, guild_id),
+                self._rules.maturity_on(conn, guild_id, creator_id, held, now),
+                self._rules.refusal_on(conn, guild_id),
+            )
+
+        rate, maturity, refusal = await self._db.read(judge)
         # Quarter-hours of income, each added to the local day it starts in (every zone's days begin
         # on a quarter-hour, so no quarter straddles two days).
         per_day = [0] * days
@@ -103,6 +124,14 @@ class EarningsService:
             fee_percent=fee,
             rate=rate,
             value_after_fee=cash_value(held, rate, fee),
+            local_value=(
+                cash_value(held, local_rate, fee)
+                if local_rate.region.currency != rate.region.currency
+                else None
+            ),
+            local_locale=local_rate.region.locale,
+            maturity=maturity,
+            cashouts_refusal=refusal,
             total_received=total,
             supporters=[Supporter(r["sender_id"], r["diamonds"], r["gifts"]) for r in top],
             daily=list(zip(days_shown, per_day, strict=True)),

@@ -42,6 +42,14 @@ class PaymentDeclined(DomainError):
     pass
 
 
+class ShopClosed(DomainError):
+    """Coins are not sold this way here (payment mode `none`, or Discord's button instead)."""
+
+
+class CashoutsOff(DomainError):
+    """Cash-outs are refused in this payment mode or server."""
+
+
 class NotPermitted(DomainError):
     pass
 

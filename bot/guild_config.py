@@ -1,5 +1,5 @@
 """Guild settings changed by moderators with /config: time zone, spender role, alerts channel, gift
-confirmation threshold, the platform fee and the cash-out minimum. This service is the only way a
+confirmation threshold, the platform fee, the cash-out minimum, hold and switch. This service is the only way a
 setting changes; every change is written to the moderators' action log."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from storage import Connection, Database, action_log, guilds
 
 CONFIRM_THRESHOLD_MAX = 10_000_000
 CASHOUT_MINIMUM_MAX = 100_000_000
+CASHOUT_HOLD_MAX = 30  # days
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,8 @@ class GuildConfig:
     spender_role_id: int | None
     gift_confirm_threshold: int
     cashout_minimum: int
+    cashouts_enabled: bool  # matters where coins are not sold (payment mode `none`)
+    cashout_hold_days: int
     auto_live: bool = False  # live sessions start and end with Go Live, Stages and scheduled events
 
     @property
@@ -61,6 +64,8 @@ class GuildConfigService:
             spender_role_id=row["spender_role_id"],
             gift_confirm_threshold=row["gift_confirm_threshold"],
             cashout_minimum=row["cashout_minimum"],
+            cashouts_enabled=bool(row["cashouts_enabled"]),
+            cashout_hold_days=row["cashout_hold_days"],
             auto_live=bool(row["auto_live"]),
         )
 
@@ -106,6 +111,18 @@ class GuildConfigService:
         if type(diamonds) is not int or not 1 <= diamonds <= CASHOUT_MINIMUM_MAX:
             raise InvalidAmount(f"The cash-out minimum is from 1 to {CASHOUT_MINIMUM_MAX:,} diamonds.")
         return await self._change(guild_id, actor_id, "cashout_minimum", diamonds)
+
+    async def set_cashouts(self, guild_id: int, actor_id: int, enabled: bool) -> SettingChange:
+        """Allow cash-outs where coins are given away (payment mode `none`): the server pays for them."""
+        if type(enabled) is not bool:
+            raise InvalidAmount("Choose on or off.")
+        change = await self._change(guild_id, actor_id, "cashouts_enabled", int(enabled))
+        return SettingChange(change.name, bool(change.before), enabled)
+
+    async def set_cashout_hold(self, guild_id: int, actor_id: int, days: int) -> SettingChange:
+        if type(days) is not int or not 0 <= days <= CASHOUT_HOLD_MAX:
+            raise InvalidAmount(f"The cash-out hold is from 0 to {CASHOUT_HOLD_MAX} days.")
+        return await self._change(guild_id, actor_id, "cashout_hold_days", days)
 
     async def set_auto_live(self, guild_id: int, actor_id: int, enabled: bool) -> GuildConfig:
         if type(enabled) is not bool:

@@ -13,10 +13,13 @@ from bot.clock import Clock
 from bot.cooldowns import Cooldowns
 from bot.creators import CreatorService
 from bot.earnings import EarningsService
+from bot.economy.cashout_rules import CashoutRules
 from bot.economy.corrections import CorrectionService
 from bot.economy.deals import DealService
+from bot.economy.debts import DebtGuard
+from bot.economy.entitlements import EntitlementService
 from bot.economy.gifts import GiftService
-from bot.economy.payments import provider_named
+from bot.economy.payments import CoinSku, PaymentMode, PaymentSetup, SandboxProvider
 from bot.economy.payouts import PayoutService
 from bot.economy.purchases import PurchaseService
 from bot.economy.regions import RegionBook
@@ -27,10 +30,13 @@ from bot.guilds import GuildDirectory
 from bot.leaderboards import LeaderboardService
 from bot.live import LiveService, LiveSession
 from bot.live_auto import AutoLiveService
+from bot.money import Money
 from bot.overlay import OverlayHub, OverlayService
+from bot.provenance import ProvenanceService
 from bot.reminders import ReminderService
 from bot.scheduled_streams import ScheduledStreamService
 from bot.settings import Settings
+from bot.spending import SpendingGuard
 from bot.statements import StatementService
 from storage import Database
 
@@ -42,9 +48,11 @@ class Services:
     guilds: GuildDirectory
     regions: RegionBook
     wallets: WalletService
+    payments: PaymentSetup
     purchases: PurchaseService
+    entitlements: EntitlementService  # Discord purchases: cogs.entitlements feeds it events
     budgets: BudgetService
-    spending: BudgetGuard  # the SpendingGuard (bot/spending.py) asked before every gift
+    spending: SpendingGuard  # asked before every gift: refund debt first, then budgets
     reminders: ReminderService
     guild_config: GuildConfigService
     catalog: CatalogService
@@ -54,6 +62,7 @@ class Services:
     leaderboards: LeaderboardService
     payouts: PayoutService  # its `notifier` (DMs to creators) is attached by cogs.payouts
     corrections: CorrectionService
+    provenance: ProvenanceService  # where a cash-out's diamonds came from
     action_log: ActionLogService
     earnings: EarningsService
     statements: StatementService
@@ -66,11 +75,21 @@ class Services:
     cooldowns: Cooldowns  # per-member waits between expensive commands (export, earnings chart)
 
 
+def payment_setup(settings: Settings) -> PaymentSetup:
+    return PaymentSetup(
+        mode=PaymentMode(settings.payment_provider),
+        skus=tuple(CoinSku(sku, coins, Money(cents, "USD")) for sku, coins, cents in settings.coin_skus),
+        test_purchases=settings.discord_test_purchases,
+    )
+
+
 async def build_services(settings: Settings, db: Database, clock: Clock) -> Services:
     guilds = GuildDirectory(db, settings.platform_fee_percent, clock)
     regions = await RegionBook.load(db, settings.default_region)
+    payments = payment_setup(settings)
+    rules = CashoutRules(payments, regions)
     budgets = BudgetService(db, regions, clock)
-    spending = BudgetGuard(budgets)
+    spending = DebtGuard(db, BudgetGuard(budgets))
     guild_config = GuildConfigService(db, guilds, clock)
     catalog = CatalogService(db, guilds, clock)
     creators = CreatorService(db, guilds, clock)
@@ -89,7 +108,7 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         db, creators, clock, OverlayHub(time.time), public_url=settings.overlay_public_url
     )
     gifts.committed = overlay.gift_committed
-    deals = DealService(db, guilds, clock)
+    deals = DealService(db, guilds, payments, clock)
     live = LiveService(db, creators, guild_config, clock)
 
     async def overlay_follows_live(session: LiveSession) -> None:
@@ -106,9 +125,11 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         guilds=guilds,
         regions=regions,
         wallets=WalletService(db, regions),
+        payments=payments,
         purchases=PurchaseService(
-            db, regions, guilds, guild_config, provider_named(settings.payment_provider), deals, clock
+            db, regions, guilds, guild_config, SandboxProvider(), payments, deals, clock
         ),
+        entitlements=EntitlementService(db, guilds, payments, clock),
         budgets=budgets,
         spending=spending,
         reminders=ReminderService(db, budgets, regions, clock),
@@ -118,10 +139,11 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         live=live,
         gifts=gifts,
         leaderboards=LeaderboardService(db, guild_config, clock),
-        payouts=PayoutService(db, regions, guilds, clock),
+        payouts=PayoutService(db, regions, guilds, clock, rules),
         corrections=CorrectionService(db, guilds, clock),
+        provenance=ProvenanceService(db),
         action_log=ActionLogService(db),
-        earnings=EarningsService(db, regions, guilds, clock),
+        earnings=EarningsService(db, regions, guilds, clock, rules),
         statements=StatementService(db, clock),
         alerts=alerts,
         followers=followers,

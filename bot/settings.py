@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DISCORD_API_BASE_URL = "https://discord.com/api/v10"
@@ -22,7 +23,10 @@ class Settings(BaseSettings):
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"] = "INFO"
     platform_fee_percent: int = Field(default=50, ge=0, le=100)
     default_region: str = "US"
-    payment_provider: Literal["sandbox"] = "sandbox"
+    payment_provider: Literal["sandbox", "none", "discord"] = "sandbox"
+    # With PAYMENT_PROVIDER=discord: SKU:coins:USD price, comma-separated, e.g. 1234:70:0.99,1235:350:4.99
+    coin_skus: Annotated[list[tuple[int, int, int]], NoDecode] = Field(default_factory=list)
+    discord_test_purchases: bool = False
     sqlite_synchronous: Literal["FULL", "NORMAL"] = "FULL"
     overlay_enabled: bool = True
     overlay_host: str = "127.0.0.1"
@@ -73,6 +77,25 @@ class Settings(BaseSettings):
             return [part.strip() for part in value.split(",") if part.strip()]
         return value
 
+    @field_validator("coin_skus", mode="before")
+    @classmethod
+    def _parse_skus(cls, value: object) -> object:
+        return parse_coin_skus(value) if isinstance(value, str) else value
+
+    @field_validator("payment_provider", mode="before")
+    @classmethod
+    def _lower(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _skus_for_discord(self) -> Settings:
+        if self.payment_provider == "discord" and not self.coin_skus:
+            raise ValueError(
+                "COIN_SKUS must list the coin SKUs (SKU:coins:USD price, e.g. 1234:70:0.99) when "
+                "PAYMENT_PROVIDER is discord"
+            )
+        return self
+
     @field_validator("discord_api_base_url")
     @classmethod
     def _api_base_url(cls, value: str) -> str:
@@ -91,6 +114,28 @@ class Settings(BaseSettings):
         if value not in SUPPORTED_REGIONS:
             raise ValueError(f"must be one of {', '.join(SUPPORTED_REGIONS)}")
         return value
+
+
+def parse_coin_skus(text: str) -> list[tuple[int, int, int]]:
+    """`1234:70:0.99,1235:350:4.99` as (SKU id, coins, price in US cents); a ValueError names the bad part."""
+    skus: list[tuple[int, int, int]] = []
+    for part in (p.strip() for p in text.split(",")):
+        if not part:
+            continue
+        fields = part.split(":")
+        try:
+            if len(fields) != 3:
+                raise ValueError
+            sku_id, coins = int(fields[0]), int(fields[1])
+            cents = Decimal(fields[2]) * 100
+            if sku_id <= 0 or coins <= 0 or cents <= 0 or cents != cents.to_integral_value():
+                raise ValueError
+        except (ValueError, InvalidOperation):
+            raise ValueError(f"{part!r} is not SKU:coins:USD price (e.g. 1234:70:0.99)") from None
+        skus.append((sku_id, coins, int(cents)))
+    if len({s[0] for s in skus}) != len(skus) or len({s[1] for s in skus}) != len(skus):
+        raise ValueError("each SKU and each number of coins may appear only once")
+    return skus
 
 
 class SettingsError(Exception):

@@ -21,6 +21,7 @@ COLOUR = discord.Colour.dark_grey()
 LIMIT = 20
 
 ACTION_WORDS = {
+    "purchase.refund": "took back a purchase Discord refunded",
     "coins.grant": "granted coins",
     "ledger.reverse": "reversed an entry",
     "payout.request": "requested a cash-out",

@@ -1,5 +1,5 @@
 """/config: moderators see and set the guild's settings (time zone, alerts channel, spender role, gift
-confirmation, platform fee, cash-out minimum)."""
+confirmation, platform fee, cash-out minimum, hold and switch)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.economy.payments import PaymentMode
 from bot.errors import InvalidOption
-from bot.guild_config import CASHOUT_MINIMUM_MAX, GuildConfig
+from bot.guild_config import CASHOUT_HOLD_MAX, CASHOUT_MINIMUM_MAX, GuildConfig
 from bot.services import Services
 from bot.text import coin_count
 from bot.timezones import search_zones
@@ -21,7 +22,16 @@ if TYPE_CHECKING:
     from bot.client import LiveGiftsBot
 
 
-def render_config(config: GuildConfig) -> str:
+def cashouts_line(config: GuildConfig, mode: PaymentMode) -> str:
+    if mode is PaymentMode.SANDBOX:
+        return "Cash-outs: off (sandbox mode: coins are free test coins)"
+    if mode is PaymentMode.DISCORD:
+        return "Cash-outs: on (coins are bought through Discord)"
+    state = "on (the server pays for coins it gave away)" if config.cashouts_enabled else "off"
+    return f"Cash-outs: {state} · `/config cashouts`"
+
+
+def render_config(config: GuildConfig, mode: PaymentMode) -> str:
     channel = f"<#{config.alerts_channel_id}>" if config.alerts_channel_id else "not set"
     role = f"<@&{config.spender_role_id}>" if config.spender_role_id else "everyone may spend"
     return (
@@ -31,6 +41,8 @@ def render_config(config: GuildConfig) -> str:
         f"Gifts of {coin_count(config.gift_confirm_threshold)} or more ask for confirmation\n"
         f"Platform fee on cash-outs: {config.fee_percent} %\n"
         f"Cash-out minimum: 💎 {config.cashout_minimum:,}\n"
+        f"Cash-out hold: {config.cashout_hold_days} days after a gift\n"
+        f"{cashouts_line(config, mode)}\n"
         f"Auto-live (Go Live, Stages, scheduled events): {'on' if config.auto_live else 'off'}"
     )
 
@@ -46,7 +58,9 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
     @moderator_only
     async def show(self, interaction: discord.Interaction) -> None:
         config = await self.services.guild_config.get(guild_id_of(interaction))
-        await interaction.response.send_message(render_config(config), ephemeral=True)
+        await interaction.response.send_message(
+            render_config(config, self.services.payments.mode), ephemeral=True
+        )
 
     @app_commands.command(name="timezone", description="The time zone for days and weeks (an IANA name)")
     @app_commands.describe(timezone="e.g. Europe/London, America/New_York, Asia/Kolkata")
@@ -154,6 +168,45 @@ class ConfigCog(commands.GroupCog, group_name="config", group_description="Moder
         await interaction.response.send_message(
             f"Creators can now cash out from **💎 {change.after:,}** (was {change.before:,}).", ephemeral=True
         )
+
+    @app_commands.command(
+        name="cashout-hold", description="Days before diamonds from a gift can be cashed out"
+    )
+    @app_commands.describe(days=f"0–{CASHOUT_HOLD_MAX} (default 7): time to see refunds before money leaves")
+    @moderator_only
+    async def cashout_hold(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 0, CASHOUT_HOLD_MAX]
+    ) -> None:
+        change = await self.services.guild_config.set_cashout_hold(
+            guild_id_of(interaction), interaction.user.id, days
+        )
+        await interaction.response.send_message(
+            f"Diamonds can now be cashed out **{change.after} days** after the gift (was {change.before}).",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="cashouts", description="Let creators cash out where coins are given away")
+    @app_commands.describe(enabled="on: creators may cash out diamonds, paid by the server")
+    @app_commands.choices(
+        enabled=[app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
+    )
+    @moderator_only
+    async def cashouts(self, interaction: discord.Interaction, enabled: str) -> None:
+        if enabled not in ("on", "off"):  # a crafted request outside the choices
+            raise InvalidOption("Choose on or off.")
+        change = await self.services.guild_config.set_cashouts(
+            guild_id_of(interaction), interaction.user.id, enabled == "on"
+        )
+        text = (
+            "Cash-outs are **on**: creators can cash out diamonds, and the server pays for the coins it gave "
+            "away."
+            if change.after
+            else "Cash-outs are **off**."
+        )
+        mode = self.services.payments.mode
+        if mode is not PaymentMode.NONE:
+            text += f" (This setting only matters where coins are not sold; the bot runs in `{mode}` mode.)"
+        await interaction.response.send_message(text, ephemeral=True)
 
 
 async def setup(bot: LiveGiftsBot) -> None:

@@ -85,10 +85,20 @@ def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
     if earnings.pending:
         pending += f" (≈ {earnings.pending_value_text()})"
     embed.add_field(name="Pending cash-out", value=pending)
-    embed.add_field(
-        name="Cash value after fee",
-        value=f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})",
-    )
+    value = f"{earnings.value_text()} ({earnings.fee_percent} % fee, {earnings.rate.region.currency})"
+    local = earnings.local_value_text()
+    if local:
+        value += f"\n≈ {local} in your currency (approximate)"
+    embed.add_field(name="Cash value after fee", value=value)
+    maturity = earnings.maturity
+    embed.add_field(name="Cashable now", value=f"💎 {maturity.cashable:,}")
+    if maturity.maturing:
+        embed.add_field(
+            name=f"Maturing ({maturity.hold_days}-day hold)",
+            value=f"💎 {maturity.maturing:,} from recent gifts, cashable once the hold is over",
+        )
+    if earnings.cashouts_refusal:
+        embed.add_field(name="Cash-outs", value=earnings.cashouts_refusal, inline=False)
     embed.add_field(name="Followers", value=f"👥 {earnings.followers:,}")
     if not earnings.has_gifts:
         embed.description = (

@@ -10,6 +10,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.economy.payouts import REASON_MAX, Decision, Payout
+from bot.provenance import SenderSource
 from bot.services import Services
 from bot.text import diamond_count
 from cogs.checks import guild_id_of, moderator_only
@@ -34,13 +35,30 @@ def payout_line(payout: Payout) -> str:
     )
 
 
-def render_pending(payouts: list[Payout]) -> discord.Embed:
+def source_line(source: SenderSource) -> str:
+    parts = [f"bought {source.bought:,}", f"granted {source.granted:,}"]
+    if source.test_coins:
+        parts.append(f"test coins {source.test_coins:,}")
+    if source.bonus:
+        parts.append(f"deal bonus {source.bonus:,}")
+    if source.refunded:
+        parts.append(f"⚠️ refunded {source.refunded:,}")
+    if source.owed:
+        parts.append(f"owes {source.owed:,}")
+    return f"　↳ <@{source.user_id}> gave 💎 {source.diamonds:,} · coins: " + " · ".join(parts)
+
+
+def render_pending(payouts: list[Payout], sources: dict[int, list[SenderSource]]) -> discord.Embed:
     embed = discord.Embed(title="Pending cash-outs", colour=COLOUR)
     if not payouts:
         embed.description = "No cash-out requests are waiting. 🎉"
         return embed
-    embed.description = "\n".join(payout_line(p) for p in payouts)[:4096]
-    embed.set_footer(text="/payouts approve <id> · /payouts reject <id> <reason>")
+    lines = []
+    for payout in payouts:
+        lines.append(payout_line(payout))
+        lines.extend(source_line(s) for s in sources.get(payout.creator_id, []))
+    embed.description = "\n".join(lines)[:4096]
+    embed.set_footer(text="Top senders and where their coins came from · /payouts approve|reject <id>")
     return embed
 
 
@@ -135,8 +153,10 @@ class PayoutsCog(
     @app_commands.command(name="pending", description="Cash-out requests waiting for a decision")
     @moderator_only
     async def pending(self, interaction: discord.Interaction) -> None:
-        payouts = await self.services.payouts.pending(guild_id_of(interaction))
-        await interaction.response.send_message(embed=render_pending(payouts), ephemeral=True)
+        guild_id = guild_id_of(interaction)
+        payouts = await self.services.payouts.pending(guild_id)
+        sources = await self.services.provenance.sources(guild_id, [p.creator_id for p in payouts])
+        await interaction.response.send_message(embed=render_pending(payouts, sources), ephemeral=True)
 
     @app_commands.command(name="approve", description="Approve a cash-out: the creator is paid")
     @app_commands.describe(payout="The request's number (see /payouts pending)")

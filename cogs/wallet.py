@@ -31,6 +31,12 @@ def render_balance(view: WalletView) -> discord.Embed:
     embed = discord.Embed(title="Your wallet", colour=COLOUR)
     embed.add_field(name="Coins", value=f"🪙 {view.coins:,}\n≈ {view.rate.show(view.coins)}")
     embed.add_field(name="Diamonds", value=f"💎 {view.diamonds:,}")
+    if view.owed:
+        embed.add_field(
+            name="Owed after a refund",
+            value=f"🪙 {view.owed:,}: coins you get next pay this first; no gifts until it is paid",
+            inline=False,
+        )
     embed.set_footer(text=f"Region: {view.rate.region.name} ({view.rate.region.currency}) · /wallet region")
     return embed
 
@@ -52,7 +58,7 @@ def history_line(item: HistoryItem, rate: CoinRate) -> str:
     if item.diamonds:
         parts.append(f"{item.diamonds:+,} diamonds")
     if item.money is not None:
-        parts.append(f"paid {item.money.format(rate.region.locale)}")
+        parts.append(f"{wording.money} {item.money.format(rate.region.locale)}")
     detail = discord.utils.escape_markdown(item.memo) if item.memo and wording.memo_in_history else ""
     suffix = f" — {detail}" if detail else ""
     return f"`#{item.entry_id}` {when} **{wording.history}**: {', '.join(parts)}{suffix}"

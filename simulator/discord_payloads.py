@@ -106,3 +106,67 @@ def find_button(components: list[dict[str, Any]], label_part: str) -> dict[str, 
             if component.get("type") == 2 and label_part.lower() in (component.get("label") or "").lower():
                 return dict(component)
     raise AssertionError(f"no button labelled like {label_part!r} in {components}")
+
+
+# --- App Monetization: SKUs, entitlements, premium buttons ----------------------------------------------
+
+SKU_DURABLE, SKU_CONSUMABLE, SKU_SUBSCRIPTION, SKU_SUBSCRIPTION_GROUP = 2, 3, 5, 6
+PURCHASE, DEVELOPER_GIFT, TEST_MODE_PURCHASE = 1, 3, 4  # entitlement types
+PREMIUM_BUTTON = 6  # button style
+
+
+def sku_payload(
+    sku_id: int, name: str, sku_type: int = SKU_CONSUMABLE, *, application_id: int
+) -> dict[str, Any]:
+    """A SKU as GET /applications/{app}/skus lists it: all six keys (discord.py requires each)."""
+    flags = 1 << 2 | (1 << 8 if sku_type == SKU_SUBSCRIPTION else 0)  # AVAILABLE (, USER_SUBSCRIPTION)
+    return {
+        "id": str(sku_id),
+        "type": sku_type,
+        "application_id": str(application_id),
+        "name": name,
+        "slug": name.lower().replace(" ", "-"),
+        "flags": flags,
+    }
+
+
+def entitlement_payload(
+    entitlement_id: int,
+    sku_id: int,
+    user_id: int,
+    entitlement_type: int = PURCHASE,
+    *,
+    application_id: int,
+    with_consumed: bool = True,
+) -> dict[str, Any]:
+    """An entitlement as Discord sends it. `id, sku_id, application_id, type, deleted` are always there
+    (discord.py raises KeyError otherwise); `consumed` has been seen missing (`with_consumed=False`)."""
+    entitlement: dict[str, Any] = {
+        "id": str(entitlement_id),
+        "sku_id": str(sku_id),
+        "application_id": str(application_id),
+        "user_id": str(user_id),
+        "type": entitlement_type,
+        "deleted": False,
+        "starts_at": None,
+        "ends_at": None,
+        "gift_code_flags": 0,
+    }
+    if with_consumed:
+        entitlement["consumed"] = False
+    return entitlement
+
+
+def premium_button_problem(components: list[dict[str, Any]]) -> str | None:
+    """Discord's rule for premium buttons (style 6): a `sku_id`, and no custom_id, label, url or emoji.
+    What is wrong, or None."""
+    for row in components or []:
+        for component in row.get("components", []):
+            if component.get("type") != 2 or component.get("style") != PREMIUM_BUTTON:
+                continue
+            if not component.get("sku_id"):
+                return "a premium button needs a sku_id"
+            for key in ("custom_id", "label", "url", "emoji"):
+                if key in component:
+                    return f"a premium button cannot have a {key}"
+    return None

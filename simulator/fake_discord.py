@@ -30,9 +30,15 @@ from simulator.discord_payloads import (
     EPHEMERAL,
     GUILD_ID,
     MEMBER_PERMISSIONS,
+    PURCHASE,
+    SKU_CONSUMABLE,
+    TEST_MODE_PURCHASE,
     Member,
+    entitlement_payload,
     find_button,
+    premium_button_problem,
     role_payload,
+    sku_payload,
     snowflake,
     user_payload,
     visible_text,
@@ -43,6 +49,11 @@ GENERAL_CHANNEL_ID = 920_000_000_000_000_010
 ALERTS_CHANNEL_ID = 920_000_000_000_000_011
 EVERYONE_ROLE_ID = GUILD_ID
 CANNOT_DM = 50007  # Discord's error code when a member's DMs are closed
+UNKNOWN_ENTITLEMENT = 10029
+ONLY_CONSUMABLES = 40018  # "Only consumable SKUs can be consumed"
+ONLY_TEST_ENTITLEMENTS = 40019  # only sandbox (test) entitlements can be deleted
+INVALID_FORM_BODY = 50035
+
 UNKNOWN_MEMBER = 10007  # the user is not a member of the guild
 MISSING_ACCESS = 50001  # e.g. the bot asked about a guild it is no longer in
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
@@ -247,6 +258,14 @@ class FakeDiscord:
         self.requests: list[RecordedRequest] = []
         self.rate_limiters: list[RateLimiter] = []
         self.forced_429: list[tuple[RateRule, int, float, bool]] = []
+        self.skus: dict[int, dict[str, Any]] = {}
+        self.entitlements: dict[int, dict[str, Any]] = {}  # id → payload as Discord stores it
+        self.consumed: list[int] = []  # entitlement ids, in the order the bot consumed them
+        # Set: a consume request is held open (and `consume_arrived` set) until the gate opens, so that
+        # a test can kill the bot after it committed a credit and before Discord consumed.
+        self.consume_gate: asyncio.Event | None = None
+        self.consume_arrived = asyncio.Event()
+        self.drop_held_consumes = False
         self.identified = asyncio.Event()
         self.identify_payloads: list[dict[str, Any]] = []
         self._ws: web.WebSocketResponse | None = None
@@ -279,6 +298,119 @@ class FakeDiscord:
     def add_user(self, user_id: int, name: str, permissions: int = MEMBER_PERMISSIONS) -> Member:
         self.users[user_id] = Member(user_id, name, permissions)
         return self.users[user_id]
+
+    # ------------------------------------------------------------------ monetization
+
+    def add_sku(self, sku_id: int, name: str, sku_type: int = SKU_CONSUMABLE) -> dict[str, Any]:
+        """A SKU of the application, as GET /applications/{app}/skus lists it."""
+        self.skus[sku_id] = sku_payload(sku_id, name, sku_type, application_id=APPLICATION_ID)
+        return self.skus[sku_id]
+
+    def _entitlement(
+        self, sku_id: int, user_id: int, entitlement_type: int, *, with_consumed: bool = True
+    ) -> dict[str, Any]:
+        entitlement = entitlement_payload(
+            snowflake(), sku_id, user_id, entitlement_type,
+            application_id=APPLICATION_ID, with_consumed=with_consumed,
+        )  # fmt: skip
+        self.entitlements[int(entitlement["id"])] = entitlement
+        return entitlement
+
+    async def purchase(
+        self,
+        user_id: int,
+        sku_id: int,
+        *,
+        test: bool = False,
+        send_event: bool = True,
+        with_consumed: bool = True,
+    ) -> dict[str, Any]:
+        """A member pays on the premium button (which sends the bot no interaction): Discord creates the
+        entitlement and sends ENTITLEMENT_CREATE (to shard 0; the fake runs one shard). Live purchases of
+        a consumable are refused while the member holds an unconsumed one of the same SKU; Application
+        Test Mode purchases (`test`, type 4) may repeat."""
+        sku = self.skus[sku_id]
+        if not test and sku["type"] == SKU_CONSUMABLE:
+            for held in self.entitlements.values():
+                if (
+                    held["sku_id"] == str(sku_id) and held["user_id"] == str(user_id)
+                    and not held["deleted"] and not held.get("consumed") and held["type"] == PURCHASE
+                ):  # fmt: skip
+                    raise AssertionError(f"user {user_id} still holds unconsumed entitlement {held['id']}")
+        entitlement = self._entitlement(sku_id, user_id, TEST_MODE_PURCHASE if test else PURCHASE,
+                                        with_consumed=with_consumed)  # fmt: skip
+        if send_event:
+            await self.dispatch("ENTITLEMENT_CREATE", dict(entitlement))
+        return entitlement
+
+    async def refund(self, entitlement_id: int, *, send_event: bool = True) -> None:
+        """Discord refunds the purchase: the entitlement is deleted (hidden from lists unless
+        exclude_deleted=false) and ENTITLEMENT_DELETE is sent with `deleted: true`."""
+        entitlement = self.entitlements[entitlement_id]
+        entitlement["deleted"] = True
+        if send_event:
+            await self.dispatch("ENTITLEMENT_DELETE", dict(entitlement))
+
+    def _list_entitlements(self, query: Any) -> tuple[int, Any]:
+        limit = int(query.get("limit", 100))
+        if not 1 <= limit <= 100:
+            return 400, {"message": "Invalid Form Body", "code": INVALID_FORM_BODY}
+        rows = sorted(self.entitlements.values(), key=lambda e: int(e["id"]))
+        if query.get("exclude_deleted", "1") in ("1", "true"):
+            rows = [e for e in rows if not e["deleted"]]
+        if "user_id" in query:
+            rows = [e for e in rows if e["user_id"] == query["user_id"]]
+        if "sku_ids" in query:
+            wanted = set(query["sku_ids"].split(","))
+            rows = [e for e in rows if e["sku_id"] in wanted]
+        if "guild_id" in query:
+            rows = [e for e in rows if e.get("guild_id") == query["guild_id"]]
+        if "before" in query:  # the newest `limit` below `before`, still in ascending order
+            rows = [e for e in rows if int(e["id"]) < int(query["before"])][-limit:]
+        else:
+            after = int(query.get("after", 0))
+            rows = [e for e in rows if int(e["id"]) > after][:limit]
+        return 200, [dict(e) for e in rows]
+
+    async def _consume(self, entitlement_id: int) -> tuple[int, Any]:
+        if self.consume_gate is not None:
+            self.consume_arrived.set()
+            await self.consume_gate.wait()
+            if self.drop_held_consumes:  # the bot died holding the request: Discord never got it
+                return 503, {"message": "upstream connect error", "code": 0}
+        entitlement = self.entitlements.get(entitlement_id)
+        if entitlement is None:
+            return 404, {"message": "Unknown Entitlement", "code": UNKNOWN_ENTITLEMENT}
+        if self.skus[int(entitlement["sku_id"])]["type"] != SKU_CONSUMABLE:
+            return 400, {"message": "Only consumable SKUs can be consumed", "code": ONLY_CONSUMABLES}
+        if entitlement.get("consumed"):  # undocumented at Discord; here a bug of the bot's
+            return 400, {"message": "Entitlement already consumed", "code": 0}
+        entitlement["consumed"] = True
+        self.consumed.append(entitlement_id)
+        return 204, None
+
+    async def _create_test_entitlement(self, body: dict[str, Any]) -> tuple[int, Any]:
+        if int(body["owner_type"]) != 2:
+            return 400, {
+                "message": "guild-owned test entitlements are not modelled",
+                "code": INVALID_FORM_BODY,
+            }
+        entitlement = self._entitlement(int(body["sku_id"]), int(body["owner_id"]), TEST_MODE_PURCHASE)
+        await self.dispatch("ENTITLEMENT_CREATE", dict(entitlement))
+        partial = {k: v for k, v in entitlement.items() if k not in ("starts_at", "ends_at")}
+        return 200, partial
+
+    async def _delete_test_entitlement(self, entitlement_id: int) -> tuple[int, Any]:
+        entitlement = self.entitlements.get(entitlement_id)
+        if entitlement is None:
+            return 404, {"message": "Unknown Entitlement", "code": UNKNOWN_ENTITLEMENT}
+        if entitlement["type"] != TEST_MODE_PURCHASE:
+            return 403, {
+                "message": "Only sandbox entitlements can be deleted",
+                "code": ONLY_TEST_ENTITLEMENTS,
+            }
+        await self.refund(entitlement_id)
+        return 204, None
 
     def member_leaves(self, user_id: int) -> None:
         """The member leaves the guild (no event: the bot does not have the members intent)."""
@@ -491,7 +623,11 @@ class FakeDiscord:
                     return self._too_many(method, path, retry_after, headers)
         try:
             body, files = await self._read_body(request)
-            status, result = await self._route(method, path, request, body, files)
+            refusal = invalid_components(body)
+            if refusal is not None:
+                status, result = 400, {"message": f"Invalid Form Body: {refusal}", "code": INVALID_FORM_BODY}
+            else:
+                status, result = await self._route(method, path, request, body, files)
         except _NotFoundError:
             self.unknown_requests.append(RecordedRequest(method, path, 404))
             status, result = 404, {"message": f"Unknown route {method} {path}", "code": 0}
@@ -583,6 +719,21 @@ class FakeDiscord:
                 return 200, list(self.commands.get(None, {}).values())
             case ("GET", ["applications", _app, "guilds", guild_id, "commands"]):
                 return 200, list(self.commands.get(int(guild_id), {}).values())
+            case ("GET", ["applications", _app, "skus"]):
+                return 200, list(self.skus.values())
+            case ("GET", ["applications", _app, "entitlements"]):
+                return self._list_entitlements(request.query)
+            case ("POST", ["applications", _app, "entitlements"]):
+                return await self._create_test_entitlement(body or {})
+            case ("GET", ["applications", _app, "entitlements", entitlement_id]):
+                found = self.entitlements.get(int(entitlement_id))
+                if found is None:
+                    return 404, {"message": "Unknown Entitlement", "code": UNKNOWN_ENTITLEMENT}
+                return 200, dict(found)
+            case ("POST", ["applications", _app, "entitlements", entitlement_id, "consume"]):
+                return await self._consume(int(entitlement_id))
+            case ("DELETE", ["applications", _app, "entitlements", entitlement_id]):
+                return await self._delete_test_entitlement(int(entitlement_id))
             case ("POST", ["interactions", interaction_id, token, "callback"]):
                 return await self._callback(int(interaction_id), token, body or {}, files)
             case ("POST", ["webhooks", _app, token]):
@@ -902,6 +1053,14 @@ class FakeDiscord:
 
 class _NotFoundError(Exception):
     pass
+
+
+def invalid_components(body: Any) -> str | None:
+    """Discord's rule for premium buttons, checked in every message the bot sends."""
+    if not isinstance(body, dict):
+        return None
+    data = body.get("data") if isinstance(body.get("data"), dict) else body
+    return premium_button_problem(data.get("components") or [])
 
 
 def _json(data: Any, status: int, headers: dict[str, str]) -> web.Response:

@@ -89,7 +89,7 @@ class Tour:
         async def buy(member: Member, package: int) -> None:
             offer = await driver.slash("coins buy", member, package=package)
             await asyncio.sleep(self.pause_s)
-            await driver.click(offer.reply, "Pay", member)
+            await driver.click(offer.reply, "Get test coins", member)
 
         async def streak() -> None:
             for _ in range(5):

@@ -4,16 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 
-from storage.rows import first_row, inserted_id
-
-
-def package_exists(conn: sqlite3.Connection, guild_id: int, package_coins: int) -> bool:
-    """Whether a package of this many coins is on sale in the guild in some region."""
-    found = conn.execute(
-        "SELECT 1 FROM coin_packages WHERE guild_id = ? AND coins = ? AND active = 1 LIMIT 1",
-        (guild_id, package_coins),
-    )
-    return first_row(found) is not None
+from storage.rows import first_row, inserted_id, only_row
 
 
 def package_sizes(conn: sqlite3.Connection, guild_id: int) -> list[int]:
@@ -107,3 +98,29 @@ def mark_credited(conn: sqlite3.Connection, purchase_key: str, bonus_entry_id: i
         (bonus_entry_id, purchase_key),
     )
     return cursor.rowcount == 1
+
+
+def latest_open_quote(
+    conn: sqlite3.Connection, guild_id: int, user_id: int, package_coins: int, since: int
+) -> sqlite3.Row | None:
+    """The member's latest unused quote for the package made at `since` or later."""
+    return first_row(
+        conn.execute(
+            "SELECT q.*, d.bonus_percent, d.ends_at FROM deal_quotes q JOIN deals d ON d.id = q.deal_id"
+            " WHERE q.guild_id = ? AND q.user_id = ? AND q.package_coins = ? AND q.bonus_entry_id IS NULL"
+            " AND q.quoted_at >= ? ORDER BY q.quoted_at DESC LIMIT 1",
+            (guild_id, user_id, package_coins, since),
+        )
+    )
+
+
+def bonus_coins_of(conn: sqlite3.Connection, bonus_entry_id: int) -> int:
+    """The coins the quote credited by `bonus_entry_id` gave."""
+    return int(
+        only_row(
+            conn.execute(
+                "SELECT COALESCE(SUM(bonus_coins), 0) FROM deal_quotes WHERE bonus_entry_id = ?",
+                (bonus_entry_id,),
+            )
+        )[0]
+    )

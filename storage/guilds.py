@@ -39,6 +39,8 @@ SETTING_COLUMNS = (
     "gift_confirm_threshold",
     "fee_percent",
     "cashout_minimum",
+    "cashouts_enabled",
+    "cashout_hold_days",
     "auto_live",
 )
 

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from storage.database import DatabaseError
+from storage.debts import debt_discrepancies
 from storage.leaderboards import LOCAL_DAY
 from storage.ledger import postings_digest
 from storage.reconcile import reconciliation_discrepancies
@@ -25,6 +26,7 @@ def find_discrepancies(conn: sqlite3.Connection, kinds: KindRules | None = None)
         *journal_discrepancies(conn, kinds),
         *drifted_daily_totals(conn),
         *reconciliation_discrepancies(conn),
+        *debt_discrepancies(conn),
     ]
 
 

@@ -7,7 +7,7 @@ from bot.services import Services, build_services
 from bot.settings import Settings
 from storage import Database
 from tests.support.clock import FakeClock
-from tests.support.discord_fakes import Driver, install_adapter
+from tests.support.discord_fakes import Driver, OfflineMonetization, install_adapter
 
 
 @pytest.fixture
@@ -33,8 +33,15 @@ async def services(settings, db, clock) -> Services:
 
 
 @pytest.fixture
-async def bot(settings, services):
+def monetization(settings) -> OfflineMonetization:
+    """The application's coin SKUs and the consume of entitlements (payment mode `discord`)."""
+    return OfflineMonetization(settings.coin_skus)
+
+
+@pytest.fixture
+async def bot(settings, services, monetization):
     async with LiveGiftsBot(settings, services) as client:  # binds the client to this event loop
+        monetization.install(client)  # before cogs.entitlements checks COIN_SKUS against the SKUs
         for extension in EXTENSIONS:
             await client.load_extension(extension)
         yield client

@@ -74,7 +74,7 @@ async def test_turning_auto_live_on_is_audited_and_shown_by_config_show(services
     )
     assert [tuple(row) for row in rows] == [(MOD, "config.auto_live", "0", "1")]
     assert "Auto-live (Go Live, Stages, scheduled events): on" in render_config(
-        await services.guild_config.get(GUILD)
+        await services.guild_config.get(GUILD), services.payments.mode
     )
 
 

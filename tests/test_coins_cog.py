@@ -32,7 +32,11 @@ async def test_packages_are_shown_privately_in_the_member_currency(driver):
     reply = await driver.slash("coins packages", ANA)
 
     assert reply.ephemeral
-    for line in ("70 coins** — £0.75", "350 coins** — £3.75", "700 coins** — £7.45"):
+    for line in (
+        "70 coins** — ~~£0.75~~ free",
+        "350 coins** — ~~£3.75~~ free",
+        "700 coins** — ~~£7.45~~ free",
+    ):
         assert line in reply.text
     assert "United Kingdom (GBP)" in reply.text
 
@@ -63,15 +67,15 @@ async def test_buy_shows_the_price_and_credits_only_after_pay(driver, services, 
 
     assert prompt.ephemeral
     assert "350 coins" in prompt.text and "£3.75" in prompt.text
-    assert prompt.button("Pay")["label"] == "Pay £3.75"
+    assert prompt.button("Get test coins")["label"] == "Get test coins (free)"
     assert prompt.button("Cancel")
     assert await coins_of(services, driver, ANA) == 0
     assert await entries(db) == 0
 
-    [done] = await driver.click(prompt, "Pay", ANA)
+    [done] = await driver.click(prompt, "Get test coins", ANA)
 
     assert done.ephemeral
-    assert "Purchase complete" in done.text
+    assert "Test coins added" in done.text
     assert "350 coins" in done.text and "£3.75" in done.text
     assert "Balance: 🪙 350" in done.text
     assert done.components == []  # the buttons are gone
@@ -82,14 +86,16 @@ async def test_buy_shows_the_price_and_credits_only_after_pay(driver, services, 
 async def test_two_separate_buys_are_two_purchases(driver, services):
     for _ in range(2):
         prompt = await driver.slash("coins buy", ANA, package=70)
-        await driver.click(prompt, "Pay", ANA)
+        await driver.click(prompt, "Get test coins", ANA)
     assert await coins_of(services, driver, ANA) == 140
 
 
 async def test_pressing_pay_twice_credits_once(driver, services, db):
     prompt = await driver.slash("coins buy", ANA, package=700)
 
-    answers = await asyncio.gather(driver.click(prompt, "Pay", ANA), driver.click(prompt, "Pay", ANA))
+    answers = await asyncio.gather(
+        driver.click(prompt, "Get test coins", ANA), driver.click(prompt, "Get test coins", ANA)
+    )
 
     assert all("Balance: 🪙 700" in replies[0].text for replies in answers)
     assert await coins_of(services, driver, ANA) == 700
@@ -98,9 +104,9 @@ async def test_pressing_pay_twice_credits_once(driver, services, db):
 
 async def test_a_late_second_click_after_paying_is_answered_and_credits_nothing_more(driver, services, db):
     prompt = await driver.slash("coins buy", ANA, package=350)
-    [paid] = await driver.click(prompt, "Pay", ANA)
+    [paid] = await driver.click(prompt, "Get test coins", ANA)
 
-    late = await driver.click(prompt, "Pay", ANA)  # the double click that lost the race
+    late = await driver.click(prompt, "Get test coins", ANA)  # the double click that lost the race
 
     assert late and "Balance: 🪙 350" in late[0].text
     assert "Balance: 🪙 350" in paid.text
@@ -110,12 +116,12 @@ async def test_a_late_second_click_after_paying_is_answered_and_credits_nothing_
 
 async def test_cancel_after_paying_is_too_late_and_pay_after_cancel_charges_nothing(driver, services, db):
     paid_prompt = await driver.slash("coins buy", ANA, package=70)
-    await driver.click(paid_prompt, "Pay", ANA)
+    await driver.click(paid_prompt, "Get test coins", ANA)
     [too_late] = await driver.click(paid_prompt, "Cancel", ANA)
 
     cancelled_prompt = await driver.slash("coins buy", ANA, package=700)
     await driver.click(cancelled_prompt, "Cancel", ANA)
-    [refused] = await driver.click(cancelled_prompt, "Pay", ANA)
+    [refused] = await driver.click(cancelled_prompt, "Get test coins", ANA)
 
     assert too_late.ephemeral and "already confirmed" in too_late.text
     assert refused.ephemeral and "cancelled" in refused.text
@@ -125,7 +131,7 @@ async def test_cancel_after_paying_is_too_late_and_pay_after_cancel_charges_noth
 
 async def test_discord_resending_the_click_credits_once(driver, services, db):
     prompt = await driver.slash("coins buy", ANA, package=350)
-    button = prompt.button("Pay")
+    button = prompt.button("Get test coins")
     payload = driver._base(3, ANA, {"component_type": 2, "custom_id": button["custom_id"]})
     payload["message"] = _message_payload(prompt.message_id, {"components": prompt.components})
     driver.adapter._message_of_interaction[int(payload["id"])] = prompt.message_id
@@ -143,7 +149,7 @@ async def test_discord_resending_the_click_credits_once(driver, services, db):
 async def test_another_member_cannot_press_the_buttons(driver, services, db):
     prompt = await driver.slash("coins buy", ANA, package=350)
 
-    [refusal] = await driver.click(prompt, "Pay", BEN)
+    [refusal] = await driver.click(prompt, "Get test coins", BEN)
     [refusal_cancel] = await driver.click(prompt, "Cancel", BEN)
 
     assert refusal.ephemeral and "not for you" in refusal.text
@@ -152,7 +158,7 @@ async def test_another_member_cannot_press_the_buttons(driver, services, db):
     assert await coins_of(services, driver, BEN) == 0
     assert await entries(db) == 0
     # The prompt still works for its owner.
-    [done] = await driver.click(prompt, "Pay", ANA)
+    [done] = await driver.click(prompt, "Get test coins", ANA)
     assert "Balance: 🪙 350" in done.text
 
 
@@ -191,7 +197,7 @@ async def test_a_price_change_between_prompt_and_pay_charges_nothing(driver, ser
     prompt = await driver.slash("coins buy", ANA, package=350)  # shown in USD
     await driver.slash("wallet region", ANA, region="IN")
 
-    [refusal] = await driver.click(prompt, "Pay", ANA)
+    [refusal] = await driver.click(prompt, "Get test coins", ANA)
 
     assert refusal.ephemeral and "Nothing was charged" in refusal.text and "₹300" in refusal.text
     assert await coins_of(services, driver, ANA) == 0
@@ -222,7 +228,7 @@ async def test_an_unexpected_failure_while_paying_apologises_and_charges_nothing
     monkeypatch.setattr(ledger, "post_entry", post_then_crash)
     prompt = await driver.slash("coins buy", ANA, package=350)
 
-    [apology] = await driver.click(prompt, "Pay", ANA)
+    [apology] = await driver.click(prompt, "Get test coins", ANA)
 
     assert apology.ephemeral
     assert_apology(apology.content)
@@ -252,3 +258,9 @@ async def test_coins_commands_are_refused_in_direct_messages(driver, db, path, o
     assert reply.content == "This command only works inside a server."
     assert reply.components == []
     assert await entries(db) == 0
+
+
+async def test_buy_without_a_package_lists_the_sandbox_packages(driver, services):
+    reply = await driver.slash("coins buy", ANA)
+    assert reply.ephemeral and "350 coins** — ~~$3.70~~ free (not charged)" in reply.text
+    assert not reply.components and await entries(services.db) == 0

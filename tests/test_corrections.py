@@ -8,7 +8,28 @@ import pytest
 
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
 from storage import action_log, ledger
-from tests.support.factories import GUILD, assert_clean, gift, key, system_balance, wallet
+from tests.support.factories import (
+    GUILD,
+    assert_clean,
+    cashout_settings,
+    gift,
+    key,
+    open_cashouts,
+    system_balance,
+    wallet,
+)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
+    return cashout_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+async def _cashouts_open(services):
+    await open_cashouts(services)
+
 
 CREATOR, FAN, MOD = 501, 502, 601
 

@@ -29,7 +29,7 @@ async def test_a_deal_credits_the_bonus_as_its_own_entry_from_promotions(service
     result = await services.purchases.purchase(GUILD, ANA, 700, "k1")
 
     assert (result.coins, result.bonus, result.balance) == (700, 350, 1050)
-    assert await entries_of(services, ANA) == [("purchase", 700), ("deal_bonus", 350)]
+    assert await entries_of(services, ANA) == [("test_purchase", 700), ("deal_bonus", 350)]
     assert await system_balance(services, "promotions", "coins") == -350
     assert await system_balance(services, "mint", "coins") == -700
     bonus_entry = (await services.wallets.history(GUILD, ANA, 1))[0]
@@ -79,7 +79,7 @@ async def test_reversing_the_purchase_takes_the_bonus_back_too(services):
     assert await wallet(services, ANA) == (0, 0)
     assert await system_balance(services, "promotions", "coins") == 0
     kinds = await entries_of(services, ANA)
-    assert kinds == [("purchase", 700), ("deal_bonus", 700), ("reversal", -700), ("reversal", -700)]
+    assert kinds == [("test_purchase", 700), ("deal_bonus", 700), ("reversal", -700), ("reversal", -700)]
     assert reversal.original_id == bought.entry_id and len(reversal.also_reversed) == 1
     with pytest.raises(Conflict, match="already reversed"):
         await services.corrections.reverse(GUILD, MOD, bought.entry_id, "twice")

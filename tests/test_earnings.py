@@ -6,9 +6,23 @@ import asyncio
 import struct
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
+
 from bot.charts import PNG_MAGIC, daily_diamonds_chart
 from bot.earnings import CHART_DAYS
-from tests.support.factories import GUILD, assert_clean, gift, key
+from tests.support.factories import GUILD, assert_clean, cashout_settings, gift, key, open_cashouts
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
+    return cashout_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+async def _cashouts_open(services):
+    await open_cashouts(services)
+
 
 CREATOR, MOD = 901, 902
 

@@ -19,7 +19,10 @@ async def test_config_show_lists_every_setting(services):
     await services.guild_config.set_cashout_minimum(GUILD, MOD, 1500)
     change = await services.guild_config.set_fee(GUILD, MOD, 20)
     assert (change.before, change.after) == (50, 20)
-    text = render_config(await services.guild_config.get(GUILD))
+    await services.guild_config.set_cashout_hold(GUILD, MOD, 14)
+    text = render_config(await services.guild_config.get(GUILD), services.payments.mode)
+    assert "Cash-out hold: 14 days" in text
+    assert "Cash-outs: off (sandbox mode" in text
     assert "Cash-out minimum: 💎 1,500" in text
     assert "Platform fee on cash-outs: 20 %" in text
     assert await services.payouts.cashout_minimum(GUILD) == 1500

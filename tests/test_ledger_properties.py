@@ -99,7 +99,9 @@ def test_sequential_purchases_match_a_simple_model(plan):
             assert await balances(services) == model
         assert await db.read(find_discrepancies) == []
         entries = await db.read(
-            lambda c: c.execute("SELECT COUNT(*) FROM journal_entries WHERE kind = 'purchase'").fetchone()[0]
+            lambda c: c.execute(
+                "SELECT COUNT(*) FROM journal_entries WHERE kind = 'test_purchase'"
+            ).fetchone()[0]
         )
         assert entries == len(used)
 

@@ -14,7 +14,28 @@ from bot.charts import PNG_MAGIC
 from cogs.payouts import DiscordPayoutNotifier
 from simulator.discord_payloads import Member, moderator
 from tests.support.discord_fakes import Reply
-from tests.support.factories import GUILD, assert_clean, gift, grant, system_balance, wallet
+from tests.support.factories import (
+    GUILD,
+    assert_clean,
+    cashout_settings,
+    gift,
+    grant,
+    open_cashouts,
+    system_balance,
+    wallet,
+)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
+    return cashout_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+async def _cashouts_open(services):
+    await open_cashouts(services)
+
 
 ANA = Member(101, "ana")
 CARA = Member(102, "cara")  # a creator

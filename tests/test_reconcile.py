@@ -10,15 +10,22 @@ import pytest
 
 from storage.ledger_check import find_discrepancies
 from storage.reconcile import expected_triggers
-from tests.support.factories import GUILD, assert_clean, gift, key
+from tests.support.factories import GUILD, assert_clean, cashout_settings, gift, key, open_cashouts
 from tests.test_ledger_check_cli import run_bot
 
 CREATOR, FAN, MOD = 301, 302, 401
 
 
 @pytest.fixture
+def settings(tmp_path):
+    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
+    return cashout_settings(tmp_path)
+
+
+@pytest.fixture
 async def books(services) -> Path:
     """A ledger with gifts and one cash-out in each state: approved, rejected, pending."""
+    await open_cashouts(services)
     await gift(services, FAN, CREATOR, "Galaxy", 4)  # 4,000 diamonds
     approved = await services.payouts.request(GUILD, CREATOR, 1000, key())
     await services.payouts.approve(GUILD, MOD, approved.id)

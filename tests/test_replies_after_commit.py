@@ -11,7 +11,15 @@ import pytest
 
 from simulator.discord_payloads import Member, moderator
 from tests.support.channels import FakeChannels
-from tests.support.factories import GUILD, entry_count, fund, gift, wallet
+from tests.support.factories import (
+    GUILD,
+    cashout_settings,
+    entry_count,
+    fund,
+    gift,
+    open_cashouts,
+    wallet,
+)
 from tests.support.replies import assert_apology
 
 ANA = Member(101, "ana")
@@ -42,10 +50,10 @@ async def test_a_purchase_whose_reply_fails_still_shows_its_receipt(driver, serv
     prompt = await driver.slash("coins buy", ANA, package=350)
     driver.adapter.fail_next_replies(status)
 
-    replies = await driver.click(prompt, "Pay", ANA)
+    replies = await driver.click(prompt, "Get test coins", ANA)
 
     assert driver.adapter.failed == [status]
-    [receipt] = [r for r in replies if "Purchase complete" in r.text]
+    [receipt] = [r for r in replies if "Test coins added" in r.text]
     assert receipt.kind == "followup" and receipt.ephemeral and "350 coins" in receipt.text
     assert await wallet(services, ANA.user_id) == (350, 0)
     assert await entry_count(services) == 1
@@ -62,7 +70,7 @@ async def test_the_payment_runs_only_after_the_click_was_acknowledged(driver, se
 
     monkeypatch.setattr(services.purchases, "purchase", purchase)
     prompt = await driver.slash("coins buy", ANA, package=70)
-    await driver.click(prompt, "Pay", ANA)
+    await driver.click(prompt, "Get test coins", ANA)
 
     assert acknowledged_before_paying == [True]
     assert await wallet(services, ANA.user_id) == (70, 0)
@@ -104,13 +112,15 @@ async def test_a_receipt_that_cannot_be_delivered_at_all_is_logged_and_nothing_c
         caplog.at_level(logging.WARNING, logger="cogs.receipts"),
         pytest.raises(AssertionError, match="never answered"),
     ):
-        await driver.click(prompt, "Pay", ANA)
+        await driver.click(prompt, "Get test coins", ANA)
 
-    assert "was not delivered: Purchase complete: 350 coins, receipt #" in caplog.text
+    assert "was not delivered: Test coins added: 350 coins (free, not charged), receipt #" in caplog.text
     assert await wallet(services, ANA.user_id) == (350, 0)
     no_false_claims(driver)
-    again = await driver.click(prompt, "Pay", ANA)  # the member tries again: the same purchase is found
-    assert "Purchase complete" in again[-1].text
+    again = await driver.click(
+        prompt, "Get test coins", ANA
+    )  # the member tries again: the same purchase is found
+    assert "Test coins added" in again[-1].text
     assert await wallet(services, ANA.user_id) == (350, 0)
     assert await entry_count(services) == 1
 
@@ -125,9 +135,9 @@ async def test_a_receipt_that_fails_to_render_falls_back_to_a_plain_one(
     prompt = await driver.slash("coins buy", ANA, package=70)
 
     with caplog.at_level(logging.ERROR, logger="cogs.receipts"):
-        [receipt] = await driver.click(prompt, "Pay", ANA)
+        [receipt] = await driver.click(prompt, "Get test coins", ANA)
 
-    assert receipt.content.startswith("Purchase complete: 70 coins, receipt #")
+    assert receipt.content.startswith("Test coins added: 70 coins (free, not charged), receipt #")
     reference = receipt.content.rsplit("`", 2)[-2]
     assert reference in caplog.text
     assert await wallet(services, ANA.user_id) == (70, 0)
@@ -164,31 +174,41 @@ class OrderRecordingNotifier:
         return self.told
 
 
-@pytest.mark.parametrize("decision", ["approve", "reject"])
-async def test_the_moderator_is_answered_before_the_creator_is_dmed(driver, services, decision):
-    await gift(services, ANA.user_id, CLEO.user_id, "Galaxy", 2)
-    payout = await services.payouts.request(GUILD, CLEO.user_id, 1000, "cash-1")
-    notifier = OrderRecordingNotifier(driver)
-    services.payouts.notifier = notifier
-    options = {"payout": payout.id} | ({"reason": "paperwork"} if decision == "reject" else {})
+class TestPayoutDecisions:
+    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
 
-    reply = await driver.slash_with(f"payouts {decision}", MOD, options)
+    @pytest.fixture
+    def settings(self, tmp_path):
+        return cashout_settings(tmp_path)
 
-    assert f"cash-out `#{payout.id}`" in reply.text
-    assert any(f"cash-out `#{payout.id}`" in text for text in notifier.replies_before_dm)
+    @pytest.fixture(autouse=True)
+    async def _cashouts_open(self, services):
+        await open_cashouts(services)
 
+    @pytest.mark.parametrize("decision", ["approve", "reject"])
+    async def test_the_moderator_is_answered_before_the_creator_is_dmed(self, driver, services, decision):
+        await gift(services, ANA.user_id, CLEO.user_id, "Galaxy", 2)
+        payout = await services.payouts.request(GUILD, CLEO.user_id, 1000, "cash-1")
+        notifier = OrderRecordingNotifier(driver)
+        services.payouts.notifier = notifier
+        options = {"payout": payout.id} | ({"reason": "paperwork"} if decision == "reject" else {})
 
-async def test_a_failed_dm_is_reported_to_the_moderator_after_the_answer(driver, services):
-    await gift(services, ANA.user_id, CLEO.user_id, "Galaxy", 2)
-    payout = await services.payouts.request(GUILD, CLEO.user_id, 1000, "cash-2")
-    services.payouts.notifier = OrderRecordingNotifier(driver, told=False)
+        reply = await driver.slash_with(f"payouts {decision}", MOD, options)
 
-    reply = await driver.slash("payouts approve", MOD, payout=payout.id)
-    await driver.settle()
+        assert f"cash-out `#{payout.id}`" in reply.text
+        assert any(f"cash-out `#{payout.id}`" in text for text in notifier.replies_before_dm)
 
-    assert f"Approved cash-out `#{payout.id}`" in reply.text
-    [note] = [r for r in driver.adapter.replies if "could not DM" in r.text]
-    assert note.kind == "followup" and note.ephemeral
+    async def test_a_failed_dm_is_reported_to_the_moderator_after_the_answer(self, driver, services):
+        await gift(services, ANA.user_id, CLEO.user_id, "Galaxy", 2)
+        payout = await services.payouts.request(GUILD, CLEO.user_id, 1000, "cash-2")
+        services.payouts.notifier = OrderRecordingNotifier(driver, told=False)
+
+        reply = await driver.slash("payouts approve", MOD, payout=payout.id)
+        await driver.settle()
+
+        assert f"Approved cash-out `#{payout.id}`" in reply.text
+        [note] = [r for r in driver.adapter.replies if "could not DM" in r.text]
+        assert note.kind == "followup" and note.ephemeral
 
 
 async def test_the_live_summary_is_posted_after_the_creator_is_answered(driver, bot, cleo):

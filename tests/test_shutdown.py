@@ -92,6 +92,6 @@ async def test_once_shutdown_began_commands_and_buttons_are_refused_and_nothing_
 
     balance = await driver.slash("wallet balance", ana)
     assert balance.ephemeral and balance.text == RESTARTING
-    (paid,) = await driver.click(offer, "Pay", ana)
+    (paid,) = await driver.click(offer, "Get test coins", ana)
     assert paid.ephemeral and paid.text == RESTARTING
     assert (await services.wallets.balance(GUILD_ID, ana.user_id)).coins == 0

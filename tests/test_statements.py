@@ -12,7 +12,28 @@ import bot.statements
 from bot.errors import InvalidAmount
 from bot.statements import COLUMNS, escape_cell, parse_month, to_csv
 from storage import ledger
-from tests.support.factories import GUILD, assert_clean, gift, grant, key
+from tests.support.factories import (
+    GUILD,
+    assert_clean,
+    buy_on_discord,
+    discord_settings,
+    gift,
+    grant,
+    key,
+    open_cashouts,
+)
+
+
+@pytest.fixture
+def settings(tmp_path):
+    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
+    return discord_settings(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+async def _cashouts_open(services):
+    await open_cashouts(services)
+
 
 CREATOR, FAN, MOD = 701, 702, 801
 
@@ -32,7 +53,7 @@ async def ledger_rows(services, user_id: int) -> dict[int, tuple[int, int]]:
 @pytest.fixture
 async def history(services, clock):
     """A purchase, a grant with a hostile reason, gifts, a reversal and an approved cash-out."""
-    await services.purchases.purchase(GUILD, FAN, 700, key())
+    await buy_on_discord(services, FAN, 700)
     clock.advance(hours=1)
     await services.corrections.grant(GUILD, MOD, FAN, 2000, '=HYPERLINK("http://evil","click")', key())
     clock.advance(hours=1)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.clock import Clock, from_micros, to_micros
-from bot.economy.kinds import COINS, GRANT, MINT, REVERSAL, attached_kinds, entry_kind
+from bot.economy.debts import credit_coins
+from bot.economy.kinds import GRANT, REVERSAL, attached_kinds, entry_kind
 from bot.economy.payouts import clean_reason
 from bot.economy.posting import Replay, post, post_once
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
@@ -18,6 +19,7 @@ from storage import (
     ConstraintViolation,
     Database,
     action_log,
+    debts,
     ledger,
     statements,
     wallets,
@@ -37,6 +39,8 @@ class GrantResult:
     coins: int
     balance: int
     replayed: bool
+    debt_repaid: int = 0  # of the coins, paid the member's refund debt
+    owed: int = 0  # refund debt still owed afterwards
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,7 @@ class CorrectionService:
         now = to_micros(self._clock())
 
         def mint(conn: Connection) -> int:
-            entry_id = post(
+            credit = credit_coins(
                 conn,
                 NewEntry(
                     guild_id=guild_id,
@@ -113,19 +117,30 @@ class CorrectionService:
                     request_fingerprint=fingerprint,
                     memo=reason,
                 ),
-                [Posting(COINS, coins, user_id=member_id), Posting(COINS, -coins, system_account=MINT)],
+                member_id,
+                coins,
             )
+            after = {"coins": coins, "entry": credit.entry_id}
+            if credit.repaid:  # part of the grant paid the member's refund debt
+                after["debt_repaid"] = credit.repaid
             action_log.record(
                 conn, guild_id, now, moderator_id, "coins.grant", action_log.member_target(member_id),
-                None, {"coins": coins, "entry": entry_id}, reason,
+                None, after, reason,
             )  # fmt: skip
-            return entry_id
+            return credit.entry_id
 
         posted = await post_once(self._db, GRANT, key, fingerprint, mint)
         replayed = isinstance(posted, Replay)
         entry_id = posted.entry["id"] if isinstance(posted, Replay) else posted
-        row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, member_id))
-        return GrantResult(entry_id, member_id, coins, row["coins"] if row else 0, replayed)
+
+        def after(conn: Connection) -> GrantResult:
+            row = wallets.wallet(conn, guild_id, member_id)
+            return GrantResult(
+                entry_id, member_id, coins, row["coins"] if row else 0, replayed,
+                debt_repaid=debts.repaid_by(conn, entry_id), owed=debts.owed(conn, guild_id, member_id),
+            )  # fmt: skip
+
+        return await self._db.read(after)
 
     async def reverse(
         self, guild_id: int, moderator_id: int, entry_id: int, reason: str, idempotency_key: str | None = None

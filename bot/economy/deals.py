@@ -9,20 +9,24 @@ the purchase entry, so reversing or refunding the purchase takes the bonus back 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from bot.budgets import Zone, member_zone
 from bot.clock import Clock, from_micros, to_micros
-from bot.economy.kinds import COINS, DEAL_BONUS, PROMOTIONS
-from bot.economy.posting import post
+from bot.economy.debts import claw_back, credit_coins
+from bot.economy.kinds import DEAL_BONUS, DEAL_BONUS_REFUND, PROMOTIONS, PURCHASE, attached_kinds
+from bot.economy.payments import PaymentMode, PaymentSetup
 from bot.errors import Conflict, NotFound, UnknownPackage
 from bot.guilds import GuildDirectory
 from bot.moments import parse_moment
 from bot.text import whole_number
-from storage import Connection, Database, Row, action_log, deals
-from storage.ledger import NewEntry, Posting
+from storage import Connection, Database, Row, action_log, deals, ledger
+from storage.ledger import NewEntry
 
 BONUS_PERCENT_MIN, BONUS_PERCENT_MAX = 1, 100
+# A Discord purchase is paid on Discord's own button, out of the bot's sight: the bonus of the member's
+# last choice of the package counts if the payment completes within this long.
+QUOTE_VALID = timedelta(hours=24)
 PACKAGE_MAX = 10_000_000
 
 
@@ -81,10 +85,17 @@ def _offer(row: Row, zone: Zone, now: datetime, bonus: int | None = None) -> Dea
 
 
 class DealService:
-    def __init__(self, db: Database, guilds: GuildDirectory, clock: Clock) -> None:
+    def __init__(self, db: Database, guilds: GuildDirectory, payments: PaymentSetup, clock: Clock) -> None:
         self._db = db
         self._guilds = guilds
+        self._payments = payments
         self._clock = clock
+
+    def _sizes(self, conn: Connection, guild_id: int) -> list[int]:
+        """The package sizes on sale here: Discord's coin SKUs, or the server's regional packages."""
+        if self._payments.mode is PaymentMode.DISCORD:
+            return sorted({s.coins for s in self._payments.skus})
+        return deals.package_sizes(conn, guild_id)
 
     async def start(
         self, guild_id: int, moderator_id: int, package_coins: int, percent: int, ends: str
@@ -104,8 +115,9 @@ class DealService:
         at, until = to_micros(now), to_micros(ends_at)
 
         def write(conn: Connection) -> Row:
-            if not deals.package_exists(conn, guild_id, package_coins):
-                sizes = ", ".join(f"{s:,}" for s in deals.package_sizes(conn, guild_id)) or "none"
+            on_sale = self._sizes(conn, guild_id)
+            if package_coins not in on_sale:
+                sizes = ", ".join(f"{s:,}" for s in on_sale) or "none"
                 raise UnknownPackage(f"There is no {package_coins:,}-coin package. Packages: {sizes}.")
             running = deals.active_for(conn, guild_id, package_coins, at)
             if running is not None:
@@ -214,18 +226,65 @@ def credit_bonus(
         != (guild_id, user_id, package_coins)
     ):
         return 0
+    return _credit(conn, quoted, purchase_entry_id, created_at)
+
+
+def credit_chosen_bonus(
+    conn: Connection, guild_id: int, user_id: int, package_coins: int, purchase_entry_id: int, created_at: int
+) -> int:
+    """Inside a Discord purchase's transaction (its payment has no key the bot chose): credit the bonus
+    of the member's latest choice of this package, if it was quoted within QUOTE_VALID and not used."""
+    since = created_at - int(QUOTE_VALID.total_seconds()) * 1_000_000
+    quoted = deals.latest_open_quote(conn, guild_id, user_id, package_coins, since)
+    return 0 if quoted is None else _credit(conn, quoted, purchase_entry_id, created_at)
+
+
+def _credit(conn: Connection, quoted: Row, purchase_entry_id: int, created_at: int) -> int:
     bonus = int(quoted["bonus_coins"])
-    bonus_entry_id = post(
+    credited = credit_coins(
         conn,
         NewEntry(
-            guild_id=guild_id,
+            guild_id=quoted["guild_id"],
             kind=DEAL_BONUS.name,
             created_at=created_at,
-            actor_id=user_id,
+            actor_id=quoted["user_id"],
             reference=f"entry:{purchase_entry_id}",
-            memo=f"deal #{quoted['deal_id']}: {quoted['bonus_percent']} % on the {package_coins:,}-coin package",
+            memo=(
+                f"deal #{quoted['deal_id']}: {quoted['bonus_percent']} % on the "
+                f"{quoted['package_coins']:,}-coin package"
+            ),
         ),
-        [Posting(COINS, bonus, user_id=user_id), Posting(COINS, -bonus, system_account=PROMOTIONS)],
+        quoted["user_id"],
+        bonus,
+        source=PROMOTIONS,
     )
-    deals.mark_credited(conn, purchase_key, bonus_entry_id)
+    deals.mark_credited(conn, quoted["purchase_key"], credited.entry_id)
     return bonus
+
+
+def take_back_bonus(
+    conn: Connection, guild_id: int, user_id: int, purchase_entry_id: int, created_at: int, memo: str
+) -> int:
+    """Inside a refund's transaction: take back the bonus credited with the refunded purchase (the
+    wallet first, the rest becomes refund debt, as for the purchase). Returns the coins taken back."""
+    total = 0
+    for bonus in ledger.attached_entries(conn, guild_id, purchase_entry_id, attached_kinds(PURCHASE.name)):
+        if bonus["kind"] != DEAL_BONUS.name:
+            continue
+        coins = deals.bonus_coins_of(conn, bonus["id"])
+        claw_back(
+            conn,
+            NewEntry(
+                guild_id=guild_id,
+                kind=DEAL_BONUS_REFUND.name,
+                created_at=created_at,
+                reference=f"entry:{bonus['id']}",
+                reverses_entry_id=bonus["id"],  # the bonus counts as undone: never taken back twice
+                memo=memo,
+            ),
+            user_id,
+            coins,
+            source=PROMOTIONS,
+        )
+        total += coins
+    return total

@@ -250,10 +250,11 @@ class GiftService:
         await self._creators.require(guild_id, creator_id)
         gift = await self._catalog.find(guild_id, gift_name)
         total = count * gift.coins
+        # The guard first: a member in refund debt has no coins, and should read why.
+        review = await self.spending.review(guild_id, sender_id, total)
         balance = await self._db.read(lambda conn: wallets.coins(conn, guild_id, sender_id))
         if balance < total:
             raise InsufficientCoins(total, balance)
-        review = await self.spending.review(guild_id, sender_id, total)
         rate = await self._regions.member_rate(guild_id, sender_id)
         reasons = []
         if total >= config.gift_confirm_threshold:

@@ -22,8 +22,11 @@ DIAMOND_MINT = "diamond_mint"  # where the diamonds a gift creates come from
 PENDING_PAYOUT = "pending_payout"  # diamonds reserved by a cash-out request awaiting a decision
 PLATFORM = "platform"  # the guild's fee share of settled cash-outs
 PAID_OUT = "paid_out"  # the creator's share of settled cash-outs
+# Coins members owe after refunds (migration 012): a refund of spent coins moves the shortfall here
+# (negative), later credits to the member pay it back first. storage.debts keeps the per-member split.
+REFUND_DEBT = "refund_debt"
 PROMOTIONS = "promotions"  # where the bonus coins of deals come from (migration 015)
-SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT, PROMOTIONS)
+SYSTEM_ACCOUNTS = (MINT, SPENT, DIAMOND_MINT, PENDING_PAYOUT, PLATFORM, PAID_OUT, REFUND_DEBT, PROMOTIONS)
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,7 @@ class Wording:
     reused_key: str  # the refusal when an idempotency key comes back with a different request
     statement_received: str | None = None  # the statement's words for the receiving member, if different
     memo_in_history: bool = True  # False where the memo is for the books only (a payment reference)
+    money: str = "paid"  # how the history names the entry's money ("paid $4.99", "refunded $4.99")
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class EntryKind:
 
 _CASHOUT_REFUSAL = "Entry #{entry_id} belongs to a cash-out; decide cash-outs with `/payouts` instead."
 
+# Credits to a member (purchases, grants) pay their refund debt first, hence REFUND_DEBT.
 PURCHASE = EntryKind(
     name="purchase",
     wording=Wording(
@@ -70,7 +75,38 @@ PURCHASE = EntryKind(
     ),
     spending=False,
     assets=frozenset({COINS}),
-    system_accounts=frozenset({MINT}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
+    not_reversible=(
+        "Entry #{entry_id} is a paid purchase and cannot be reversed here: only a refund through Discord "
+        "takes it back (the bot then takes the coins back by itself)."
+    ),
+)
+TEST_PURCHASE = EntryKind(
+    name="test_purchase",
+    wording=Wording(
+        history="Test coins (free)",
+        statement="test coins (not charged)",
+        label="test purchase",
+        reused_key="This request was already used for a different purchase; nothing was credited this time.",
+        memo_in_history=False,
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
+)
+REFUND = EntryKind(
+    name="refund",
+    wording=Wording(
+        history="Purchase refunded",
+        statement="purchase refunded",
+        label="refund",
+        reused_key="This purchase was already refunded.",
+        money="refunded",
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
+    not_reversible="Entry #{entry_id} is a refund made through Discord; it cannot be reversed here.",
 )
 DEAL_BONUS = EntryKind(
     name="deal_bonus",
@@ -82,8 +118,21 @@ DEAL_BONUS = EntryKind(
     ),
     spending=False,
     assets=frozenset({COINS}),
-    system_accounts=frozenset({PROMOTIONS}),
-    attached_to=frozenset({PURCHASE.name}),
+    system_accounts=frozenset({PROMOTIONS, REFUND_DEBT}),  # like every credit, it pays a refund debt first
+    attached_to=frozenset({PURCHASE.name, TEST_PURCHASE.name}),
+)
+DEAL_BONUS_REFUND = EntryKind(
+    name="deal_bonus_refund",
+    wording=Wording(
+        history="Deal bonus taken back",
+        statement="deal bonus taken back",
+        label="deal bonus refund",
+        reused_key="This purchase was already refunded.",
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({PROMOTIONS, REFUND_DEBT}),
+    not_reversible="Entry #{entry_id} took a deal bonus back with a refund made through Discord; it cannot be reversed here.",
 )
 GIFT = EntryKind(
     name="gift",
@@ -108,7 +157,7 @@ GRANT = EntryKind(
     ),
     spending=False,
     assets=frozenset({COINS}),
-    system_accounts=frozenset({MINT}),
+    system_accounts=frozenset({MINT, REFUND_DEBT}),
 )
 CASHOUT_REQUEST = EntryKind(
     name="cashout_reserve",
@@ -151,7 +200,18 @@ CASHOUT_REJECTION = EntryKind(
 )
 
 # Every kind but the reversal; a new kind is listed here.
-_MOVEMENTS = (PURCHASE, DEAL_BONUS, GIFT, GRANT, CASHOUT_REQUEST, CASHOUT_APPROVAL, CASHOUT_REJECTION)
+_MOVEMENTS = (
+    PURCHASE,
+    TEST_PURCHASE,
+    REFUND,
+    DEAL_BONUS,
+    DEAL_BONUS_REFUND,
+    GIFT,
+    GRANT,
+    CASHOUT_REQUEST,
+    CASHOUT_APPROVAL,
+    CASHOUT_REJECTION,
+)
 _MIRRORED = [k for k in _MOVEMENTS if k.reversible]  # a reversal negates their postings
 REVERSAL = EntryKind(
     name="reversal",

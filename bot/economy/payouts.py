@@ -12,6 +12,7 @@ from fractions import Fraction
 from typing import Protocol
 
 from bot.clock import Clock, from_micros, to_micros
+from bot.economy.cashout_rules import CashoutRules
 from bot.economy.kinds import (
     CASHOUT_APPROVAL,
     CASHOUT_REJECTION,
@@ -24,6 +25,7 @@ from bot.economy.kinds import (
 from bot.economy.posting import Replay, post, post_once
 from bot.economy.regions import RegionBook
 from bot.errors import (
+    CashoutsOff,
     Conflict,
     InsufficientDiamonds,
     InvalidAmount,
@@ -41,7 +43,6 @@ from storage import (
     Row,
     action_log,
     payouts,
-    regions,
     wallets,
 )
 from storage.ledger import NewEntry, Posting
@@ -109,6 +110,7 @@ class CashoutQuote:
 
     diamonds: int
     held: int
+    cashable: int
     fee_percent: int
     minimum: int
     value: Money
@@ -145,12 +147,14 @@ class PayoutService:
         regions_book: RegionBook,
         guilds: GuildDirectory,
         clock: Clock,
+        rules: CashoutRules,
         notifier: PayoutNotifier | None = None,
     ) -> None:
         self._db = db
         self._regions = regions_book
         self._guilds = guilds
         self._clock = clock
+        self.rules = rules
         self.notifier: PayoutNotifier = notifier or NoNotifier()
 
     # settings ---------------------------------------------------------------------------------
@@ -169,21 +173,23 @@ class PayoutService:
         """Validate a cash-out of `diamonds` and price it; raises the refusal the creator should read."""
         _check_diamonds(diamonds)
         await self._guilds.ensure(guild_id)
-        region = await self._regions.member_region(guild_id, creator_id)
-        rate = await self._regions.rate(guild_id, region)
+        now = self._clock()
 
-        def look(conn: Connection) -> tuple[int, int, int, Row | None]:
+        def look(conn: Connection) -> CashoutQuote:
+            self.rules.require_on(conn, guild_id)
+            rate = self.rules.rate_on(conn, guild_id)
             row = wallets.wallet(conn, guild_id, creator_id)
-            return (
-                row["diamonds"] if row else 0,
-                payouts.fee_percent(conn, guild_id),
-                payouts.cashout_minimum(conn, guild_id),
-                payouts.pending_of(conn, guild_id, creator_id),
+            held = row["diamonds"] if row else 0
+            maturity = self.rules.maturity_on(conn, guild_id, creator_id, held, now)
+            fee, minimum = payouts.fee_percent(conn, guild_id), payouts.cashout_minimum(conn, guild_id)
+            _check_request(
+                diamonds, held, maturity.cashable, minimum, payouts.pending_of(conn, guild_id, creator_id)
+            )
+            return CashoutQuote(
+                diamonds, held, maturity.cashable, fee, minimum, cash_value(diamonds, rate, fee), rate.region
             )
 
-        held, fee, minimum, pending = await self._db.read(look)
-        _check_request(diamonds, held, minimum, pending)
-        return CashoutQuote(diamonds, held, fee, minimum, cash_value(diamonds, rate, fee), rate.region)
+        return await self._db.read(look)
 
     async def request(self, guild_id: int, creator_id: int, diamonds: int, idempotency_key: str) -> Payout:
         """Reserve `diamonds` for a cash-out. The same key again returns the same request."""
@@ -191,18 +197,20 @@ class PayoutService:
             raise ValueError("a cash-out request needs an idempotency key")
         _check_diamonds(diamonds)
         await self._guilds.ensure(guild_id)
-        region = (
-            await self._regions.rate(guild_id, await self._regions.member_region(guild_id, creator_id))
-        ).region
         key = f"cashout:{idempotency_key}"
         fingerprint = f"{guild_id}:{creator_id}:{diamonds}"
-        now = to_micros(self._clock())
+        moment = self._clock()
+        now = to_micros(moment)
 
         def reserve(conn: Connection) -> Row:
+            self.rules.require_on(conn, guild_id)
+            region = self.rules.rate_on(conn, guild_id).region
             row = wallets.wallet(conn, guild_id, creator_id)
+            held = row["diamonds"] if row else 0
             _check_request(
                 diamonds,
-                row["diamonds"] if row else 0,
+                held,
+                self.rules.maturity_on(conn, guild_id, creator_id, held, moment).cashable,
                 payouts.cashout_minimum(conn, guild_id),
                 payouts.pending_of(conn, guild_id, creator_id),
             )
@@ -277,11 +285,15 @@ class PayoutService:
         """Settle a pending request: fee share to `platform`, the rest to `paid_out`, cash computed now."""
         _check_payout_id(payout_id)
         now = to_micros(self._clock())
-        default_region = self._regions.default
 
         def settle(conn: Connection) -> Row:
             row = _pending_for_decision(conn, guild_id, moderator_id, payout_id)
-            rate = _rate_now(conn, guild_id, self._regions.get(row["region"]), default_region)
+            refusal = self.rules.refusal_on(conn, guild_id)
+            if refusal is not None:
+                raise CashoutsOff(
+                    f"{refusal} Reject this request instead; its diamonds go back to the creator."
+                )
+            rate = self.rules.rate_on(conn, guild_id)
             money = cash_value(row["diamonds"], rate, row["fee_percent"])
             creator_share, platform_share = split_diamonds(row["diamonds"], row["fee_percent"])
             if not payouts.decide(
@@ -410,7 +422,7 @@ def _check_payout_id(payout_id: int) -> None:
         raise NotFound("There is no such cash-out request; pick one from `/payouts pending`.")
 
 
-def _check_request(diamonds: int, held: int, minimum: int, pending: Row | None) -> None:
+def _check_request(diamonds: int, held: int, cashable: int, minimum: int, pending: Row | None) -> None:
     if pending is not None:
         raise Conflict(
             f"You already have a cash-out request (#{pending['id']}, {pending['diamonds']:,} diamonds) "
@@ -420,6 +432,11 @@ def _check_request(diamonds: int, held: int, minimum: int, pending: Row | None) 
         raise InvalidAmount(f"The minimum cash-out in this server is {minimum:,} diamonds.")
     if diamonds > held:
         raise _too_few(diamonds, held)
+    if diamonds > cashable:
+        raise InsufficientDiamonds(
+            f"Only {cashable:,} of your {held:,} diamonds can be cashed out now: diamonds from recent gifts "
+            "wait out this server's hold first (`/creator earnings` shows when)."
+        )
 
 
 def _too_few(diamonds: int, held: int) -> InsufficientDiamonds:
@@ -447,11 +464,3 @@ def _already_decided(conn: Connection, guild_id: int, payout_id: int) -> Conflic
     return Conflict(
         f"Cash-out #{payout_id} was already {row['status']} by <@{row['decided_by']}>; nothing changed."
     )
-
-
-def _rate_now(conn: Connection, guild_id: int, region: Region, default: Region) -> CoinRate:
-    row = regions.base_rate(conn, guild_id, region.code)
-    if row is None:  # the region's packages were all retired: pay in the base region's currency
-        base = regions.base_rate(conn, guild_id, default.code)
-        row, region = required(base, f"the coin packages of {default.code}"), default
-    return CoinRate(region, row["coins"], row["price_minor"])

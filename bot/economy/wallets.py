@@ -9,7 +9,7 @@ from bot.clock import from_micros
 from bot.economy.regions import RegionBook
 from bot.errors import InvalidAmount
 from bot.money import CoinRate, Money
-from storage import Database, ledger, wallets
+from storage import Database, debts, ledger, wallets
 
 HISTORY_MAX = 25
 
@@ -19,6 +19,7 @@ class WalletView:
     coins: int
     diamonds: int
     rate: CoinRate
+    owed: int = 0  # refund debt: coins the member owes after a refunded purchase
 
     @property
     def coins_value(self) -> Money:
@@ -45,8 +46,9 @@ class WalletService:
 
     async def balance(self, guild_id: int, user_id: int) -> WalletView:
         row = await self._db.read(lambda conn: wallets.wallet(conn, guild_id, user_id))
+        owed = await self._db.read(lambda conn: debts.owed(conn, guild_id, user_id))
         rate = await self._regions.member_rate(guild_id, user_id)
-        return WalletView(row["coins"] if row else 0, row["diamonds"] if row else 0, rate)
+        return WalletView(row["coins"] if row else 0, row["diamonds"] if row else 0, rate, owed)
 
     async def set_region(self, guild_id: int, user_id: int, code: str) -> CoinRate:
         region = self._regions.get(code)

@@ -86,14 +86,16 @@ class RunningBot:
         return await self.start()
 
 
-def e2e_settings(tmp_path: Path, fake: FakeDiscord) -> Settings:
-    """The settings of a bot that talks to `fake`: DISCORD_API_BASE_URL, as a user of the simulator sets it."""
+def e2e_settings(tmp_path: Path, fake: FakeDiscord, **overrides: object) -> Settings:
+    """The settings of a bot that talks to `fake`: DISCORD_API_BASE_URL, as a user of the simulator sets it;
+    `overrides` for a test's own settings (e.g. the payment mode)."""
     return Settings(
         _env_file=None,
         discord_api_base_url=fake.api_base,
         database_path=tmp_path / "livegifts.db",
         discord_token=FAKE_TOKEN,
         log_level="WARNING",
+        **overrides,
     )
 
 
@@ -141,9 +143,16 @@ def e2e_clock() -> Clock:
 
 
 @pytest.fixture
-async def running_bot(fake_discord, tmp_path, e2e_clock, caplog):
+def e2e_setting_overrides() -> dict[str, object]:
+    """Settings a test module changes (e.g. the payment mode); override this fixture."""
+    return {}
+
+
+@pytest.fixture
+async def running_bot(fake_discord, tmp_path, e2e_clock, e2e_setting_overrides, caplog):
     caplog.set_level(logging.ERROR)
-    runner = await RunningBot(fake_discord, e2e_settings(tmp_path, fake_discord), e2e_clock).start()
+    settings = e2e_settings(tmp_path, fake_discord, **e2e_setting_overrides)
+    runner = await RunningBot(fake_discord, settings, e2e_clock).start()
     yield runner
     await runner.stop()
     unexpected = [

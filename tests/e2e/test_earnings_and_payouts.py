@@ -6,17 +6,28 @@ from __future__ import annotations
 import csv
 import io
 
-from tests.e2e.test_gifts_live import buy, wallet
+import pytest
+
+from tests.e2e.test_discord_purchases import COIN_SKUS, SKU_700, add_coin_skus, buy_on_discord
+from tests.e2e.test_gifts_live import wallet
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def e2e_setting_overrides(fake_discord) -> dict[str, object]:
+    add_coin_skus(fake_discord)  # cash-outs are for coins that were paid for
+    return {"payment_provider": "discord", "coin_skus": COIN_SKUS}
 
 
 async def test_statement_earnings_chart_and_approved_cash_out(e2e, running_bot):
     cara = e2e.member("cara")
     await e2e.slash("creator register", cara)
     ana = e2e.member("ana")
-    await buy(e2e, ana, 700)
-    await buy(e2e, ana, 700)
+    await buy_on_discord(e2e, ana, 700, SKU_700)
+    await e2e.wait_for(lambda: e2e.fake.consumed, what="the first purchase consumed")
+    await buy_on_discord(e2e, ana, 700, SKU_700)
+    await e2e.wait_for(lambda: wallet(running_bot, ana) == (1_400, 0), what="both purchases")
 
     big = await e2e.slash("gift send", ana, gift="Galaxy", creator=cara)  # 1,000 coins: asks first
     assert big.ephemeral and big.reply.buttons()
@@ -46,14 +57,20 @@ async def test_statement_earnings_chart_and_approved_cash_out(e2e, running_bot):
     assert charts[0].data.startswith(PNG_MAGIC)
     messages = earnings.messages
     assert all(m.ephemeral for m in messages)
-    assert "1,000" in "\n".join(m.text for m in messages)
+    text = "\n".join(m.text for m in messages)
+    assert "1,000" in text and "Maturing (7-day hold)" in text and "Cashable now: 💎 0" in text
+
+    held = await e2e.slash("creator cashout", cara, diamonds=1_000)
+    assert held.ephemeral and "Only 0 of your 1,000 diamonds" in held.text and not held.reply.buttons()
+    mod = e2e.moderator("mo")
+    hold = await e2e.slash("config cashout-hold", mod, days=0)
+    assert hold.ephemeral and "0 days" in hold.text
 
     cashout = await e2e.slash("creator cashout", cara, diamonds=1_000)
     assert cashout.ephemeral
     await e2e.click(cashout.reply, "Cash out", cara)
     assert wallet(running_bot, cara) == (0, 0)  # reserved for the payout
 
-    mod = e2e.moderator("mo")
     choices = await e2e.autocomplete("payouts approve", mod, "payout", payout="")
     assert len(choices) == 1
     approved = await e2e.slash("payouts approve", mod, payout=choices[0]["value"])

@@ -28,7 +28,7 @@ def assert_cannot_mass_ping(message) -> None:
 
 async def buy(e2e, member, package: int) -> None:
     offer = await e2e.slash("coins buy", member, package=package)
-    await e2e.click(offer.reply, "Pay", member)
+    await e2e.click(offer.reply, "Get test coins", member)
 
 
 async def setup_live_creator(e2e, title: str = "Friday night"):

@@ -93,10 +93,10 @@ async def test_an_ephemeral_reply_is_shown_only_to_the_person_who_ran_the_comman
     await page.command(ana, "coins buy", package=700)
     offer = (await page.seen(ana))[-1]
     assert offer["ephemeral"] and offer["invoker"] == "Ana" and offer["invocation"] == "/coins buy"
-    await page.press(ana, offer, "Pay")
+    await page.press(ana, offer, "Get test coins")
 
     receipt = (await page.seen(ana))[-1]
-    assert "Purchase complete" in text_of(receipt)
+    assert "Test coins added" in text_of(receipt)
     assert wallet(page.bot, ana) == (700, 0)
     assert all(item["invoker"] != "Ana" for item in await page.seen(ben))
     refused = await page.call(
@@ -142,7 +142,7 @@ async def test_a_role_added_on_the_page_is_one_the_bot_can_require(page):
     assert "VIP" in text_of((await page.seen(ana))[-1])  # refused, naming the role
     await page.command(chen, "coins buy", package=350)
     offer = (await page.seen(chen))[-1]
-    await page.press(chen, offer, "Pay")
+    await page.press(chen, offer, "Get test coins")
     assert wallet(page.bot, chen) == (350, 0)
     assert wallet(page.bot, ana) == (0, 0)
 

@@ -24,14 +24,16 @@ async def test_member_sets_region_and_buys_coins_once_despite_double_click(e2e, 
     offer = await e2e.slash("coins buy", ana, package=350)
     assert offer.ephemeral
     assert "£3.75" in offer.text
-    first = e2e.click_log(offer.reply, "Pay", ana)
-    second = e2e.click_log(offer.reply, "Pay", ana)  # the member double-clicks before the first answer
+    first = e2e.click_log(offer.reply, "Get test coins", ana)
+    second = e2e.click_log(
+        offer.reply, "Get test coins", ana
+    )  # the member double-clicks before the first answer
     await e2e.fake.send_interaction(first)
     await e2e.fake.send_interaction(second)
     await e2e.answered(first)
     await e2e.answered(second)
 
-    assert "Purchase complete" in e2e.fake.messages[offer.reply.id].text
+    assert "Test coins added" in e2e.fake.messages[offer.reply.id].text
     assert coins_of(running_bot, ana) == 350
     balance = await e2e.slash("wallet balance", ana)
     assert balance.ephemeral

@@ -23,9 +23,13 @@ from simulator.discord_payloads import (
     BOT_USER_ID,
     EPHEMERAL,
     GUILD_ID,
+    SKU_CONSUMABLE,
     Member,
+    entitlement_payload,
     find_button,
+    premium_button_problem,
     role_payload,
+    sku_payload,
     snowflake,
     visible_text,
 )
@@ -140,6 +144,9 @@ class RecordingAdapter(webhook_async.AsyncWebhookAdapter):
         raise AssertionError(f"unexpected webhook request {route.method} {path}")
 
     def _record(self, kind: str, interaction_id: int, message_id: int | None, data: dict, files) -> Reply:
+        problem = premium_button_problem(data.get("components") or [])
+        if problem is not None:  # Discord would answer 400 Invalid Form Body
+            raise AssertionError(f"Discord refuses this message: {problem}")
         reply = Reply(
             kind=kind,
             interaction_id=interaction_id,
@@ -423,3 +430,42 @@ def install_adapter() -> RecordingAdapter:
     adapter = RecordingAdapter()
     webhook_async.async_context.set(adapter)
     return adapter
+
+
+class OfflineMonetization:
+    """Discord's monetization endpoints for a bot that never logs in: the application's SKUs
+    (`Client.fetch_skus`) and the consume of an entitlement, recorded in `consumed`. Entitlement events are
+    fed to discord.py's own parser, as the gateway would."""
+
+    def __init__(self, coin_skus: list[tuple[int, int, int]]) -> None:
+        self.skus = [sku_payload(sku, f"{coins} coins", SKU_CONSUMABLE, application_id=APPLICATION_ID)
+                     for sku, coins, _ in coin_skus]  # fmt: skip
+        self.consumed: list[int] = []
+        self._bot: discord.Client | None = None
+
+    def install(self, bot: discord.Client) -> None:
+        self._bot = bot
+
+        async def fetch_skus() -> list[discord.SKU]:
+            return [discord.SKU(state=bot._connection, data=sku) for sku in self.skus]
+
+        async def consume_entitlement(application_id: int, entitlement_id: int) -> None:
+            self.consumed.append(int(entitlement_id))
+
+        bot.fetch_skus = fetch_skus  # type: ignore[method-assign]
+        bot.http.consume_entitlement = consume_entitlement  # type: ignore[method-assign]
+
+    async def purchase(self, user_id: int, sku_id: int, *, test: bool = False) -> dict[str, Any]:
+        """A member paid on the premium button: ENTITLEMENT_CREATE reaches the bot."""
+        payload = entitlement_payload(
+            snowflake(), sku_id, user_id, 4 if test else 1, application_id=APPLICATION_ID
+        )
+        await self.send("create", payload)
+        return payload
+
+    async def send(self, event: str, payload: dict[str, Any]) -> None:
+        """ENTITLEMENT_CREATE / UPDATE / DELETE through discord.py's parser; the listeners run as tasks."""
+        assert self._bot is not None, "install() first"
+        getattr(self._bot._connection, f"parse_entitlement_{event}")(dict(payload))
+        for _ in range(50):
+            await asyncio.sleep(0)

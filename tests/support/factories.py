@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import itertools
 from datetime import datetime
+from pathlib import Path
 
 from bot.clock import to_micros
+from bot.economy.entitlements import EntitlementFacts, Settlement
 from bot.economy.gifts import GiftReceipt
 from bot.services import Services
+from bot.settings import Settings
 from simulator.discord_payloads import GUILD_ID
-from storage import Connection, Database, ledger
+from storage import Connection, Database, guilds, ledger
 from storage.ledger import NewEntry, Posting
 from storage.ledger_check import find_discrepancies
 
@@ -133,3 +136,69 @@ async def ledger_problems(services: Services) -> list[str]:
 
 async def assert_clean(services: Services) -> None:
     assert await ledger_problems(services) == []
+
+
+# --- payment modes -------------------------------------------------------------------------------
+
+# Coin SKUs priced like the brief's US packages (70 coins for $0.74).
+US_COIN_SKUS = "1001:70:0.74,1002:350:3.70,1003:700:7.40"
+_entitlement_ids = itertools.count(5_000_000)
+
+
+def cashout_settings(tmp_path: Path) -> Settings:
+    """Cash-outs are refused in the sandbox: cash-out tests run without a coin shop (payment mode
+    `none`, coins granted) in a server that turned cash-outs on (`open_cashouts`); a diamond is then
+    worth the default region's smallest package (70 coins for $0.74)."""
+    return Settings(
+        _env_file=None, database_path=tmp_path / "livegifts.db", discord_token=None, payment_provider="none"
+    )
+
+
+async def open_cashouts(services: Services, guild_id: int = GUILD) -> None:
+    """Cash-outs on and diamonds cashable at once (no hold), set directly so that the moderators'
+    action log stays as the tests expect."""
+    await services.guilds.ensure(guild_id)
+
+    def open_now(conn: Connection) -> None:
+        guilds.set_setting(conn, guild_id, "cashouts_enabled", 1)
+        guilds.set_setting(conn, guild_id, "cashout_hold_days", 0)
+
+    await services.db.write(open_now)
+
+
+def discord_settings(tmp_path: Path) -> Settings:
+    """Coins bought through Discord, for service tests (no bot, so no SKU check against Discord)."""
+    return Settings(
+        _env_file=None,
+        database_path=tmp_path / "livegifts.db",
+        discord_token=None,
+        payment_provider="discord",
+        coin_skus=US_COIN_SKUS,
+    )
+
+
+def entitlement(
+    services: Services,
+    member: int,
+    coins: int,
+    *,
+    test: bool = False,
+    deleted: bool = False,
+    entitlement_id: int | None = None,
+) -> EntitlementFacts:
+    """A Discord entitlement of the `coins` package, as the cog hands it to the service."""
+    package = services.payments.package(coins)
+    assert package is not None, f"no {coins}-coin SKU"
+    return EntitlementFacts(
+        entitlement_id if entitlement_id is not None else next(_entitlement_ids),
+        package.sku_id, member, GUILD, test, deleted, False,
+    )  # fmt: skip
+
+
+async def consumed() -> None:
+    """Discord's consume, for service tests: nothing to do."""
+
+
+async def buy_on_discord(services: Services, member: int, coins: int, *, test: bool = False) -> Settlement:
+    """A Discord purchase of the `coins` package, credited as the ENTITLEMENT_CREATE handler does."""
+    return await services.entitlements.settle(entitlement(services, member, coins, test=test), consumed)
