@@ -7,7 +7,7 @@ import sqlite3
 
 from storage.rows import only_row
 
-DEBT_ACCOUNT = "refund_debt"  # the system account migration 012 seeds for refund debt
+DEBT_ACCOUNT = "refund_debt"  # the system account migration 011 seeds for refund debt
 
 
 def owed(conn: sqlite3.Connection, guild_id: int, user_id: int) -> int:

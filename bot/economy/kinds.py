@@ -22,7 +22,7 @@ DIAMOND_MINT = "diamond_mint"  # where the diamonds a gift creates come from
 PENDING_PAYOUT = "pending_payout"  # diamonds reserved by a cash-out request awaiting a decision
 PLATFORM = "platform"  # the guild's fee share of settled cash-outs
 PAID_OUT = "paid_out"  # the creator's share of settled cash-outs
-# Coins members owe after refunds (migration 012): a refund of spent coins moves the shortfall here
+# Coins members owe after refunds (migration 011): a refund of spent coins moves the shortfall here
 # (negative), later credits to the member pay it back first. storage.debts keeps the per-member split.
 REFUND_DEBT = "refund_debt"
 PROMOTIONS = "promotions"  # where the bonus coins of deals come from (migration 015)
