@@ -4,11 +4,13 @@ its own; a refund takes it back too, the shortfall becoming debt like the purcha
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import replace
 
 import pytest
 
 from bot.economy.entitlements import Outcome
+from simulator.discord_payloads import Member
 from storage import debts
 from tests.support.factories import (
     GUILD,
@@ -22,6 +24,7 @@ from tests.support.factories import (
 )
 
 ANA, CARA, MOD = 101, 102, 999
+ANA_MEMBER = Member(ANA, "ana")
 
 
 @pytest.fixture
@@ -101,3 +104,20 @@ async def test_moderators_see_deal_bonuses_among_where_a_senders_coins_came_from
     await send_gift(services, ANA, CARA, "Rose", 10)
     [source] = (await services.provenance.sources(GUILD, [CARA]))[CARA]
     assert (source.bought, source.bonus, source.granted) == (700, 350, 0)
+
+
+async def test_through_the_command_tree_the_deal_shown_at_buy_is_credited_by_the_entitlement_event(
+    driver, services, monetization, clock
+):
+    await services.deals.start(GUILD, MOD, 700, 50, "1h")
+    prompt = await driver.slash("coins buy", ANA_MEMBER, package=700)
+    assert "+350 coins bonus (50 % deal" in prompt.text and "even if the payment completes" in prompt.text
+
+    clock.advance(hours=2)  # paid on Discord's button after the deal ended
+    await monetization.purchase(ANA_MEMBER.user_id, int(monetization.skus[2]["id"]))
+    for _ in range(500):  # the listener runs as a task
+        if monetization.consumed:
+            break
+        await asyncio.sleep(0.01)
+    assert await wallet(services, ANA_MEMBER.user_id) == (1050, 0)
+    await assert_clean(services)
