@@ -281,7 +281,9 @@ def _has_budget(conn: Connection, guild_id: int, user_id: int, now: int) -> bool
     return any(_in_force(row, now) != (None, None) for row in budgets.limits(conn, guild_id, user_id))
 
 
-def _member_zone(conn: Connection, guild_id: int, user_id: int, now: int) -> Zone:
+def member_zone(conn: Connection, guild_id: int, user_id: int, now: int) -> Zone:
+    """The zone a member's local times are read in at `now` (microseconds): their own in force (a new
+    one may still wait out its cooling-off), else the guild's, else UTC."""
     zone_name, _ = timezone_at(budgets.member_settings(conn, guild_id, user_id), now)
     return resolve_zone(zone_name, budgets.guild_timezone(conn, guild_id))
 
@@ -402,7 +404,7 @@ class BudgetService:
         at: int,
         now: datetime,
     ) -> LimitChange:
-        zone = await self._db.read(lambda conn: _member_zone(conn, guild_id, user_id, to_micros(now)))
+        zone = await self._db.read(lambda conn: member_zone(conn, guild_id, user_id, to_micros(now)))
         rate = await self._regions.member_rate(guild_id, user_id)
         return LimitChange(period, requested, in_force, immediate, from_micros(at), now, zone, rate)
 

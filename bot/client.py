@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 EXTENSIONS = (
     "cogs.wallet",
     "cogs.coins",
+    "cogs.deals",
     "cogs.entitlements",
     "cogs.budget",
     "cogs.config",

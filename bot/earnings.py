@@ -15,7 +15,7 @@ from bot.economy.regions import RegionBook
 from bot.guilds import GuildDirectory
 from bot.money import CoinRate, Money
 from bot.timezones import local_moment, month_bounds_at, zone_or_utc
-from storage import Connection, Database, Row, payouts, statements, subscriptions, wallets
+from storage import Connection, Database, Row, follows, payouts, statements, subscriptions, wallets
 
 CHART_DAYS = 30
 TOP_SUPPORTERS = 5
@@ -44,6 +44,7 @@ class Earnings:
     supporters: list[Supporter]
     daily: list[tuple[date, int]]  # CHART_DAYS days, oldest first, today (creator's time zone) last
     timezone: str
+    followers: int = 0  # members who follow the creator (go-live DMs)
     subscribers: int = 0  # running subscriptions to the creator
     renewals_this_month: int = 0  # subscription renewals charged this month (creator's time zone)
 
@@ -89,7 +90,9 @@ class EarningsService:
         starts = [to_micros(local_moment(day, 0, zone)) for day in days_shown]
         month_start, month_end = (to_micros(moment) for moment in month_bounds_at(now, zone))
 
-        def look(conn: Connection) -> tuple[int, int, int, int, list[Row], list[Row], tuple[int, int]]:
+        def look(
+            conn: Connection,
+        ) -> tuple[int, int, int, int, list[Row], list[Row], int, tuple[int, int]]:
             wallet = wallets.wallet(conn, guild_id, creator_id)
             held: int = wallet["diamonds"] if wallet else 0
             return (
@@ -99,10 +102,11 @@ class EarningsService:
                 statements.gift_income_total(conn, guild_id, creator_id),
                 statements.top_supporters(conn, guild_id, creator_id, TOP_SUPPORTERS),
                 statements.gift_income(conn, guild_id, creator_id, starts[0]),
+                follows.follower_count(conn, guild_id, creator_id),
                 subscriptions.creator_counts(conn, guild_id, creator_id, month_start, month_end),
             )
 
-        held, pending, fee, total, top, income, subscribed = await self._db.read(look)
+        held, pending, fee, total, top, income, followers, subscribed = await self._db.read(look)
 
         def judge(conn: Connection) -> tuple[CoinRate, Maturity, str | None]:
             return (
@@ -138,6 +142,7 @@ class EarningsService:
             supporters=[Supporter(r["sender_id"], r["diamonds"], r["gifts"]) for r in top],
             daily=list(zip(days_shown, per_day, strict=True)),
             timezone=zone.key,
+            followers=followers,
             subscribers=subscribed[0],
             renewals_this_month=subscribed[1],
         )

@@ -83,7 +83,7 @@ class AutoLiveService:
             if await self._live.current(guild_id, user_id) is not None:
                 return None  # already live (by hand, or from another source)
             try:
-                session = await self._live.start(guild_id, user_id, _title(title))
+                session = await self._live.start(guild_id, user_id, _title(title), _channel_of(source))
             except (Conflict, NotFound):
                 return None
             # A second transaction: a crash in between leaves a session the creator ends by hand.
@@ -190,6 +190,12 @@ class AutoLiveService:
         for task in tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+
+
+def _channel_of(source: str) -> int | None:
+    """The voice or stage channel a source streams in (the followers' go-live DM links there)."""
+    kind, _, number = source.partition(":")
+    return int(number) if kind in ("stream", "stage") and number.isdigit() else None
 
 
 def _title(title: str | None) -> str | None:

@@ -16,6 +16,7 @@ from bot.earnings import EarningsService
 from bot.economy.cashout_rules import CashoutRules
 from bot.economy.charity import CharityService
 from bot.economy.corrections import CorrectionService
+from bot.economy.deals import DealService
 from bot.economy.debts import DebtGuard
 from bot.economy.entitlements import EntitlementService
 from bot.economy.gifts import GiftService
@@ -25,15 +26,17 @@ from bot.economy.purchases import PurchaseService
 from bot.economy.regions import RegionBook
 from bot.economy.subscriptions import SubscriptionService
 from bot.economy.wallets import WalletService
+from bot.followers import FollowerService
 from bot.guild_config import GuildConfigService
 from bot.guilds import GuildDirectory
 from bot.leaderboards import LeaderboardService
-from bot.live import LiveService
+from bot.live import LiveService, LiveSession
 from bot.live_auto import AutoLiveService
 from bot.money import Money
 from bot.overlay import OverlayHub, OverlayService
 from bot.provenance import ProvenanceService
 from bot.reminders import ReminderService
+from bot.scheduled_streams import ScheduledStreamService
 from bot.settings import Settings
 from bot.spending import SpendingGuard
 from bot.statements import StatementService
@@ -66,6 +69,9 @@ class Services:
     earnings: EarningsService
     statements: StatementService
     alerts: AlertEngine  # thank-you shout-outs; cogs.alerts starts it with the Discord side
+    followers: FollowerService  # go-live DMs: cogs.creator runs the sender
+    deals: DealService  # bonus coins on packages; purchases credit them
+    scheduled_streams: ScheduledStreamService  # its `events` (Discord's scheduled events) come from cogs.live
     overlay: OverlayService  # stream overlays; bot.app serves them (bot/overlay/server.py)
     auto_live: AutoLiveService  # live sessions from Go Live, Stages and scheduled events (cogs.auto_live)
     cooldowns: Cooldowns  # per-member waits between expensive commands (export, earnings chart)
@@ -108,8 +114,17 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         db, creators, clock, OverlayHub(time.time), public_url=settings.overlay_public_url
     )
     gifts.committed = overlay.gift_committed
+    deals = DealService(db, guilds, payments, clock)
     live = LiveService(db, creators, guild_config, clock)
-    live.changed = overlay.gift_committed  # the goal and top widgets show the current live
+
+    async def overlay_follows_live(session: LiveSession) -> None:
+        overlay.gift_committed(session.guild_id, session.creator_id)  # the goal and top widgets
+
+    live.when_started(overlay_follows_live)
+    live.when_ended(overlay_follows_live)
+    followers = FollowerService(db, guilds, creators, clock)
+    live.when_started(followers.session_started)
+    auto_live = AutoLiveService(db, guild_config, live, creators, clock)
     subscriptions = SubscriptionService(
         db,
         guild_config=guild_config,
@@ -127,7 +142,9 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         regions=regions,
         wallets=WalletService(db, regions),
         payments=payments,
-        purchases=PurchaseService(db, regions, guilds, guild_config, SandboxProvider(), payments, clock),
+        purchases=PurchaseService(
+            db, regions, guilds, guild_config, SandboxProvider(), payments, deals, clock
+        ),
         entitlements=EntitlementService(db, guilds, payments, clock),
         budgets=budgets,
         spending=spending,
@@ -145,8 +162,11 @@ async def build_services(settings: Settings, db: Database, clock: Clock) -> Serv
         earnings=EarningsService(db, regions, guilds, clock, rules),
         statements=StatementService(db, clock),
         alerts=alerts,
+        followers=followers,
+        deals=deals,
+        scheduled_streams=ScheduledStreamService(db, guilds, creators, live, auto_live, clock),
         overlay=overlay,
-        auto_live=AutoLiveService(db, guild_config, live, creators, clock),
+        auto_live=auto_live,
         cooldowns=Cooldowns(clock),
         charity=CharityService(
             db,

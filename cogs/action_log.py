@@ -32,6 +32,8 @@ ACTION_WORDS = {
     "catalog.retire": "retired a gift",
     "creator.register": "became a creator",
     "creator.remove": "removed a creator",
+    "deals.start": "started a deal",
+    "deals.end": "ended a deal",
 }
 
 

@@ -1,5 +1,6 @@
-"""Auto-live on the Discord side: voice states (Go Live, Stage speakers) and guild scheduled events become
-calls to the auto-live service (bot/live_auto.py); a session it ends posts its summary like `/live end`.
+"""Auto-live on the Discord side: voice states (Go Live, Stage speakers) become calls to the auto-live
+service (bot/live_auto.py); a session it ends posts its summary like `/live end`. Guild scheduled events
+reach it through cogs/live.py, whose one listener tells the bot's own (`/live schedule`) from members'.
 
 Only non-privileged intents: `voice_states` and `guild_scheduled_events` (both in discord.py's defaults).
 """
@@ -103,22 +104,6 @@ class AutoLiveCog(commands.Cog, name="AutoLive"):
             return
         for user_id in list(channel.voice_states):
             await self.service.source_stopped(stage.guild.id, user_id, stage_source(channel.id))
-
-    @commands.Cog.listener()
-    async def on_scheduled_event_update(
-        self, before: discord.ScheduledEvent, after: discord.ScheduledEvent
-    ) -> None:
-        if after.creator_id is None or before.status == after.status:
-            return
-        if after.status is discord.EventStatus.active:
-            await self.service.scheduled_event_started(after.guild_id, after.creator_id, after.id, after.name)
-        elif after.status in (discord.EventStatus.completed, discord.EventStatus.canceled):
-            await self.service.scheduled_event_ended(after.guild_id, after.creator_id, after.id)
-
-    @commands.Cog.listener()
-    async def on_scheduled_event_delete(self, event: discord.ScheduledEvent) -> None:
-        if event.creator_id is not None:
-            await self.service.scheduled_event_ended(event.guild_id, event.creator_id, event.id)
 
 
 async def setup(bot: LiveGiftsBot) -> None:

@@ -11,7 +11,9 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.budgets import when_text
 from bot.economy.corrections import GRANT_MAX, GrantResult
+from bot.economy.deals import DealOffer
 from bot.economy.payments import PaymentMode
 from bot.economy.payouts import REASON_MAX
 from bot.economy.purchases import Offer, PurchaseResult
@@ -29,6 +31,18 @@ COLOUR = discord.Colour.gold()
 
 
 SANDBOX_NOTE = "Sandbox: these are free test coins. Prices are shown for testing and never charged."
+DEAL_KEPT = "The bonus is yours with this package even if the payment completes after the deal ends."
+
+
+def deal_text(deal: DealOffer) -> str:
+    return (
+        f"🎁 +{coin_count(deal.bonus_coins)} bonus ({deal.bonus_percent} % deal, ends "
+        f"{when_text(deal.ends_at, deal.zone, deal.now)})"
+    )
+
+
+def with_deal(line: str, offer: Offer) -> str:
+    return line + (f"\n  {deal_text(offer.deal)}" if offer.deal else "")
 
 
 def render_packages(offers: list[Offer], mode: PaymentMode) -> discord.Embed:
@@ -39,12 +53,15 @@ def render_packages(offers: list[Offer], mode: PaymentMode) -> discord.Embed:
     region = offers[0].region
     if mode is PaymentMode.DISCORD:
         embed.description = "\n".join(
-            f"🪙 **{coin_count(o.coins)}** — {o.price_text()} list price" for o in offers
+            with_deal(f"🪙 **{coin_count(o.coins)}** — {o.price_text()} list price", o) for o in offers
         )
         embed.set_footer(text="Paid through Discord, which shows the price in your currency · /coins buy")
         return embed
     embed.description = (
-        "\n".join(f"🪙 **{coin_count(o.coins)}** — ~~{o.price_text()}~~ free (not charged)" for o in offers)
+        "\n".join(
+            with_deal(f"🪙 **{coin_count(o.coins)}** — ~~{o.price_text()}~~ free (not charged)", o)
+            for o in offers
+        )
         + f"\n\n{SANDBOX_NOTE}"
     )
     embed.set_footer(text=f"Test prices for {region.name} ({region.currency}) · get them with /coins buy")
@@ -56,7 +73,8 @@ def render_offer(offer: Offer) -> discord.Embed:
         title="Get test coins",
         description=(
             f"Get **{coin_count(offer.coins)}** of test coins (list price {offer.price_text()}, **not charged**)?"
-            f"\n{SANDBOX_NOTE}"
+            + (f"\n{deal_text(offer.deal)}\n{DEAL_KEPT}" if offer.deal else "")
+            + f"\n{SANDBOX_NOTE}"
         ),
         colour=COLOUR,
     )
@@ -68,7 +86,8 @@ def render_discord_offer(offer: Offer) -> discord.Embed:
         description=(
             f"Press Discord's button below to buy **{coin_count(offer.coins)}** ({offer.price_text()} list price; "
             "Discord shows your price and takes the payment).\n"
-            "The coins go to your wallet **in this server** as soon as Discord confirms the purchase; you "
+            + (f"{deal_text(offer.deal)}\n{DEAL_KEPT}\n" if offer.deal else "")
+            + "The coins go to your wallet **in this server** as soon as Discord confirms the purchase; you "
             "get a receipt by DM. Purchases work on desktop and in the browser."
         ),
         colour=COLOUR,
@@ -79,7 +98,8 @@ def render_discord_shop(offers: list[Offer]) -> discord.Embed:
     embed = render_packages(offers, PaymentMode.DISCORD)
     embed.title = "Buy coins"
     embed.description = (
-        f"{embed.description}\n\nPress a package's button: Discord shows your price and takes the payment. "
+        f"{embed.description}\n\nPress a package's button: Discord shows your price and takes the payment "
+        "(a deal shown here is kept if you pay within a day). "
         "The coins go to your wallet **in this server**, with a receipt by DM. Desktop and browser only."
     )
     return embed
@@ -100,6 +120,7 @@ def render_receipt(result: PurchaseResult, offer: Offer) -> discord.Embed:
         description=(
             f"You got **{coin_count(result.coins)}** of free test coins "
             f"(list price {result.price.format(offer.region.locale)}, not charged)."
+            + (f"\n🎁 Deal bonus: **+{coin_count(result.bonus)}**." if result.bonus else "")
         ),
         colour=discord.Colour.green(),
     )
@@ -137,8 +158,14 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
     async def buy(self, interaction: discord.Interaction, package: int | None = None) -> None:
         guild_id, user_id = guild_id_of(interaction), interaction.user.id
         roles = [role.id for role in getattr(interaction.user, "roles", [])]
+        # The slash command's id keys the purchase: a second click on Confirm, or Discord re-sending the
+        # click, finds the first purchase instead of making another. Choosing a package here fixes a
+        # running deal for it.
+        key = str(interaction.id)
         if package is None:
-            offers = await self.services.purchases.shop(guild_id, user_id, role_ids=roles)
+            offers = await self.services.purchases.shop(
+                guild_id, user_id, role_ids=roles, idempotency_key=key
+            )
             mode = self.services.purchases.mode
             if mode is PaymentMode.DISCORD:
                 await interaction.response.send_message(
@@ -147,15 +174,14 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
             else:
                 await interaction.response.send_message(embed=render_packages(offers, mode), ephemeral=True)
             return
-        offer = await self.services.purchases.offer(guild_id, user_id, package, role_ids=roles)
+        offer = await self.services.purchases.offer(
+            guild_id, user_id, package, role_ids=roles, idempotency_key=key
+        )
         if offer.sku_id is not None:
             await interaction.response.send_message(
                 embed=render_discord_offer(offer), view=premium_buttons(offer), ephemeral=True
             )
             return
-        # The slash command's id is the idempotency key: a second click on Confirm, or Discord
-        # re-sending the click, finds the first purchase instead of making another.
-        key = str(interaction.id)
 
         async def confirmed(click: discord.Interaction) -> None:
             result = await self.services.purchases.purchase(
@@ -180,7 +206,11 @@ class CoinsCog(commands.GroupCog, group_name="coins", group_description="Buy coi
         except DomainError:  # no shop here: the command itself explains
             return []
         return [
-            app_commands.Choice(name=f"{coin_count(o.coins)} — {o.price_text()}", value=o.coins)
+            app_commands.Choice(
+                name=f"{coin_count(o.coins)} — {o.price_text()}"
+                + (f" (+{coin_count(o.deal.bonus_coins)} bonus)" if o.deal else ""),
+                value=o.coins,
+            )
             for o in offers
             if current.strip() in str(o.coins)
         ][:25]

@@ -4,6 +4,7 @@ remove creators."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import io
 from typing import TYPE_CHECKING
 
@@ -12,11 +13,14 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot.alerts import TEMPLATE_MAX
+from bot.budgets import time_text
 from bot.charts import daily_diamonds_chart
 from bot.creators import Creator
 from bot.earnings import Earnings
 from bot.economy.payouts import CashoutQuote, Payout
 from bot.economy.subscriptions import PRICE_MAX
+from bot.followers import FollowerSettings, Following, GoLiveNotice
+from bot.reminders import DirectMessagesClosed
 from bot.services import Services
 from bot.text import coin_count
 from bot.tree import show_working
@@ -31,6 +35,8 @@ if TYPE_CHECKING:
 COLOUR = discord.Colour.purple()
 PLACEHOLDERS = "`{sender}` `{gift}` `{count}` `{coins}` `{creator}`"
 CHART_FILE = "earnings.png"
+DM_LIMIT = 2000
+SWITCH = [app_commands.Choice(name="on", value="on"), app_commands.Choice(name="off", value="off")]
 
 
 def render_registered(creator: Creator) -> str:
@@ -95,6 +101,7 @@ def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
         )
     if earnings.cashouts_refusal:
         embed.add_field(name="Cash-outs", value=earnings.cashouts_refusal, inline=False)
+    embed.add_field(name="Followers", value=f"👥 {earnings.followers:,}")
     if earnings.subscribers or earnings.renewals_this_month:
         embed.add_field(
             name="Subscribers",
@@ -124,11 +131,151 @@ def render_earnings(earnings: Earnings, with_chart: bool) -> discord.Embed:
     return embed
 
 
+def channel_link(guild_id: int, channel_id: int | None) -> str:
+    return f"https://discord.com/channels/{guild_id}" + (f"/{channel_id}" if channel_id else "")
+
+
+def render_settings(settings: FollowerSettings) -> str:
+    if settings.paused_at is not None:
+        return (
+            "⚠️ **Paused**: I could not DM you because your direct messages are closed. Allow DMs from this "
+            "server's members (Privacy Settings), then run `/creator following notifications enabled:on`."
+        )
+    if not settings.notifications:
+        return "Go-live DMs are **off** (`/creator following notifications enabled:on` to turn them on)."
+    quiet = (
+        f"quiet hours {settings.quiet} ({settings.zone.name})"
+        if settings.quiet
+        else "no quiet hours (`/creator following quiet`)"
+    )
+    return f"Go-live DMs are **on**, at most one per creator in 4 hours; {quiet}."
+
+
+def render_following(following: Following) -> discord.Embed:
+    embed = discord.Embed(title="Creators you follow", colour=COLOUR)
+    if following.creators:
+        embed.description = "\n".join(
+            f"<@{f.creator_id}>" + (" — 🔴 live now" if f.live else "") for f in following.creators
+        )
+    else:
+        embed.description = "You follow nobody yet. Follow a creator with `/creator follow`."
+    embed.add_field(name="Notifications", value=render_settings(following.settings), inline=False)
+    return embed
+
+
+def render_go_live(notice: GoLiveNotice, creator_name: str, guild_name: str) -> str:
+    title = f": **{discord.utils.escape_markdown(notice.title)}**" if notice.title else ""
+    return (
+        f"🔴 **{discord.utils.escape_markdown(creator_name)}** is live now in "
+        f"**{discord.utils.escape_markdown(guild_name)}**{title}\n"
+        f"{channel_link(notice.guild_id, notice.channel_id)}\n"
+        "-# You follow them. `/creator unfollow` stops these; `/creator following quiet` sets quiet hours."
+    )
+
+
+class DiscordGoLiveMessages:
+    """Sends go-live DMs through the bot; closed DMs become DirectMessagesClosed (then: paused)."""
+
+    def __init__(self, client: discord.Client) -> None:
+        self._client = client
+
+    async def send_go_live(self, notice: GoLiveNotice) -> None:
+        guild = self._client.get_guild(notice.guild_id)
+        text = render_go_live(
+            notice, await self._creator_name(guild, notice.creator_id), guild.name if guild else "a server"
+        )
+        try:
+            user = self._client.get_user(notice.follower_id) or await self._client.fetch_user(
+                notice.follower_id
+            )
+            await user.send(text[:DM_LIMIT], allowed_mentions=discord.AllowedMentions.none())
+        except (discord.Forbidden, discord.NotFound) as error:
+            raise DirectMessagesClosed(str(error)) from error
+
+    async def _creator_name(self, guild: discord.Guild | None, creator_id: int) -> str:
+        member = guild.get_member(creator_id) if guild is not None else None
+        if member is not None:
+            return member.display_name
+        try:
+            user = self._client.get_user(creator_id) or await self._client.fetch_user(creator_id)
+        except discord.HTTPException:
+            return "A creator you follow"
+        return user.display_name
+
+
 @app_commands.guild_only()
 class CreatorCog(commands.GroupCog, group_name="creator", group_description="Creators: receive gifts"):
-    def __init__(self, services: Services) -> None:
+    following_group = app_commands.Group(name="following", description="Creators you follow and their DMs")
+
+    def __init__(self, bot: commands.Bot, services: Services) -> None:
+        self.bot = bot
         self.services = services
+        self._go_live_sender: asyncio.Task[None] | None = None
         super().__init__()
+
+    async def cog_load(self) -> None:
+        # One sender for every go-live DM: the queue lives in SQLite, so a restart picks it up.
+        self._go_live_sender = asyncio.create_task(
+            self.services.followers.run(DiscordGoLiveMessages(self.bot)), name="go-live-dms"
+        )
+
+    async def cog_unload(self) -> None:
+        if self._go_live_sender is not None:
+            self._go_live_sender.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._go_live_sender
+
+    @app_commands.command(name="follow", description="Get a DM when a creator goes live")
+    @app_commands.describe(creator="The creator to follow")
+    async def follow(self, interaction: discord.Interaction, creator: discord.User) -> None:
+        await self.services.followers.follow(guild_id_of(interaction), interaction.user.id, creator.id)
+        await interaction.response.send_message(
+            f"You now follow {creator.mention}: I will DM you when they go live "
+            "(at most once in 4 hours; set quiet hours with `/creator following quiet`).",
+            ephemeral=True,
+        )
+
+    @app_commands.command(name="unfollow", description="Stop following a creator")
+    @app_commands.describe(creator="The creator to unfollow")
+    async def unfollow(self, interaction: discord.Interaction, creator: discord.User) -> None:
+        await self.services.followers.unfollow(guild_id_of(interaction), interaction.user.id, creator.id)
+        await interaction.response.send_message(f"You no longer follow {creator.mention}.", ephemeral=True)
+
+    @following_group.command(name="list", description="The creators you follow and your go-live DM settings")
+    async def following_list(self, interaction: discord.Interaction) -> None:
+        following = await self.services.followers.following(guild_id_of(interaction), interaction.user.id)
+        await interaction.response.send_message(embed=render_following(following), ephemeral=True)
+
+    @following_group.command(name="quiet", description="Hours without go-live DMs (leave empty for none)")
+    @app_commands.describe(
+        start="From, as HH:MM (24-hour clock) in your time zone, e.g. 22:00",
+        end="To, as HH:MM, e.g. 08:00",
+    )
+    @app_commands.rename(start="from", end="to")
+    async def following_quiet(
+        self, interaction: discord.Interaction, start: str | None = None, end: str | None = None
+    ) -> None:
+        settings = await self.services.followers.set_quiet_hours(
+            guild_id_of(interaction), interaction.user.id, start, end
+        )
+        if settings.quiet is None:
+            text = "No quiet hours: go-live DMs can come at any time."
+        else:
+            text = (
+                f"Quiet hours: no go-live DMs from {time_text(settings.quiet.start)} to "
+                f"{time_text(settings.quiet.end)} ({settings.zone.name}; your time zone is the one of "
+                "`/budget reminders`, else the server's)."
+            )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    @following_group.command(name="notifications", description="Turn go-live DMs on or off")
+    @app_commands.describe(enabled="on (also resumes after closed DMs) or off")
+    @app_commands.choices(enabled=SWITCH)
+    async def following_notifications(self, interaction: discord.Interaction, enabled: str) -> None:
+        settings = await self.services.followers.set_notifications(
+            guild_id_of(interaction), interaction.user.id, enabled
+        )
+        await interaction.response.send_message(render_settings(settings), ephemeral=True)
 
     @app_commands.command(name="register", description="Become a creator in this server and receive gifts")
     async def register(self, interaction: discord.Interaction) -> None:
@@ -224,4 +371,4 @@ class CreatorCog(commands.GroupCog, group_name="creator", group_description="Cre
 
 
 async def setup(bot: LiveGiftsBot) -> None:
-    await bot.add_cog(CreatorCog(bot.services))
+    await bot.add_cog(CreatorCog(bot, bot.services))

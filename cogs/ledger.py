@@ -31,8 +31,13 @@ def render_reversal(result: ReversalResult) -> str:
         unit = "coins" if move.asset == "coins" else "diamonds"
         moves.append(f"<@{move.user_id}> {move.amount:+,} {unit}")
     done = "was already reversed by" if result.replayed else "is reversed by"
-    return f"Entry `#{result.original_id}` ({result.original_kind}) {done} entry `#{result.entry_id}`: " + (
-        ", ".join(moves) or "no wallet changed"
+    along = "".join(
+        f"; entry `#{entry_id}` belonging to it is reversed too" for entry_id in result.also_reversed
+    )
+    return (
+        f"Entry `#{result.original_id}` ({result.original_kind}) {done} entry `#{result.entry_id}`: "
+        + (", ".join(moves) or "no wallet changed")
+        + along
     )
 
 

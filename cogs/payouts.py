@@ -39,6 +39,8 @@ def source_line(source: SenderSource) -> str:
     parts = [f"bought {source.bought:,}", f"granted {source.granted:,}"]
     if source.test_coins:
         parts.append(f"test coins {source.test_coins:,}")
+    if source.bonus:
+        parts.append(f"deal bonus {source.bonus:,}")
     if source.refunded:
         parts.append(f"⚠️ refunded {source.refunded:,}")
     if source.owed:

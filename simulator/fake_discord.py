@@ -59,6 +59,15 @@ MISSING_ACCESS = 50001  # e.g. the bot asked about a guild it is no longer in
 MISSING_PERMISSIONS = 50013
 MANAGE_ROLES = 1 << 28
 BOT_PERMISSIONS = MEMBER_PERMISSIONS | (1 << 13) | (1 << 16) | (1 << 17) | (1 << 18)
+MANAGE_EVENTS = 1 << 33
+EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
+# Discord's allowed status changes of a guild scheduled event
+EVENT_TRANSITIONS = {
+    (EVENT_SCHEDULED, EVENT_ACTIVE),
+    (EVENT_ACTIVE, EVENT_COMPLETED),
+    (EVENT_SCHEDULED, EVENT_CANCELED),
+}
+UNKNOWN_EVENT = 10070
 
 
 @dataclass
@@ -233,12 +242,13 @@ class FakeDiscord:
             EVERYONE_ROLE_ID: role_payload(EVERYONE_ROLE_ID, "@everyone", MEMBER_PERMISSIONS, 0)
         }
         self.bot_roles: list[int] = []  # the bot's own member's roles (its highest decides what it manages)
-        self.bot_permissions = BOT_PERMISSIONS  # what interactions report as the app's permissions
         self.role_changes: list[tuple[str, int, int]] = []  # ("PUT"/"DELETE", member, role) made by the bot
         self.channels: dict[int, dict[str, Any]] = {}
         self.add_text_channel(GENERAL_CHANNEL_ID, "general")
         self.add_text_channel(ALERTS_CHANNEL_ID, "gift-alerts")
         self.commands: dict[int | None, dict[str, dict[str, Any]]] = {}  # scope (None = global) → name → cmd
+        self.scheduled_events: dict[int, dict[str, Any]] = {}  # guild scheduled events, by id
+        self.app_permissions = BOT_PERMISSIONS | MANAGE_EVENTS  # the bot's permissions in interactions
         self.command_syncs = 0
         self.messages: dict[int, Message] = {}
         self.interactions: dict[int, InteractionLog] = {}
@@ -293,9 +303,9 @@ class FakeDiscord:
         role = await self.create_role(role_id, "livegifts", MANAGE_ROLES if manage_roles else 0, position)
         self.bot_roles.append(role_id)
         if manage_roles:
-            self.bot_permissions |= MANAGE_ROLES
+            self.app_permissions |= MANAGE_ROLES
         else:
-            self.bot_permissions &= ~MANAGE_ROLES
+            self.app_permissions &= ~MANAGE_ROLES
         return role
 
     def _bot_top_position(self) -> int:
@@ -595,7 +605,7 @@ class FakeDiscord:
             "threads": [],
             "presences": [],
             "stage_instances": [],
-            "guild_scheduled_events": [],
+            "guild_scheduled_events": list(self.scheduled_events.values()),
             "soundboard_sounds": [],
         }
 
@@ -619,7 +629,7 @@ class FakeDiscord:
             "version": 1,
             "data": data,
             "locale": "en-US",
-            "app_permissions": str(self.bot_permissions),
+            "app_permissions": str(self.app_permissions),
             "attachment_size_limit": 8 * 1024 * 1024,
             "entitlements": [],
             "authorizing_integration_owners": {"0": str(self.guild_id)},
@@ -783,6 +793,21 @@ class FakeDiscord:
                 self._channel_message(int(channel_id), int(message_id)).deleted = True
                 return 204, None
             case ("POST", ["channels", _channel_id, "typing"]):
+                return 204, None
+            case ("POST", ["guilds", guild_id, "scheduled-events"]) if int(guild_id) == self.guild_id:
+                return await self._create_event(body or {})
+            case ("GET", ["guilds", _guild_id, "scheduled-events", event_id]):
+                event = self.scheduled_events.get(int(event_id))
+                if event is None:
+                    return 404, {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_EVENT}
+                return 200, event
+            case ("PATCH", ["guilds", _guild_id, "scheduled-events", event_id]):
+                return await self._edit_event(int(event_id), body or {})
+            case ("DELETE", ["guilds", _guild_id, "scheduled-events", event_id]):
+                event = self.scheduled_events.pop(int(event_id), None)
+                if event is None:
+                    return 404, {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_EVENT}
+                await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", event)
                 return 204, None
             case ("GET", ["guilds", guild_id]) if int(guild_id) == self.guild_id:
                 return self._guild_query() or (200, self.guild_payload())
@@ -958,7 +983,7 @@ class FakeDiscord:
         if role_id not in self.roles:
             return 404, {"message": "Unknown Role", "code": 10011}
         if (
-            not self.bot_permissions & MANAGE_ROLES
+            not self.app_permissions & MANAGE_ROLES
             or int(self.roles[role_id]["position"]) >= self._bot_top_position()
         ):
             return 403, {"message": "Missing Permissions", "code": MISSING_PERMISSIONS}
@@ -1012,6 +1037,66 @@ class FakeDiscord:
         message.apply(body, files)
         return 200, message.payload(self._bot_author(), self._guild_of(channel_id))
 
+    # ------------------------------------------------------------------ guild scheduled events
+
+    async def _create_event(self, body: dict[str, Any]) -> tuple[int, Any]:
+        if not self.app_permissions & MANAGE_EVENTS:
+            return 403, {"message": "Missing Permissions", "code": 50013}
+        entity_type = body.get("entity_type")
+        external = entity_type == 3
+        if (
+            not 1 <= len(body.get("name") or "") <= 100
+            or "scheduled_start_time" not in body
+            or (external and not (body.get("entity_metadata") or {}).get("location"))
+            or (external and not body.get("scheduled_end_time"))
+            or (not external and not body.get("channel_id"))
+        ):
+            return 400, {"message": "Invalid Form Body", "code": 50035}
+        event_id = snowflake()
+        self.scheduled_events[event_id] = {
+            "id": str(event_id),
+            "guild_id": str(self.guild_id),
+            "channel_id": body.get("channel_id"),
+            "creator_id": str(BOT_USER_ID),
+            "creator": self._bot_author(),
+            "name": body["name"],
+            "description": body.get("description"),
+            "scheduled_start_time": body["scheduled_start_time"],
+            "scheduled_end_time": body.get("scheduled_end_time"),
+            "privacy_level": body.get("privacy_level", 2),
+            "status": EVENT_SCHEDULED,
+            "entity_type": entity_type,
+            "entity_id": None,
+            "entity_metadata": body.get("entity_metadata"),
+            "user_count": 0,
+            "image": None,
+            "recurrence_rule": None,
+        }
+        await self.dispatch("GUILD_SCHEDULED_EVENT_CREATE", self.scheduled_events[event_id])
+        return 200, self.scheduled_events[event_id]
+
+    async def _edit_event(self, event_id: int, body: dict[str, Any]) -> tuple[int, Any]:
+        event = self.scheduled_events.get(event_id)
+        if event is None:
+            return 404, {"message": "Unknown Guild Scheduled Event", "code": UNKNOWN_EVENT}
+        status = body.get("status", event["status"])
+        if status != event["status"] and (event["status"], status) not in EVENT_TRANSITIONS:
+            return 400, {"message": "Invalid scheduled event status transition", "code": 50035}
+        event.update({k: v for k, v in body.items() if k in event})
+        await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
+        return 200, event
+
+    async def set_event_status(self, event_id: int, status: int) -> None:
+        """Someone in Discord (not the bot) starts, ends or cancels the event."""
+        event = self.scheduled_events[event_id]
+        assert (event["status"], status) in EVENT_TRANSITIONS, "Discord would refuse this change"
+        event["status"] = status
+        await self.dispatch("GUILD_SCHEDULED_EVENT_UPDATE", event)
+
+    async def delete_event(self, event_id: int) -> None:
+        """Someone in Discord deletes the event."""
+        await self.dispatch("GUILD_SCHEDULED_EVENT_DELETE", self.scheduled_events.pop(event_id))
+
     # ------------------------------------------------------------------ reading what the bot did
 
     def channel_messages(self, channel_id: int) -> list[Message]:
@@ -1053,7 +1138,6 @@ def _json(data: Any, status: int, headers: dict[str, str]) -> web.Response:
 # `self_stream`), stage instances, and guild scheduled events going live and ending.
 
 VOICE_CHANNEL, STAGE_CHANNEL = 2, 13
-EVENT_SCHEDULED, EVENT_ACTIVE, EVENT_COMPLETED, EVENT_CANCELED = 1, 2, 3, 4
 
 
 async def create_voice_channel(fake: FakeDiscord, channel_id: int, name: str, *, stage: bool = False) -> None:
@@ -1154,8 +1238,10 @@ async def scheduled_event(
     created: bool = False,
     channel_id: int | None = None,
 ) -> None:
-    """GUILD_SCHEDULED_EVENT_CREATE (`created`), else _UPDATE with the new status."""
+    """A member's event: GUILD_SCHEDULED_EVENT_CREATE (`created`), else _UPDATE with the new status (the
+    fake's REST answers for it as for the events the bot creates)."""
     payload = scheduled_event_payload(fake, event_id, creator_id, name, status, channel_id)
+    fake.scheduled_events[event_id] = payload
     await fake.dispatch(
         "GUILD_SCHEDULED_EVENT_CREATE" if created else "GUILD_SCHEDULED_EVENT_UPDATE", payload
     )

@@ -157,3 +157,19 @@ def user_history(conn: sqlite3.Connection, guild_id: int, user_id: int, limit: i
         " GROUP BY e.id ORDER BY e.id DESC LIMIT ?",
         (guild_id, user_id, limit),
     ).fetchall()
+
+
+def attached_entries(
+    conn: sqlite3.Connection, guild_id: int, entry_id: int, kinds: Sequence[str]
+) -> list[sqlite3.Row]:
+    """Entries of `kinds` that belong to entry `entry_id` (their reference is 'entry:<id>') and are
+    not reversed yet."""
+    if not kinds:
+        return []
+    marks = ", ".join("?" for _ in kinds)
+    return conn.execute(
+        "SELECT e.* FROM journal_entries e WHERE e.reference = ? AND e.reference LIKE 'entry:%'"
+        f" AND e.guild_id = ? AND e.kind IN ({marks})"
+        " AND NOT EXISTS (SELECT 1 FROM journal_entries r WHERE r.reverses_entry_id = e.id) ORDER BY e.id",
+        (f"entry:{entry_id}", guild_id, *kinds),
+    ).fetchall()

@@ -16,11 +16,19 @@ def open_session(conn: sqlite3.Connection, guild_id: int, creator_id: int) -> sq
     )
 
 
-def start(conn: sqlite3.Connection, guild_id: int, creator_id: int, title: str | None, now: int) -> int:
+def start(
+    conn: sqlite3.Connection,
+    guild_id: int,
+    creator_id: int,
+    title: str | None,
+    now: int,
+    channel_id: int | None = None,
+) -> int:
     return inserted_id(
         conn.execute(
-            "INSERT INTO live_sessions (guild_id, creator_id, title, started_at) VALUES (?, ?, ?, ?)",
-            (guild_id, creator_id, title, now),
+            "INSERT INTO live_sessions (guild_id, creator_id, title, started_at, channel_id)"
+            " VALUES (?, ?, ?, ?, ?)",
+            (guild_id, creator_id, title, now, channel_id),
         )
     )
 

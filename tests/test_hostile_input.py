@@ -85,6 +85,10 @@ SAMPLES: dict[str, Any] = {
     "diamonds": 1_000,
     "payout": 1,
     "entry": 1,
+    "from": "22:00",
+    "to": "07:00",
+    "when": "2h",
+    "ends": "12h",
 }
 
 

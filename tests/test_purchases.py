@@ -224,7 +224,14 @@ class DecliningProvider:
 async def test_a_declined_payment_credits_nothing(services, db, clock):
     provider = DecliningProvider()
     purchases = PurchaseService(
-        db, services.regions, services.guilds, services.guild_config, provider, services.payments, clock
+        db,
+        services.regions,
+        services.guilds,
+        services.guild_config,
+        provider,
+        services.payments,
+        services.deals,
+        clock,
     )
     before = await snapshot(db)
 

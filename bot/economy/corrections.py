@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot.clock import Clock, from_micros, to_micros
 from bot.economy.debts import credit_coins
-from bot.economy.kinds import GRANT, REVERSAL, entry_kind
+from bot.economy.kinds import GRANT, REVERSAL, attached_kinds, entry_kind
 from bot.economy.payouts import clean_reason
 from bot.economy.posting import Replay, post, post_once
 from bot.errors import Conflict, InvalidAmount, NotFound, NotPermitted
@@ -60,6 +60,7 @@ class ReversalResult:
     original_kind: str
     movements: list[Movement]  # the reversal's postings
     replayed: bool
+    also_reversed: tuple[int, ...] = ()  # entries belonging to the original, reversed with it (a deal bonus)
 
 
 @dataclass(frozen=True)
@@ -164,10 +165,9 @@ class CorrectionService:
             earlier = statements.reversal_of(conn, entry_id)
             if earlier is not None:
                 raise Conflict(f"Entry #{entry_id} was already reversed by entry #{earlier['id']}.")
-            postings = [
-                Posting(p.asset, -p.amount, p.user_id, p.system_account)
-                for p in ledger.entry_postings(conn, entry_id)
-            ]
+            postings = _mirrored(conn, entry_id)
+            # Entries that belong to this one (a purchase's deal bonus) are taken back with it.
+            attached = ledger.attached_entries(conn, guild_id, entry_id, attached_kinds(original["kind"]))
             try:
                 reversal_id = post(
                     conn,
@@ -184,6 +184,22 @@ class CorrectionService:
                     ),
                     postings,
                 )
+                for extra in attached:
+                    extra_postings = _mirrored(conn, extra["id"])
+                    postings = [*postings, *extra_postings]
+                    post(
+                        conn,
+                        NewEntry(
+                            guild_id=guild_id,
+                            kind=REVERSAL.name,
+                            created_at=now,
+                            actor_id=moderator_id,
+                            reference=f"entry:{extra['id']}",
+                            reverses_entry_id=extra["id"],
+                            memo=reason,
+                        ),
+                        extra_postings,
+                    )
             except BalanceTooLow as error:
                 who = next(
                     (p.user_id for p in postings if p.user_id and p.asset == error.asset and p.amount < 0),
@@ -203,7 +219,8 @@ class CorrectionService:
                  "members": sorted({p.user_id for p in postings if p.user_id is not None})},
                 reason,
             )  # fmt: skip
-            return _result(conn, guild_id, reversal_id, entry_id, replayed=False)
+            result = _result(conn, guild_id, reversal_id, entry_id, replayed=False)
+            return replace(result, also_reversed=tuple(int(e["id"]) for e in attached))
 
         await self._guilds.ensure(guild_id)
         posted = await post_once(self._db, REVERSAL, key, fingerprint, mirror)
@@ -243,6 +260,14 @@ class CorrectionService:
             if len(found) >= limit:
                 break
         return found
+
+
+def _mirrored(conn: Connection, entry_id: int) -> list[Posting]:
+    """The postings of entry `entry_id`, every one negated."""
+    return [
+        Posting(p.asset, -p.amount, p.user_id, p.system_account)
+        for p in ledger.entry_postings(conn, entry_id)
+    ]
 
 
 def _result(

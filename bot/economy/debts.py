@@ -32,13 +32,13 @@ class Clawback:
     debt: int  # the shortfall, now owed
 
 
-def credit_coins(conn: Connection, entry: NewEntry, user_id: int, coins: int) -> Credit:
-    """Post `entry` (inside the caller's transaction): `coins` from the mint to the member, paying
-    their refund debt first."""
+def credit_coins(conn: Connection, entry: NewEntry, user_id: int, coins: int, source: str = MINT) -> Credit:
+    """Post `entry` (inside the caller's transaction): `coins` from the `source` account (the mint, or
+    promotions for a deal's bonus) to the member, paying their refund debt first."""
     if type(coins) is not int or coins <= 0:
         raise ValueError(f"a credit is a positive number of coins, got {coins!r}")
     repaid = min(coins, debts.owed(conn, entry.guild_id, user_id))
-    postings = [Posting(COINS, -coins, system_account=MINT)]
+    postings = [Posting(COINS, -coins, system_account=source)]
     if coins > repaid:
         postings.append(Posting(COINS, coins - repaid, user_id=user_id))
     if repaid:
@@ -49,14 +49,14 @@ def credit_coins(conn: Connection, entry: NewEntry, user_id: int, coins: int) ->
     return Credit(entry_id, coins, repaid)
 
 
-def claw_back(conn: Connection, entry: NewEntry, user_id: int, coins: int) -> Clawback:
-    """Post `entry`: `coins` go back to the mint, taken from the member's wallet as far as it holds
-    them; the rest becomes the member's debt."""
+def claw_back(conn: Connection, entry: NewEntry, user_id: int, coins: int, source: str = MINT) -> Clawback:
+    """Post `entry`: `coins` go back to the `source` account (the mint, or promotions), taken from the
+    member's wallet as far as it holds them; the rest becomes the member's debt."""
     if type(coins) is not int or coins <= 0:
         raise ValueError(f"a clawback is a positive number of coins, got {coins!r}")
     taken = min(coins, wallets.coins(conn, entry.guild_id, user_id))
     debt = coins - taken
-    postings = [Posting(COINS, coins, system_account=MINT)]
+    postings = [Posting(COINS, coins, system_account=source)]
     if taken:
         postings.append(Posting(COINS, -taken, user_id=user_id))
     if debt:

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 from bot.clock import Clock, to_micros
+from bot.economy.deals import credit_chosen_bonus, take_back_bonus
 from bot.economy.debts import claw_back, credit_coins
 from bot.economy.kinds import PURCHASE, REFUND, TEST_PURCHASE
 from bot.economy.payments import CoinSku, PaymentSetup
@@ -67,6 +68,7 @@ class Settlement:
     taken: int = 0  # refund: coins taken from the wallet
     debt: int = 0  # refund: coins now owed
     test: bool = False  # a test-mode purchase: no money
+    bonus: int = 0  # deal bonus coins credited with the purchase, or taken back with its refund
     consumed_now: bool = False  # this call consumed it at Discord (a credit a crash left unconsumed)
 
 
@@ -150,6 +152,8 @@ class EntitlementService:
                 memo=f"{package.coins} coins (Discord {'test purchase' if entitlement.test else 'purchase'})",
             )
             credited = credit_coins(conn, entry, user_id, package.coins)
+            # The deal the member was shown when choosing the package, if any (an entry of its own).
+            bonus = credit_chosen_bonus(conn, guild_id, user_id, package.coins, credited.entry_id, now)
             entitlements.insert(
                 conn, entitlement_id=entitlement.id, guild_id=guild_id, user_id=user_id,
                 sku_id=package.sku_id, coins=package.coins, test=entitlement.test,
@@ -158,6 +162,7 @@ class EntitlementService:
             return Settlement(
                 Outcome.CREDITED, entitlement.id, package, guild_id, user_id, credited.entry_id,
                 wallets.coins(conn, guild_id, user_id), debt_repaid=credited.repaid, test=entitlement.test,
+                bonus=bonus,
             )  # fmt: skip
 
         posted = await post_once(self._db, kind, key, fingerprint, credit)
@@ -212,6 +217,10 @@ class EntitlementService:
                 row["coins"],
             )
             entitlements.set_refund(conn, entitlement.id, clawback.entry_id)
+            bonus = take_back_bonus(
+                conn, guild_id, user_id, row["credit_entry_id"], now,
+                f"Discord refunded the purchase (entry #{row['credit_entry_id']}): its deal bonus goes back",
+            )  # fmt: skip
             action_log.record(
                 conn, guild_id, now, None, "purchase.refund", action_log.member_target(user_id), None,
                 {"coins": row["coins"], "taken": clawback.taken, "debt": clawback.debt,
@@ -221,7 +230,7 @@ class EntitlementService:
             )  # fmt: skip
             return Settlement(
                 Outcome.REFUNDED, entitlement.id, package, guild_id, user_id, clawback.entry_id,
-                wallets.coins(conn, guild_id, user_id), taken=clawback.taken, debt=clawback.debt,
+                wallets.coins(conn, guild_id, user_id), taken=clawback.taken, debt=clawback.debt, bonus=bonus,
             )  # fmt: skip
 
         posted = await post_once(self._db, REFUND, key, str(entitlement.id), take_back)

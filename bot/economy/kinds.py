@@ -25,6 +25,7 @@ PAID_OUT = "paid_out"  # the creator's share of settled cash-outs
 # Coins members owe after refunds (migration 011): a refund of spent coins moves the shortfall here
 # (negative), later credits to the member pay it back first. storage.debts keeps the per-member split.
 REFUND_DEBT = "refund_debt"
+PROMOTIONS = "promotions"  # where the bonus coins of deals come from (migration 015)
 CHARITY = "charity"  # coins donated to charity campaigns, held until paid out to the cause
 CHARITY_PAID = "charity_paid"  # coins of charity campaigns paid out to their causes
 SYSTEM_ACCOUNTS = (
@@ -35,6 +36,7 @@ SYSTEM_ACCOUNTS = (
     PLATFORM,
     PAID_OUT,
     REFUND_DEBT,
+    PROMOTIONS,
     CHARITY,
     CHARITY_PAID,
 )
@@ -63,6 +65,9 @@ class EntryKind:
     # None: a moderator may reverse it (every posting negated). Otherwise why not, with {entry_id}
     # and {reverses} (the entry a reversal reverses) filled in.
     not_reversible: str | None = None
+    # The kinds of entry an entry of this kind belongs to (its reference is "entry:<id>"): reversing or
+    # refunding that entry takes this one back with it.
+    attached_to: frozenset[str] = frozenset()
 
     @property
     def reversible(self) -> bool:
@@ -115,6 +120,32 @@ REFUND = EntryKind(
     assets=frozenset({COINS}),
     system_accounts=frozenset({MINT, REFUND_DEBT}),
     not_reversible="Entry #{entry_id} is a refund made through Discord; it cannot be reversed here.",
+)
+DEAL_BONUS = EntryKind(
+    name="deal_bonus",
+    wording=Wording(
+        history="Deal bonus coins",
+        statement="deal bonus",
+        label="deal bonus",
+        reused_key="This request was already used for a different purchase; nothing was charged this time.",
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({PROMOTIONS, REFUND_DEBT}),  # like every credit, it pays a refund debt first
+    attached_to=frozenset({PURCHASE.name, TEST_PURCHASE.name}),
+)
+DEAL_BONUS_REFUND = EntryKind(
+    name="deal_bonus_refund",
+    wording=Wording(
+        history="Deal bonus taken back",
+        statement="deal bonus taken back",
+        label="deal bonus refund",
+        reused_key="This purchase was already refunded.",
+    ),
+    spending=False,
+    assets=frozenset({COINS}),
+    system_accounts=frozenset({PROMOTIONS, REFUND_DEBT}),
+    not_reversible="Entry #{entry_id} took a deal bonus back with a refund made through Discord; it cannot be reversed here.",
 )
 GIFT = EntryKind(
     name="gift",
@@ -225,6 +256,8 @@ _MOVEMENTS = (
     PURCHASE,
     TEST_PURCHASE,
     REFUND,
+    DEAL_BONUS,
+    DEAL_BONUS_REFUND,
     GIFT,
     GRANT,
     CASHOUT_REQUEST,
@@ -264,6 +297,11 @@ def entry_kind(name: str) -> EntryKind:
         return ENTRY_KINDS[name]
     except KeyError:
         raise UnknownEntryKind(f"entry kind {name!r} is not registered") from None
+
+
+def attached_kinds(kind_name: str) -> tuple[str, ...]:
+    """The kinds whose entries belong to an entry of `kind_name` (reversed together with it)."""
+    return tuple(k.name for k in ENTRY_KINDS.values() if kind_name in k.attached_to)
 
 
 def allowed_accounts() -> dict[str, tuple[frozenset[str], frozenset[str]]]:

@@ -3,7 +3,8 @@
 `FakeChannels(bot)` puts a real `discord.Guild` with real `discord.TextChannel`s into the bot's cache (so
 `bot.get_channel` finds them) and answers the bot's REST calls for channel messages (`channel.send`,
 `message.edit`, `bot.fetch_channel`), recording each request's JSON payload, allowed mentions included.
-Channels can be deleted or have the bot's permission taken away to exercise failures.
+Channels can be deleted or have the bot's permission taken away to exercise failures. Guild scheduled
+events (create, fetch, edit, delete) are kept too, with Discord's status rules.
 
 It also keeps the guild's members and their roles for the REST calls the bot makes without the members
 intent (`guild.fetch_member`, `member.add_roles`, `member.remove_roles`): `add_member`, `add_role`,
@@ -70,6 +71,7 @@ class FakeChannels:
         self.messages: dict[int, ChannelMessage] = {}
         self.forbidden: set[int] = set()
         self.deleted: set[int] = set()
+        self.scheduled_events: dict[int, dict[str, Any]] = {}
         self.member_roles: dict[int, list[int]] = {}  # members of the guild and their role ids
         self.role_requests: list[tuple[str, int, int]] = []  # ("PUT"/"DELETE", member, role)
         self.roles_forbidden = False  # the bot lost Manage Roles: role changes answer 403
@@ -193,6 +195,8 @@ class FakeChannels:
         payload = payload or {}
         channel_id = int(route.channel_id) if route.channel_id is not None else None
         path = route.path
+        if path.startswith("/guilds/{guild_id}/scheduled-events"):
+            return self._scheduled_event(route, payload)
         if path.startswith("/guilds/{guild_id}/members/"):
             return self._guild_request(route)
         if channel_id is None or not path.startswith("/channels/{channel_id}"):
@@ -222,3 +226,42 @@ class FakeChannels:
             self.requests.append(ChannelRequest("PATCH", channel_id, message_id, payload))
             return self._message_payload(message)
         raise AssertionError(f"unexpected REST call {route.method} {path}")
+
+    # --- guild scheduled events ------------------------------------------------------------------
+
+    _TRANSITIONS = {(1, 2), (2, 3), (1, 4)}  # scheduled → active → completed; scheduled → cancelled
+
+    def _scheduled_event(self, route: Any, payload: dict[str, Any]) -> Any:
+        if route.method == "POST":
+            event_id = next(_ids)
+            event = {
+                "id": str(event_id),
+                "guild_id": str(self.guild.id),
+                "channel_id": payload.get("channel_id"),
+                "creator_id": str(BOT_USER_ID),
+                "name": payload["name"],
+                "description": payload.get("description"),
+                "scheduled_start_time": payload["scheduled_start_time"],
+                "scheduled_end_time": payload.get("scheduled_end_time"),
+                "privacy_level": payload.get("privacy_level", 2),
+                "status": 1,
+                "entity_type": payload["entity_type"],
+                "entity_id": None,
+                "entity_metadata": payload.get("entity_metadata"),
+                "image": None,
+            }
+            self.scheduled_events[event_id] = event
+            return event
+        event_id = int(route.url.rsplit("/", 1)[1].split("?")[0])
+        event = self.scheduled_events.get(event_id)
+        if event is None:
+            raise _error(discord.NotFound, 404, 10070, "Unknown Guild Scheduled Event")
+        if route.method == "PATCH":
+            status = payload.get("status", event["status"])
+            if status != event["status"] and (event["status"], status) not in self._TRANSITIONS:
+                raise _error(discord.HTTPException, 400, 50035, "Invalid status transition")
+            event.update({k: v for k, v in payload.items() if k in event})
+        elif route.method == "DELETE":
+            del self.scheduled_events[event_id]
+            return None
+        return event

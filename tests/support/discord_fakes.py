@@ -243,6 +243,7 @@ class Driver:
         self.guild_id = guild_id
         self.attachment_size_limit = 8 * 1024 * 1024  # what Discord allows this interaction to upload
         self._resolved: dict[str, dict[str, Any]] = {"users": {}, "members": {}, "roles": {}, "channels": {}}
+        self.app_permissions = (1 << 53) - 1  # the bot's permissions where the command is used
 
     def _base(self, interaction_type: int, member: Member | None, data: dict[str, Any]) -> dict[str, Any]:
         interaction_id = snowflake()
@@ -254,7 +255,7 @@ class Driver:
             "version": 1,
             "data": data,
             "locale": "en-US",
-            "app_permissions": str((1 << 53) - 1),
+            "app_permissions": str(self.app_permissions),
             "attachment_size_limit": self.attachment_size_limit,
             "entitlements": [],
             "authorizing_integration_owners": {},
