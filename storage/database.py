@@ -79,10 +79,9 @@ def load_migrations() -> list[Migration]:
             migrations.append(Migration(int(number), rest.removesuffix(".sql"), item.read_text("utf-8")))
     migrations.sort(key=lambda m: m.version)
     versions = [m.version for m in migrations]
-    # Numbers are handed out to parallel branches, so one may land before a lower one: a gap is allowed
-    # until the rest arrives, a duplicate never.
-    if len(set(versions)) != len(versions) or (versions and versions[0] != 1):
-        raise DatabaseError(f"migrations must be numbered from 1 without duplicates: {versions}")
+    # A database remembers only the highest number applied: a gap filled later would never be applied.
+    if versions != list(range(1, len(versions) + 1)):
+        raise DatabaseError(f"migrations are not numbered 1..n without gaps: {versions}")
     return migrations
 
 

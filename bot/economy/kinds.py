@@ -25,7 +25,7 @@ PAID_OUT = "paid_out"  # the creator's share of settled cash-outs
 # Coins members owe after refunds (migration 011): a refund of spent coins moves the shortfall here
 # (negative), later credits to the member pay it back first. storage.debts keeps the per-member split.
 REFUND_DEBT = "refund_debt"
-PROMOTIONS = "promotions"  # where the bonus coins of deals come from (migration 015)
+PROMOTIONS = "promotions"  # where the bonus coins of deals come from (migration 012)
 CHARITY = "charity"  # coins donated to charity campaigns, held until paid out to the cause
 CHARITY_PAID = "charity_paid"  # coins of charity campaigns paid out to their causes
 SYSTEM_ACCOUNTS = (
