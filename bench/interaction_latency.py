@@ -68,7 +68,7 @@ async def prepare(driver: Driver, paths: set[str]) -> tuple[list, object | None]
     members = [driver.member(f"viewer{i}") for i in range(MEMBERS)]
     for member in members:
         offer = await driver.slash("coins buy", member, package=700)
-        await driver.click(offer.reply, "Pay", member)
+        await driver.click(offer.reply, "Get test coins", member)
     creator = None
     if "gift send" in paths and "creator register" in paths:
         creator = driver.member("cara")
