@@ -128,6 +128,9 @@ async def build(
     )
     for n, entry_id in enumerate(range(first_gift, first_gift + gifts, REVERSED_EVERY)):
         await services.corrections.reverse(GUILD, MODERATOR, entry_id, "bench: a mistaken gift", f"rev:{n}")
+    # Sandbox coins never become cash: the bench server gives coins away (no shop) and allows cash-outs.
+    await services.guild_config.set_cashouts(GUILD, MODERATOR, True)
+    await services.guild_config.set_cashout_hold(GUILD, MODERATOR, 0)
     for creator in CREATORS[:5]:  # a few cash-out requests wait for a moderator
         await services.payouts.request(GUILD, creator, 1_000, f"cashout:{creator}")
     for member in range(FIRST_MEMBER, FIRST_MEMBER + 50):
@@ -193,7 +196,7 @@ async def measure(
         "live_summary": lambda n: s.live.summary(GUILD, session_id),
         "budget_show": lambda n: s.budgets.overview(GUILD, FIRST_MEMBER + n % 50),
         "payouts_pending": lambda n: s.payouts.pending(GUILD),
-        "audit_log": lambda n: s.corrections.audit(GUILD),
+        "action_log": lambda n: s.action_log.recent(GUILD),
     }
     for kind in ("gifters", "creators"):
         for period in ("today", "week", "all-time"):
@@ -231,7 +234,7 @@ async def main() -> int:
         end = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)  # fixed: a reused database has the same days
         clock = BenchClock(end)
         reuse = path.exists()
-        settings = Settings(_env_file=None, database_path=path, discord_token=None)
+        settings = Settings(_env_file=None, database_path=path, discord_token=None, payment_provider="none")
         db = await Database.open(path)
         try:
             services = await build_services(settings, db, clock)
