@@ -8,10 +8,18 @@ from bot.settings import Settings
 from storage import Database
 from tests.support.clock import FakeClock
 from tests.support.discord_fakes import Driver, OfflineMonetization, install_adapter
+from tests.support.factories import cashout_settings, open_cashouts
+
+
+def _cashouts(request: pytest.FixtureRequest) -> bool:
+    """Tests marked `cashouts` run in a server without a coin shop that allows cash-outs at once."""
+    return request.node.get_closest_marker("cashouts") is not None
 
 
 @pytest.fixture
-def settings(tmp_path) -> Settings:
+def settings(request, tmp_path) -> Settings:
+    if _cashouts(request):
+        return cashout_settings(tmp_path)
     return Settings(_env_file=None, database_path=tmp_path / "livegifts.db", discord_token=None)
 
 
@@ -28,8 +36,11 @@ def clock() -> FakeClock:
 
 
 @pytest.fixture
-async def services(settings, db, clock) -> Services:
-    return await build_services(settings, db, clock)
+async def services(request, settings, db, clock) -> Services:
+    built = await build_services(settings, db, clock)
+    if _cashouts(request):
+        await open_cashouts(built)
+    return built
 
 
 @pytest.fixture

@@ -10,18 +10,9 @@ import pytest
 
 from bot.charts import PNG_MAGIC, daily_diamonds_chart
 from bot.earnings import CHART_DAYS
-from tests.support.factories import GUILD, assert_clean, cashout_settings, gift, key, open_cashouts
+from tests.support.factories import GUILD, assert_clean, gift, key
 
-
-@pytest.fixture
-def settings(tmp_path):
-    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
-    return cashout_settings(tmp_path)
-
-
-@pytest.fixture(autouse=True)
-async def _cashouts_open(services):
-    await open_cashouts(services)
+pytestmark = pytest.mark.cashouts  # a server without a coin shop that allows cash-outs
 
 
 CREATOR, MOD = 901, 902

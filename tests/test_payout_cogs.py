@@ -17,24 +17,13 @@ from tests.support.discord_fakes import Reply
 from tests.support.factories import (
     GUILD,
     assert_clean,
-    cashout_settings,
     gift,
     grant,
-    open_cashouts,
     system_balance,
     wallet,
 )
 
-
-@pytest.fixture
-def settings(tmp_path):
-    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
-    return cashout_settings(tmp_path)
-
-
-@pytest.fixture(autouse=True)
-async def _cashouts_open(services):
-    await open_cashouts(services)
+pytestmark = pytest.mark.cashouts  # a server without a coin shop that allows cash-outs
 
 
 ANA = Member(101, "ana")

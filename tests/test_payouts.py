@@ -13,24 +13,13 @@ from storage import action_log, ledger
 from tests.support.factories import (
     GUILD,
     assert_clean,
-    cashout_settings,
     gift,
     key,
-    open_cashouts,
     system_balance,
     wallet,
 )
 
-
-@pytest.fixture
-def settings(tmp_path):
-    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
-    return cashout_settings(tmp_path)
-
-
-@pytest.fixture(autouse=True)
-async def _cashouts_open(services):
-    await open_cashouts(services)
+pytestmark = pytest.mark.cashouts  # a server without a coin shop that allows cash-outs
 
 
 US = Region("US", "United States", "USD", "en_US")

@@ -13,11 +13,9 @@ from simulator.discord_payloads import Member, moderator
 from tests.support.channels import FakeChannels
 from tests.support.factories import (
     GUILD,
-    cashout_settings,
     entry_count,
     fund,
     gift,
-    open_cashouts,
     wallet,
 )
 from tests.support.replies import assert_apology
@@ -174,17 +172,8 @@ class OrderRecordingNotifier:
         return self.told
 
 
+@pytest.mark.cashouts  # a server without a coin shop that allows cash-outs
 class TestPayoutDecisions:
-    """Cash-outs need a server that allows them (see tests/support/factories.py)."""
-
-    @pytest.fixture
-    def settings(self, tmp_path):
-        return cashout_settings(tmp_path)
-
-    @pytest.fixture(autouse=True)
-    async def _cashouts_open(self, services):
-        await open_cashouts(services)
-
     @pytest.mark.parametrize("decision", ["approve", "reject"])
     async def test_the_moderator_is_answered_before_the_creator_is_dmed(self, driver, services, decision):
         await gift(services, ANA.user_id, CLEO.user_id, "Galaxy", 2)
