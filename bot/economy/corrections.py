@@ -168,38 +168,32 @@ class CorrectionService:
             postings = _mirrored(conn, entry_id)
             # Entries that belong to this one (a purchase's deal bonus) are taken back with it.
             attached = ledger.attached_entries(conn, guild_id, entry_id, attached_kinds(original["kind"]))
-            try:
-                reversal_id = post(
-                    conn,
-                    NewEntry(
-                        guild_id=guild_id,
-                        kind=REVERSAL.name,
-                        created_at=now,
-                        actor_id=moderator_id,
-                        reference=f"entry:{entry_id}",
-                        idempotency_key=key,
-                        request_fingerprint=fingerprint,
-                        reverses_entry_id=entry_id,
-                        memo=reason,
-                    ),
-                    postings,
+
+            def post_reversal(
+                target_id: int,
+                target_postings: list[Posting],
+                request_key: str | None = None,
+                request_fingerprint: str | None = None,
+            ) -> int:
+                entry = NewEntry(
+                    guild_id=guild_id,
+                    kind=REVERSAL.name,
+                    created_at=now,
+                    actor_id=moderator_id,
+                    reference=f"entry:{target_id}",
+                    idempotency_key=request_key,
+                    request_fingerprint=request_fingerprint,
+                    reverses_entry_id=target_id,
+                    memo=reason,
                 )
-                for extra in attached:
+                return post(conn, entry, target_postings)
+
+            try:
+                reversal_id = post_reversal(entry_id, postings, key, fingerprint)
+                for extra in attached:  # the request's key belongs to the main reversal only
                     extra_postings = _mirrored(conn, extra["id"])
                     postings = [*postings, *extra_postings]
-                    post(
-                        conn,
-                        NewEntry(
-                            guild_id=guild_id,
-                            kind=REVERSAL.name,
-                            created_at=now,
-                            actor_id=moderator_id,
-                            reference=f"entry:{extra['id']}",
-                            reverses_entry_id=extra["id"],
-                            memo=reason,
-                        ),
-                        extra_postings,
-                    )
+                    post_reversal(extra["id"], extra_postings)
             except BalanceTooLow as error:
                 who = next(
                     (p.user_id for p in postings if p.user_id and p.asset == error.asset and p.amount < 0),
