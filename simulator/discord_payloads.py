@@ -36,6 +36,44 @@ def user_payload(user_id: int, name: str, *, bot: bool = False) -> dict[str, Any
     }
 
 
+def message_payload(
+    message_id: int,
+    channel_id: int,
+    author: dict[str, Any],
+    *,
+    content: str | None = None,
+    embeds: list[dict[str, Any]] | None = None,
+    components: list[dict[str, Any]] | None = None,
+    attachments: list[dict[str, Any]] | None = None,
+    flags: int = 0,
+    timestamp: str = "2026-11-28T00:00:00+00:00",
+) -> dict[str, Any]:
+    """A message as Discord sends it (every key discord.py reads), for every fake that answers with one."""
+    return {
+        "id": str(message_id),
+        "channel_id": str(channel_id),
+        "author": author,
+        "content": content or "",
+        "embeds": embeds or [],
+        "components": components or [],
+        "attachments": attachments or [],
+        "timestamp": timestamp,
+        "edited_timestamp": None,
+        "tts": False,
+        "mention_everyone": False,
+        "mentions": [],
+        "mention_roles": [],
+        "pinned": False,
+        "type": 0,
+        "flags": flags,
+    }
+
+
+def bot_author() -> dict[str, Any]:
+    """The bot as the author of its messages."""
+    return user_payload(BOT_USER_ID, "livegifts", bot=True)
+
+
 def role_payload(role_id: int, name: str, permissions: int = 0, position: int = 1) -> dict[str, Any]:
     return {
         "id": str(role_id),

@@ -36,6 +36,7 @@ from simulator.discord_payloads import (
     Member,
     entitlement_payload,
     find_button,
+    message_payload,
     premium_button_problem,
     role_payload,
     sku_payload,
@@ -127,14 +128,14 @@ class Message:
         return None if key in ("content", "allowed_mentions") else []
 
     def payload(self, author: dict[str, Any], guild_id: int | None) -> dict[str, Any]:
-        data = {
-            "id": str(self.id),
-            "channel_id": str(self.channel_id),
-            "author": author,
-            "content": self.content or "",
-            "embeds": self.embeds,
-            "components": self.components,
-            "attachments": [
+        data = message_payload(
+            self.id,
+            self.channel_id,
+            author,
+            content=self.content,
+            embeds=self.embeds,
+            components=self.components,
+            attachments=[
                 {
                     "id": str(snowflake()),
                     "filename": a.filename,
@@ -144,16 +145,8 @@ class Message:
                 }
                 for a in self.attachments
             ],
-            "timestamp": "2026-11-28T00:00:00+00:00",
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "pinned": False,
-            "type": 0,
-            "flags": self.flags,
-        }
+            flags=self.flags,
+        )
         if guild_id is not None:
             data["guild_id"] = str(guild_id)
         return data

@@ -21,7 +21,7 @@ from typing import Any
 
 import discord
 
-from simulator.discord_payloads import BOT_USER_ID, GUILD_ID
+from simulator.discord_payloads import BOT_USER_ID, GUILD_ID, bot_author, message_payload
 
 _ids = itertools.count(1_200_000_000_000_000_000)
 
@@ -169,24 +169,14 @@ class FakeChannels:
         }
 
     def _message_payload(self, message: ChannelMessage) -> dict[str, Any]:
-        return {
-            "id": str(message.id),
-            "channel_id": str(message.channel_id),
-            "author": {"id": str(BOT_USER_ID), "username": "livegifts", "discriminator": "0", "bot": True},
-            "content": message.content,
-            "embeds": message.embeds,
-            "components": [],
-            "attachments": [],
-            "timestamp": "2026-11-28T12:00:00+00:00",
-            "edited_timestamp": None,
-            "tts": False,
-            "mention_everyone": False,
-            "mentions": [],
-            "mention_roles": [],
-            "pinned": False,
-            "type": 0,
-            "flags": 0,
-        }
+        return message_payload(
+            message.id,
+            message.channel_id,
+            bot_author(),
+            content=message.content,
+            embeds=message.embeds,
+            timestamp="2026-11-28T12:00:00+00:00",
+        )
 
     async def _request(self, route: Any, **kwargs: Any) -> Any:
         payload = kwargs.get("json")

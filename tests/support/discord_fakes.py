@@ -25,8 +25,10 @@ from simulator.discord_payloads import (
     GUILD_ID,
     SKU_CONSUMABLE,
     Member,
+    bot_author,
     entitlement_payload,
     find_button,
+    message_payload,
     premium_button_problem,
     role_payload,
     sku_payload,
@@ -62,24 +64,15 @@ class Reply:
 
 
 def _message_payload(message_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "id": str(message_id),
-        "channel_id": str(CHANNEL_ID),
-        "author": {"id": str(BOT_USER_ID), "username": "livegifts", "discriminator": "0", "bot": True},
-        "content": data.get("content") or "",
-        "embeds": data.get("embeds") or [],
-        "components": data.get("components") or [],
-        "attachments": [],
-        "timestamp": "2026-11-28T00:00:00+00:00",
-        "edited_timestamp": None,
-        "tts": False,
-        "mention_everyone": False,
-        "mentions": [],
-        "mention_roles": [],
-        "pinned": False,
-        "type": 0,
-        "flags": data.get("flags", 0),
-    }
+    return message_payload(
+        message_id,
+        CHANNEL_ID,
+        bot_author(),
+        content=data.get("content"),
+        embeds=data.get("embeds"),
+        components=data.get("components"),
+        flags=data.get("flags", 0),
+    )
 
 
 def _read_files(files) -> dict[str, bytes]:
